@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fibmirror.h - the one public header of libfibmirror.
+ *
+ * libfibmirror keeps an exact, live copy of the kernel's routing state (links,
+ * addresses, nexthop objects, policy rules, routes of every table, IPv4 and
+ * IPv6, and the netconf values that change lookups) by watching rtnetlink, or
+ * loads the same state offline from a file.
+ *
+ * Conventions used by every function below:
+ *  - Errors are negative errno values; 0 (or a count) means success.
+ *  - Handles (struct fm_mirror, struct fm_watch) are opaque.
+ *  - Objects handed to callbacks (struct fm_route etc.) are copies owned by
+ *    the library and valid only until the callback returns; copy what you keep.
+ *  - Threads: one writer. Every function that takes a struct fm_mirror must be
+ *    called from the thread that calls fm_process() (or, when nobody does, any
+ *    one thread at a time). Callbacks run in that thread.
+ *  - The library never logs, never exits and never installs signal handlers.
+ */
+#ifndef FIBMIRROR_H
+#define FIBMIRROR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define FM_API __attribute__((visibility("default")))
+#else
+#define FM_API
+#endif
+
+/** An IPv4 or IPv6 address. family is AF_INET, AF_INET6, or 0 for "none". */
+struct fm_ip {
+	uint8_t family;
+	uint8_t pad[3];
+	union {
+		uint8_t b[16];
+		uint32_t v4; /**< network byte order */
+	};
+};
+
+/* ---------------------------------------------------------------- objects */
+
+/** One nexthop of a route: a gateway and/or device, a weight, RTNH_F_* flags. */
+struct fm_hop {
+	struct fm_ip gw; /**< gw.family 0: no gateway; may differ from the route family */
+	int ifindex;	 /**< 0: none */
+	uint16_t weight; /**< 1..256 (rtnh_hops + 1) */
+	uint8_t flags;	 /**< RTNH_F_DEAD, RTNH_F_LINKDOWN, RTNH_F_ONLINK, ... */
+	uint8_t pad;
+	uint32_t realm; /**< RTA_FLOW, 0 if none */
+};
+
+#define FM_RTAX_MAX 18 /**< metrics slots; index = RTAX_* */
+
+/** A route, as the kernel holds it (one fib_alias / fib6_info). */
+struct fm_route {
+	uint8_t family;
+	uint8_t dst_len;
+	uint8_t src_len; /**< IPv6 source-specific routes */
+	uint8_t tos;
+	uint8_t type; /**< RTN_* */
+	uint8_t protocol;
+	uint8_t scope;
+	uint8_t pref; /**< IPv6 ICMPV6_ROUTER_PREF_*; 0xff when absent */
+	uint32_t table;
+	uint32_t priority; /**< metric */
+	uint32_t flags;	   /**< rtm_flags (RTNH_F_* for single-hop routes, RTM_F_*) */
+	uint32_t nhid;	   /**< nexthop object id, 0 if none */
+	uint32_t expires;  /**< seconds left when last seen, 0 = none */
+	struct fm_ip dst;
+	struct fm_ip src;
+	struct fm_ip prefsrc; /**< RTA_PREFSRC */
+	uint32_t metrics_mask; /**< bit i set: metrics[i] present */
+	uint32_t metrics[FM_RTAX_MAX];
+	uint16_t nhops; /**< 0 for routes without nexthops (blackhole, nhid) */
+	const struct fm_hop *hops;
+};
+
+/** Rule attribute presence bits (struct fm_rule.attrs). */
+enum {
+	FM_RULE_PRIORITY = 1u << 0,
+	FM_RULE_FWMARK = 1u << 1,
+	FM_RULE_FWMASK = 1u << 2,
+	FM_RULE_IIF = 1u << 3,
+	FM_RULE_OIF = 1u << 4,
+	FM_RULE_GOTO = 1u << 5,
+	FM_RULE_SUPPRESS_PREFIXLEN = 1u << 6,
+	FM_RULE_SUPPRESS_IFGROUP = 1u << 7,
+	FM_RULE_UIDRANGE = 1u << 8,
+	FM_RULE_SPORT = 1u << 9,
+	FM_RULE_DPORT = 1u << 10,
+	FM_RULE_IPPROTO = 1u << 11,
+	FM_RULE_TUN_ID = 1u << 12,
+	FM_RULE_L3MDEV = 1u << 13,
+	FM_RULE_FLOW = 1u << 14,
+	FM_RULE_PROTOCOL = 1u << 15,
+	FM_RULE_TABLE = 1u << 16,
+};
+
+/** A policy rule (fib_rule). */
+struct fm_rule {
+	uint8_t family;
+	uint8_t action; /**< FR_ACT_* */
+	uint8_t dst_len, src_len;
+	uint8_t tos;
+	uint8_t ip_proto;
+	uint8_t protocol; /**< originator (RTPROT_*) */
+	uint8_t l3mdev;
+	uint32_t attrs; /**< FM_RULE_* presence bits */
+	uint32_t flags; /**< FIB_RULE_INVERT, FIB_RULE_UNRESOLVED, ... */
+	uint32_t priority;
+	uint32_t table;
+	uint32_t goto_target;
+	uint32_t fwmark, fwmask;
+	uint32_t suppress_prefixlen;
+	uint32_t suppress_ifgroup;
+	uint32_t flow;
+	uint32_t uid_start, uid_end;
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+	uint64_t tun_id;
+	struct fm_ip dst, src;
+	char iifname[16];
+	char oifname[16];
+	int iif_ifindex; /**< resolved by name now: >0, or -1 when detached, 0 if no iif */
+	int oif_ifindex;
+};
+
+/** One member of a nexthop group. */
+struct fm_nh_member {
+	uint32_t id;
+	uint16_t weight; /**< 1..256 */
+	uint16_t pad;
+};
+
+/** A nexthop object (ip nexthop). */
+struct fm_nexthop {
+	uint32_t id;
+	uint8_t family;
+	uint8_t protocol;
+	uint8_t scope;
+	bool blackhole;
+	bool fdb;
+	uint8_t pad;
+	uint16_t group_type; /**< NEXTHOP_GRP_TYPE_*, meaningful when nmembers > 0 */
+	uint32_t flags;	     /**< RTNH_F_* */
+	int ifindex;
+	struct fm_ip gw;
+	uint16_t res_buckets; /**< resilient groups */
+	uint32_t res_idle_timer, res_unbalanced_timer;
+	uint16_t nmembers;
+	const struct fm_nh_member *members;
+};
+
+/** A network device. */
+struct fm_link {
+	int ifindex;
+	char name[16];
+	char kind[16]; /**< IFLA_INFO_KIND: "veth", "bridge", ... or "" */
+	uint32_t flags; /**< IFF_* (IFF_UP, IFF_LOWER_UP, ...) */
+	uint8_t operstate;
+	uint8_t addr_len;
+	uint16_t type; /**< ARPHRD_* */
+	uint32_t group;
+	uint32_t mtu;
+	int master;
+	int link; /**< IFLA_LINK (peer), 0 if none */
+	uint8_t addr[32];
+};
+
+/** An interface address. */
+struct fm_address {
+	uint8_t family;
+	uint8_t prefixlen;
+	uint8_t scope;
+	uint8_t pad;
+	uint32_t flags; /**< IFA_F_* (IFA_FLAGS, full 32 bits) */
+	int ifindex;
+	struct fm_ip local;	/**< IFA_LOCAL (IPv4), the address */
+	struct fm_ip address;	/**< IFA_ADDRESS (peer for point-to-point) */
+	struct fm_ip broadcast; /**< IFA_BROADCAST, family 0 if none */
+	char label[16];
+	uint32_t valid_lft, preferred_lft; /**< seconds, 0xffffffff = forever */
+	uint32_t metric;		   /**< IFA_RT_PRIORITY */
+};
+
+/** Per-device (or "all"/"default") netconf values; -1 = not reported. */
+struct fm_netconf {
+	uint8_t family;
+	int ifindex; /**< NETCONFA_IFINDEX_ALL (-1), _DEFAULT (-2), or a device */
+	int32_t forwarding;
+	int32_t rp_filter;
+	int32_t mc_forwarding;
+	int32_t proxy_neigh;
+	int32_t ignore_routes_with_linkdown;
+};
+
+/* ----------------------------------------------------------------- mirror */
+
+struct fm_mirror;
+
+/** Options for fm_mirror_open(); zero-initialise, set sz = sizeof(struct fm_open_opts). */
+struct fm_open_opts {
+	size_t sz;
+	const char *netns;	/**< name under /run/netns, or a path; NULL = current */
+	size_t rcvbuf;		/**< event socket buffer; 0 = 32 MiB (clamped by the kernel) */
+	uint64_t max_routes;	/**< 0 = unlimited; beyond it the state is flagged incomplete */
+	uint32_t resync_min_ms; /**< minimum interval between full resyncs; 0 = 1000 */
+};
+
+/**
+ * fm_mirror_open() - open a live mirror and bring it in sync.
+ * Subscribes to the rtnetlink groups, dumps links, addresses, nexthops, rules,
+ * routes and netconf, then applies the events queued meanwhile. Works without
+ * privileges. On success *ret owns sockets; release with fm_mirror_free().
+ * Return: 0, or -errno (-ENOENT: no such netns, -ENOMEM, socket errors).
+ * Thread: any; the calling thread becomes the writer.
+ */
+FM_API int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret);
+
+/**
+ * fm_mirror_open_file() - load an offline mirror from a file: an `ip route save`
+ * file, a text route list (`ip route show` lines or bare prefixes) or a
+ * fibmirror snapshot (fm_mirror_save()). The format is detected. Nothing is
+ * kept on failure. @err (may be NULL) receives a message naming the byte offset
+ * or line of the first error.
+ * Return: 0, -EINVAL/-EBADMSG for malformed input, -EFBIG over the cap, -errno.
+ */
+FM_API int fm_mirror_open_file(const char *path, const struct fm_open_opts *opts,
+			       struct fm_mirror **ret, char *err, size_t errlen);
+
+/** fm_mirror_free() - close sockets, free everything. NULL is a no-op. Writer thread. */
+FM_API void fm_mirror_free(struct fm_mirror *m);
+
+/** fm_mirror_fd() - the descriptor to poll for POLLIN (live mirrors), or -EBADF offline. */
+FM_API int fm_mirror_fd(const struct fm_mirror *m);
+
+/**
+ * fm_mirror_process() - apply every pending kernel event (and run a pending
+ * resync when its rate limit allows). Waits up to @timeout_ms for the first
+ * event (0: don't wait, -1: forever).
+ * Return: number of messages applied, or -errno. Writer thread.
+ */
+FM_API int fm_mirror_process(struct fm_mirror *m, int timeout_ms);
+
+/**
+ * fm_mirror_resync() - dump everything into a shadow state, diff it against the
+ * mirror, emit the differences as events and swap. Return: number of
+ * differences, or -errno. Writer thread.
+ */
+FM_API int fm_mirror_resync(struct fm_mirror *m);
+
+/** Callback receiving one difference line (canonical text form, '+' kernel only, '-' mirror only). */
+typedef int (*fm_diff_cb)(char sign, const char *line, void *arg);
+
+/**
+ * fm_mirror_verify() - compare the mirror with a fresh kernel dump without
+ * changing it. Pending events are applied first. Return: number of
+ * differences (0 = equal) or -errno. Writer thread.
+ */
+FM_API int fm_mirror_verify(struct fm_mirror *m, fm_diff_cb cb, void *arg);
+
+/** fm_mirror_save() - write a snapshot that fm_mirror_open_file() reads back. Return 0 or -errno. */
+FM_API int fm_mirror_save(struct fm_mirror *m, const char *path);
+
+/** Counters (struct fm_stats). */
+struct fm_stats {
+	uint64_t events;	   /**< kernel notifications applied */
+	uint64_t implicit;	   /**< changes the mirror made itself (silent kernel side effects) */
+	uint64_t resyncs;	   /**< full resyncs done */
+	uint64_t resync_diffs;	   /**< differences found by resyncs */
+	uint64_t overruns;	   /**< ENOBUFS / drop-counter rises seen */
+	uint64_t foreign;	   /**< messages dropped because the sender was not the kernel */
+	uint64_t malformed;	   /**< messages dropped because they did not parse */
+	uint64_t truncated;	   /**< MSG_TRUNC seen (buffer grown) */
+	uint64_t routes, rules, nexthops, links, addrs;
+	uint64_t mem_bytes;	   /**< bytes held by the RIB and its indexes */
+	uint64_t rcvbuf;	   /**< effective event socket buffer */
+	bool incomplete;	   /**< --max-routes hit: state is partial */
+	bool live;
+};
+
+/** fm_mirror_stats() - copy the counters. Writer thread. */
+FM_API void fm_mirror_stats(const struct fm_mirror *m, struct fm_stats *ret);
+
+/* ---------------------------------------------------------------- queries */
+
+typedef int (*fm_route_cb)(const struct fm_route *r, void *arg);
+
+/** Filter for fm_route_foreach(): zero = everything. */
+struct fm_route_filter {
+	uint8_t family; /**< 0 = both */
+	bool any_table; /**< true: every table; false: only @table */
+	uint32_t table;
+};
+
+/**
+ * fm_route_foreach() - call @cb for each route matching @f, in kernel dump
+ * order within a prefix. A non-zero return from @cb stops the walk and is
+ * returned. Writer thread.
+ */
+FM_API int fm_route_foreach(struct fm_mirror *m, const struct fm_route_filter *f, fm_route_cb cb,
+			    void *arg);
+
+/**
+ * fm_routes_by_gateway() - every route with a nexthop whose gateway is @gw
+ * (directly, or through a nexthop object or group), optionally only those
+ * leaving through @ifindex (0 = any). Time proportional to the answer.
+ * Return: 0, the first non-zero @cb return, or -EINVAL. Writer thread.
+ */
+FM_API int fm_routes_by_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifindex,
+				fm_route_cb cb, void *arg);
+
+/** fm_routes_by_dev() - every route with a nexthop leaving through @ifindex. As above. */
+FM_API int fm_routes_by_dev(struct fm_mirror *m, int ifindex, fm_route_cb cb, void *arg);
+
+typedef int (*fm_rule_cb)(const struct fm_rule *r, void *arg);
+typedef int (*fm_nexthop_cb)(const struct fm_nexthop *nh, void *arg);
+typedef int (*fm_link_cb)(const struct fm_link *l, void *arg);
+typedef int (*fm_addr_cb)(const struct fm_address *a, void *arg);
+typedef int (*fm_netconf_cb)(const struct fm_netconf *nc, void *arg);
+
+/** The rules of @family (0 = IPv4 then IPv6) in evaluation order. Writer thread. */
+FM_API int fm_rule_foreach(struct fm_mirror *m, uint8_t family, fm_rule_cb cb, void *arg);
+/** Nexthop objects by ascending id. Writer thread. */
+FM_API int fm_nexthop_foreach(struct fm_mirror *m, fm_nexthop_cb cb, void *arg);
+/** Links by ascending ifindex. Writer thread. */
+FM_API int fm_link_foreach(struct fm_mirror *m, fm_link_cb cb, void *arg);
+/** Addresses per device (ascending ifindex) in kernel list order. @family 0 = both. */
+FM_API int fm_addr_foreach(struct fm_mirror *m, uint8_t family, fm_addr_cb cb, void *arg);
+/** Netconf entries. Writer thread. */
+FM_API int fm_netconf_foreach(struct fm_mirror *m, fm_netconf_cb cb, void *arg);
+
+/**
+ * fm_nexthop_get() - copy nexthop object @id into *ret. ret->members points
+ * into the mirror and stays valid until the next call that changes it.
+ * Return 0 or -ENOENT. Writer thread.
+ */
+FM_API int fm_nexthop_get(struct fm_mirror *m, uint32_t id, struct fm_nexthop *ret);
+/** fm_link_get() - copy link @ifindex into *ret. Return 0 or -ENODEV. */
+FM_API int fm_link_get(struct fm_mirror *m, int ifindex, struct fm_link *ret);
+/** fm_link_by_name() - copy the link named @name into *ret. Return 0 or -ENODEV. */
+FM_API int fm_link_by_name(struct fm_mirror *m, const char *name, struct fm_link *ret);
+
+/* ----------------------------------------------------------------- events */
+
+enum fm_kind {
+	FM_KIND_ROUTE,
+	FM_KIND_RULE,
+	FM_KIND_NEXTHOP,
+	FM_KIND_LINK,
+	FM_KIND_ADDR,
+	FM_KIND_NETCONF,
+	FM_KIND_RESYNC, /**< marker: events were lost; what follows is the repair */
+};
+
+enum fm_event_type {
+	FM_EV_NEW,
+	FM_EV_DEL,
+	FM_EV_REPLACE,
+	FM_EV_RESYNC_BEGIN,
+	FM_EV_RESYNC_END,
+};
+
+/** One change of the mirror. The object pointer matching @kind is set. */
+struct fm_event {
+	enum fm_event_type type;
+	enum fm_kind kind;
+	bool implicit; /**< the kernel made this change without announcing it */
+	union {
+		const struct fm_route *route;
+		const struct fm_rule *rule;
+		const struct fm_nexthop *nexthop;
+		const struct fm_link *link;
+		const struct fm_address *addr;
+		const struct fm_netconf *netconf;
+	};
+};
+
+typedef void (*fm_event_cb)(const struct fm_event *ev, void *arg);
+
+/**
+ * fm_mirror_subscribe() - receive every change after it is applied (NULL
+ * unsubscribes). One subscriber per mirror. Writer thread.
+ */
+FM_API void fm_mirror_subscribe(struct fm_mirror *m, fm_event_cb cb, void *arg);
+
+struct fm_watch;
+
+/** Called when a route via the watched gateway appears (@added) or disappears. */
+typedef void (*fm_watch_cb)(const struct fm_route *r, bool added, void *arg);
+
+/**
+ * fm_watch_gateway() - watch "routes via @gw (on @ifindex, 0 = any device)".
+ * @cb fires exactly once per matching route added or removed (a replace is a
+ * removal then an addition only when the match changes). Release with
+ * fm_watch_free() before the mirror. Return 0 or -errno. Writer thread.
+ */
+FM_API int fm_watch_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifindex,
+			    fm_watch_cb cb, void *arg, struct fm_watch **ret);
+/** fm_watch_free() - stop and release a watch. NULL is a no-op. Writer thread. */
+FM_API void fm_watch_free(struct fm_watch *w);
+
+/* ---------------------------------------------------------------- helpers */
+
+/** fm_ip_parse() - parse "a.b.c.d" or an IPv6 literal. Return 0 or -EINVAL. */
+FM_API int fm_ip_parse(const char *s, struct fm_ip *ret);
+/** fm_ip_format() - format into @buf (>= 46 bytes). Returns @buf. */
+FM_API const char *fm_ip_format(const struct fm_ip *ip, char *buf, size_t len);
+/** fm_version() - the library version string. */
+FM_API const char *fm_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FIBMIRROR_H */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what fibmirror needs from Debian (only what is missing), then builds.
+# Usage: scripts/bootstrap.sh [run|test|asan]
+#   run   (default) build, then mirror the kernel of this network namespace:
+#         a summary and the routing table, as `ip route show table all` prints it
+#   test  build and run the whole test suite (what CI runs)
+#   asan  the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev liburcu-dev iproute2 xz-utils
+      clang libclang-rt-14-dev python3)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "bootstrap: installing ${missing[*]}" >&2
+	sudo_cmd=""
+	[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+case "${1:-run}" in
+run)
+	cmake --preset default >/dev/null
+	cmake --build --preset default
+	./build/tools/fibmirror --no-daemon stats
+	echo "--- fibmirror show route (like ip route show table all) ---"
+	./build/tools/fibmirror --no-daemon show route
+	;;
+test)
+	cmake --workflow --preset default
+	;;
+asan)
+	cmake --workflow --preset asan
+	;;
+*)
+	echo "usage: $0 [run|test|asan]" >&2
+	exit 1
+	;;
+esac

@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * struct fm_mirror: a RIB plus where it comes from (a live kernel through two
+ * rtnetlink sockets, or a file), and everything the public API promises on
+ * top: events to a subscriber, gateway watches, resync, verify, counters.
+ *
+ * Live sync, in the order DESIGN.md requires: open the event socket and join
+ * the groups, dump everything on the request socket into the RIB, then apply
+ * whatever the event socket queued meanwhile (the first fm_mirror_process()).
+ *
+ * Loss: ENOBUFS on the event socket, or a rising SO_MEMINFO drop count, means
+ * notifications were lost. The mirror then resyncs: it discards what is
+ * queued (the dump will show it), dumps into a shadow RIB, diffs it against
+ * the current one, announces the differences between RESYNC_BEGIN and
+ * RESYNC_END markers, and swaps. Resyncs are rate-limited (resync_min_ms);
+ * a pending one runs on a later fm_mirror_process(). Nothing here exits.
+ */
+#include "fibmirror.h"
+
+#include "index/index.h"
+#include "io/io.h"
+#include "nl/nl.h"
+#include "nl/sock.h"
+#include "nl/sync.h"
+#include "rib/rib.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef FM_VERSION
+#define FM_VERSION "0.0.0"
+#endif
+
+#define DEFAULT_RCVBUF (32u << 20)
+#define DEFAULT_RESYNC_MS 1000
+#define MAX_BATCH 4096 /* datagrams per fm_mirror_process() call */
+
+struct fm_mirror {
+	struct rib rib;
+	bool live;
+	struct nl_sock ev, req;
+	struct fm_stats st;
+	fm_event_cb sub;
+	void *sub_arg;
+	uint64_t drops;
+	uint64_t last_resync_ms;
+	bool resync_pending;
+	uint32_t resync_min_ms;
+	uint64_t max_routes;
+};
+
+struct fm_watch {
+	struct rib_watch w;
+	struct fm_mirror *m;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ events */
+
+static void export_event(struct fm_mirror *m, struct rib *rib, struct fm_event *ev,
+			 const void *obj)
+{
+	static struct fm_route r;
+	static struct fm_rule rule;
+
+	switch (ev->kind) {
+	case FM_KIND_ROUTE:
+		rib_route_export(rib, obj, &r);
+		ev->route = &r;
+		break;
+	case FM_KIND_RULE:
+		rib_rule_export(rib, obj, &rule);
+		ev->rule = &rule;
+		break;
+	case FM_KIND_NEXTHOP:
+		ev->nexthop = &((const struct rib_nh *)obj)->o;
+		break;
+	case FM_KIND_LINK:
+		ev->link = &((const struct rib_link *)obj)->o;
+		break;
+	case FM_KIND_ADDR:
+		ev->addr = &((const struct rib_addr *)obj)->o;
+		break;
+	case FM_KIND_NETCONF:
+		ev->netconf = obj;
+		break;
+	default:
+		break;
+	}
+	(void)m;
+}
+
+static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
+		      const void *obj, void *arg)
+{
+	struct fm_mirror *m = arg;
+	struct fm_event ev = { .type = type, .kind = kind, .implicit = implicit };
+
+	if (!m->sub)
+		return;
+	export_event(m, rib, &ev, obj);
+	m->sub(&ev, m->sub_arg);
+}
+
+static void marker(struct fm_mirror *m, enum fm_event_type type)
+{
+	struct fm_event ev = { .type = type, .kind = FM_KIND_RESYNC };
+
+	if (m->sub)
+		m->sub(&ev, m->sub_arg);
+}
+
+/* ------------------------------------------------------------------ netns */
+
+static int netns_open(const char *ns)
+{
+	char path[4096];
+	int fd;
+
+	if (strchr(ns, '/'))
+		snprintf(path, sizeof(path), "%s", ns);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Run @fn inside network namespace @ns (NULL: here). Sockets made there stay
+ * bound to it; only this thread switches, and it switches back. */
+static int in_netns(const char *ns, int (*fn)(struct fm_mirror *), struct fm_mirror *m)
+{
+	int self, target, rc;
+
+	if (!ns)
+		return fn(m);
+	target = netns_open(ns);
+	if (target < 0)
+		return target;
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		rc = -errno;
+		close(target);
+		return rc;
+	}
+	if (setns(target, CLONE_NEWNET) < 0) {
+		rc = -errno;
+	} else {
+		rc = fn(m);
+		if (setns(self, CLONE_NEWNET) < 0 && !rc)
+			rc = -errno;
+	}
+	close(self);
+	close(target);
+	return rc;
+}
+
+static int open_sockets(struct fm_mirror *m)
+{
+	static const unsigned int groups[] = {
+		RTNLGRP_LINK,	     RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
+		RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE,	  RTNLGRP_IPV6_RULE,   RTNLGRP_NEXTHOP,
+		RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
+	};
+	size_t rcv = m->st.rcvbuf ? m->st.rcvbuf : DEFAULT_RCVBUF;
+	int rc;
+
+	rc = nl_sock_open(&m->ev, groups, sizeof(groups) / sizeof(groups[0]), rcv);
+	if (rc)
+		return rc;
+	return nl_sock_open(&m->req, NULL, 0, 0);
+}
+
+/* ------------------------------------------------------------------- open */
+
+static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
+{
+	struct fm_mirror *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	if (rib_init(&m->rib)) {
+		free(m);
+		return NULL;
+	}
+	m->ev.fd = m->req.fd = -1;
+	m->resync_min_ms = DEFAULT_RESYNC_MS;
+	if (o && o->sz >= offsetof(struct fm_open_opts, resync_min_ms) + sizeof(uint32_t)) {
+		m->st.rcvbuf = o->rcvbuf;
+		m->max_routes = o->max_routes;
+		if (o->resync_min_ms)
+			m->resync_min_ms = o->resync_min_ms;
+	}
+	m->rib.max_routes = m->max_routes;
+	m->rib.emit = on_change;
+	m->rib.emit_arg = m;
+	return m;
+}
+
+static int dump_into(struct fm_mirror *m, struct rib *rib)
+{
+	return nl_sync_dump(&m->req, rib, &m->st.malformed);
+}
+
+int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
+{
+	struct fm_mirror *m;
+	int rc;
+
+	if (!ret || (opts && opts->sz < sizeof(size_t)))
+		return -EINVAL;
+	m = mirror_new(opts);
+	if (!m)
+		return -ENOMEM;
+	m->live = true;
+	rc = in_netns(opts ? opts->netns : NULL, open_sockets, m);
+	if (!rc) {
+		m->st.rcvbuf = nl_sock_rcvbuf(&m->ev);
+		rc = dump_into(m, &m->rib);
+	}
+	if (rc) {
+		fm_mirror_free(m);
+		return rc;
+	}
+	m->drops = nl_sock_drops(&m->ev);
+	m->last_resync_ms = now_ms();
+	*ret = m;
+	return 0;
+}
+
+int fm_mirror_open_file(const char *path, const struct fm_open_opts *opts, struct fm_mirror **ret,
+			char *err, size_t errlen)
+{
+	struct fm_mirror *m;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!path || !ret)
+		return -EINVAL;
+	m = mirror_new(opts);
+	if (!m)
+		return -ENOMEM;
+	rc = io_load(&m->rib, path, 0, err, errlen);
+	if (rc) {
+		fm_mirror_free(m); /* nothing half-loaded survives */
+		return rc;
+	}
+	*ret = m;
+	return 0;
+}
+
+void fm_mirror_free(struct fm_mirror *m)
+{
+	if (!m)
+		return;
+	m->rib.emit = NULL;
+	rib_fini(&m->rib);
+	if (m->ev.nl)
+		nl_sock_close(&m->ev);
+	if (m->req.nl)
+		nl_sock_close(&m->req);
+	free(m);
+}
+
+int fm_mirror_fd(const struct fm_mirror *m)
+{
+	return m && m->live ? m->ev.fd : -EBADF;
+}
+
+/* ------------------------------------------------------------------ resync */
+
+static void watch_diff(struct fm_mirror *m, struct rib *rib, const struct rib_route *r,
+		       bool added)
+{
+	struct ilist *p;
+
+	for (p = m->rib.watches.next; p != &m->rib.watches; p = p->next) {
+		struct rib_watch *w = container_of(p, struct rib_watch, link);
+		struct fm_route out;
+
+		if (!idx_route_matches(rib, r, &w->gw, w->ifindex))
+			continue;
+		rib_route_export(rib, r, &out);
+		w->cb(&out, added, w->arg);
+	}
+}
+
+struct resync_ctx {
+	struct fm_mirror *m;
+	struct rib *shadow;
+};
+
+static void resync_diff(char sign, enum fm_kind kind, const void *obj, void *arg)
+{
+	struct resync_ctx *c = arg;
+	struct rib *rib = sign == '-' ? &c->m->rib : c->shadow;
+	struct fm_event ev = { .type = sign == '-' ? FM_EV_DEL : FM_EV_NEW, .kind = kind };
+
+	if (kind == FM_KIND_ROUTE)
+		watch_diff(c->m, rib, obj, sign == '+');
+	if (c->m->sub) {
+		export_event(c->m, rib, &ev, obj);
+		c->m->sub(&ev, c->m->sub_arg);
+	}
+}
+
+/* Drop queued notifications: the dump that follows reflects them. */
+static void drain(struct fm_mirror *m)
+{
+	bool foreign;
+	int i;
+
+	for (i = 0; i < 1 << 20; i++) {
+		ssize_t n = nl_sock_recv(&m->ev, &foreign);
+
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			break;
+	}
+	m->drops = nl_sock_drops(&m->ev);
+}
+
+static void rib_adopt(struct fm_mirror *m, struct rib *shadow)
+{
+	struct ilist watches, *p, *t;
+
+	ilist_init(&watches);
+	ilist_for_each_safe(p, t, &m->rib.watches)
+	{
+		ilist_del(p);
+		ilist_add_tail(&watches, p);
+	}
+	m->rib.emit = NULL;
+	rib_fini(&m->rib);
+	m->rib = *shadow;
+	ilist_init(&m->rib.watches);
+	ilist_for_each_safe(p, t, &watches)
+	{
+		ilist_del(p);
+		ilist_add_tail(&m->rib.watches, p);
+		container_of(p, struct rib_watch, link)->rib = &m->rib;
+	}
+	m->rib.emit = on_change;
+	m->rib.emit_arg = m;
+}
+
+int fm_mirror_resync(struct fm_mirror *m)
+{
+	struct rib shadow;
+	struct resync_ctx c = { m, &shadow };
+	long diffs;
+	int rc;
+
+	if (!m || !m->live)
+		return -EOPNOTSUPP;
+	if ((rc = rib_init(&shadow)))
+		return rc;
+	shadow.max_routes = m->max_routes;
+	drain(m);
+	rc = dump_into(m, &shadow);
+	if (rc) {
+		rib_fini(&shadow);
+		m->resync_pending = true;
+		return rc;
+	}
+	marker(m, FM_EV_RESYNC_BEGIN);
+	diffs = rib_diff(&m->rib, &shadow, NULL, NULL, resync_diff, &c);
+	shadow.implicit = m->rib.implicit;
+	rib_adopt(m, &shadow);
+	marker(m, FM_EV_RESYNC_END);
+	m->st.resyncs++;
+	m->st.resync_diffs += diffs > 0 ? (uint64_t)diffs : 0;
+	m->resync_pending = false;
+	m->last_resync_ms = now_ms();
+	return diffs < 0 ? (int)diffs : (int)(diffs > INT32_MAX ? INT32_MAX : diffs);
+}
+
+static void maybe_resync(struct fm_mirror *m)
+{
+	if (!m->resync_pending)
+		return;
+	if (now_ms() - m->last_resync_ms < m->resync_min_ms)
+		return;
+	fm_mirror_resync(m);
+}
+
+/* ----------------------------------------------------------------- events */
+
+static int apply_datagram(struct fm_mirror *m, ssize_t n)
+{
+	const struct nlmsghdr *nlh = (const void *)m->ev.buf;
+	int len = (int)n, applied = 0, rc;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		rc = nl_apply(&m->rib, nlh);
+		if (rc == -EBADMSG)
+			m->st.malformed++;
+		else if (rc > 0)
+			applied++;
+	}
+	if (len > 0)
+		m->st.malformed++; /* trailing bytes that are not a message */
+	m->st.events += (uint64_t)applied;
+	return applied;
+}
+
+static void loss(struct fm_mirror *m)
+{
+	m->st.overruns++;
+	m->resync_pending = true;
+}
+
+int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
+{
+	int applied = 0, i, rc;
+	bool foreign;
+	uint64_t drops;
+
+	if (!m || !m->live)
+		return -EOPNOTSUPP;
+	if (m->resync_pending && timeout_ms != 0) {
+		int64_t left = (int64_t)m->resync_min_ms - (int64_t)(now_ms() - m->last_resync_ms);
+
+		if (left < 0)
+			left = 0;
+		if (timeout_ms < 0 || left < timeout_ms)
+			timeout_ms = (int)left;
+	}
+	rc = nl_sock_wait(&m->ev, timeout_ms);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < MAX_BATCH; i++) {
+		ssize_t n = nl_sock_recv(&m->ev, &foreign);
+
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			break;
+		if (n == -ENOBUFS) {
+			loss(m);
+			continue;
+		}
+		if (n < 0) {
+			m->st.malformed++;
+			continue;
+		}
+		if (foreign) {
+			m->st.foreign++;
+			continue;
+		}
+		applied += apply_datagram(m, n);
+	}
+	drops = nl_sock_drops(&m->ev);
+	if (drops != m->drops) {
+		m->drops = drops;
+		loss(m);
+	}
+	maybe_resync(m);
+	return applied;
+}
+
+/* ----------------------------------------------------------------- verify */
+
+int fm_mirror_verify(struct fm_mirror *m, fm_diff_cb cb, void *arg)
+{
+	struct rib shadow;
+	long diffs = 0;
+	int rc, tries;
+
+	if (!m || !m->live)
+		return -EOPNOTSUPP;
+	for (tries = 0; tries < 3; tries++) {
+		while ((rc = fm_mirror_process(m, 0)) > 0)
+			;
+		if (rc < 0)
+			return rc;
+		if ((rc = rib_init(&shadow)))
+			return rc;
+		rc = dump_into(m, &shadow);
+		if (rc) {
+			rib_fini(&shadow);
+			return rc;
+		}
+		/* Changes during the dump make any comparison moot: try again. */
+		if (nl_sock_wait(&m->ev, 0) == 0 || tries == 2) {
+			diffs = rib_diff(&m->rib, &shadow, cb, arg, NULL, NULL);
+			rib_fini(&shadow);
+			break;
+		}
+		rib_fini(&shadow);
+	}
+	return diffs < 0 ? (int)diffs : (int)(diffs > INT32_MAX ? INT32_MAX : diffs);
+}
+
+int fm_mirror_save(struct fm_mirror *m, const char *path)
+{
+	FILE *f;
+	int rc;
+
+	if (!m || !path)
+		return -EINVAL;
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	rc = io_snapshot_write(&m->rib, f);
+	if (fclose(f) != 0 && !rc)
+		rc = -errno;
+	return rc;
+}
+
+void fm_mirror_stats(const struct fm_mirror *m, struct fm_stats *ret)
+{
+	*ret = m->st;
+	ret->implicit = m->rib.implicit;
+	ret->foreign += m->ev.foreign + m->req.foreign;
+	ret->truncated = m->ev.grown + m->req.grown;
+	ret->routes = m->rib.n_routes;
+	ret->rules = m->rib.rules[0].n + m->rib.rules[1].n;
+	ret->nexthops = m->rib.n_nhs;
+	ret->links = m->rib.n_links;
+	ret->addrs = m->rib.n_addrs;
+	ret->mem_bytes = m->rib.mem + htab_mem(&m->rib.routes) + htab_mem(&m->rib.nhs) +
+			 htab_mem(&m->rib.links) + htab_mem(&m->rib.gw) +
+			 htab_mem(&m->rib.gwdev) + htab_mem(&m->rib.dev);
+	ret->incomplete = m->rib.incomplete;
+	ret->live = m->live;
+}
+
+void fm_mirror_subscribe(struct fm_mirror *m, fm_event_cb cb, void *arg)
+{
+	m->sub = cb;
+	m->sub_arg = arg;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+int fm_route_foreach(struct fm_mirror *m, const struct fm_route_filter *f, fm_route_cb cb,
+		     void *arg)
+{
+	if (!m || !cb)
+		return -EINVAL;
+	return rib_route_foreach(&m->rib, f, cb, arg);
+}
+
+struct visit_ctx {
+	fm_route_cb cb;
+	void *arg;
+};
+
+static int visit_export(struct rib *rib, struct rib_route *r, void *arg)
+{
+	struct visit_ctx *c = arg;
+	struct fm_route out;
+
+	rib_route_export(rib, r, &out);
+	return c->cb(&out, c->arg);
+}
+
+int fm_routes_by_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifindex,
+			 fm_route_cb cb, void *arg)
+{
+	struct visit_ctx c = { cb, arg };
+
+	if (!m || !gw || !cb)
+		return -EINVAL;
+	return idx_by_gateway(&m->rib, gw, ifindex, visit_export, &c);
+}
+
+int fm_routes_by_dev(struct fm_mirror *m, int ifindex, fm_route_cb cb, void *arg)
+{
+	struct visit_ctx c = { cb, arg };
+
+	if (!m || !cb || ifindex <= 0)
+		return -EINVAL;
+	return idx_by_dev(&m->rib, ifindex, visit_export, &c);
+}
+
+int fm_rule_foreach(struct fm_mirror *m, uint8_t family, fm_rule_cb cb, void *arg)
+{
+	return m && cb ? rib_rule_foreach(&m->rib, family, cb, arg) : -EINVAL;
+}
+
+int fm_nexthop_foreach(struct fm_mirror *m, fm_nexthop_cb cb, void *arg)
+{
+	return m && cb ? rib_nh_foreach(&m->rib, cb, arg) : -EINVAL;
+}
+
+int fm_link_foreach(struct fm_mirror *m, fm_link_cb cb, void *arg)
+{
+	return m && cb ? rib_link_foreach(&m->rib, cb, arg) : -EINVAL;
+}
+
+int fm_addr_foreach(struct fm_mirror *m, uint8_t family, fm_addr_cb cb, void *arg)
+{
+	return m && cb ? rib_addr_foreach(&m->rib, family, cb, arg) : -EINVAL;
+}
+
+int fm_netconf_foreach(struct fm_mirror *m, fm_netconf_cb cb, void *arg)
+{
+	size_t i;
+	int rc = 0;
+
+	if (!m || !cb)
+		return -EINVAL;
+	for (i = 0; i < m->rib.n_netconf && !rc; i++)
+		rc = cb(&m->rib.netconf[i], arg);
+	return rc;
+}
+
+int fm_nexthop_get(struct fm_mirror *m, uint32_t id, struct fm_nexthop *ret)
+{
+	struct rib_nh *nh = m ? rib_nh_find(&m->rib, id) : NULL;
+
+	if (!nh)
+		return -ENOENT;
+	*ret = nh->o;
+	return 0;
+}
+
+int fm_link_get(struct fm_mirror *m, int ifindex, struct fm_link *ret)
+{
+	struct rib_link *l = m ? rib_link_find(&m->rib, ifindex) : NULL;
+
+	if (!l)
+		return -ENODEV;
+	*ret = l->o;
+	return 0;
+}
+
+int fm_link_by_name(struct fm_mirror *m, const char *name, struct fm_link *ret)
+{
+	struct rib_link *l = m && name ? rib_link_by_name(&m->rib, name) : NULL;
+
+	if (!l)
+		return -ENODEV;
+	*ret = l->o;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- watches */
+
+int fm_watch_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifindex, fm_watch_cb cb,
+		     void *arg, struct fm_watch **ret)
+{
+	struct fm_watch *w;
+
+	if (!m || !gw || !cb || !ret || (gw->family != AF_INET && gw->family != AF_INET6))
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->m = m;
+	w->w.rib = &m->rib;
+	w->w.gw = *gw;
+	w->w.ifindex = ifindex;
+	w->w.cb = cb;
+	w->w.arg = arg;
+	ilist_add_tail(&m->rib.watches, &w->w.link);
+	*ret = w;
+	return 0;
+}
+
+void fm_watch_free(struct fm_watch *w)
+{
+	if (!w)
+		return;
+	ilist_del(&w->w.link);
+	free(w);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+int fm_ip_parse(const char *s, struct fm_ip *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (!s)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, ret->b) == 1) {
+		ret->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, ret->b) == 1) {
+		ret->family = AF_INET6;
+		return 0;
+	}
+	memset(ret, 0, sizeof(*ret));
+	return -EINVAL;
+}
+
+const char *fm_ip_format(const struct fm_ip *ip, char *buf, size_t len)
+{
+	if (!ip->family || !inet_ntop(ip->family, ip->b, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *fm_version(void)
+{
+	return FM_VERSION;
+}

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Canonical form and comparison of two RIBs (verify and resync).
+ *
+ * Every object is rendered to one line holding exactly what identifies it and
+ * what a lookup depends on: values that tick (lifetimes, expiry countdowns)
+ * are left out, flags the kernel derives at dump time are derived the same
+ * way (export.c), and order-sensitive objects carry their position (rules in
+ * their list, routes in their alias list, addresses on their device). Lines
+ * are hashed to 128 bits and the two sorted hash lists are merged, so a
+ * million-route comparison needs 32 bytes per object, not the text; only the
+ * differing objects are rendered again for the caller.
+ */
+#include "rib.h"
+
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_LEN 8192
+
+struct cobj {
+	uint64_t h1, h2;
+	enum fm_kind kind;
+	const void *obj;
+	uint32_t pos;
+};
+
+struct cvec {
+	struct cobj *v;
+	size_t n, cap;
+	int err;
+};
+
+static void ip_put(char **p, char *end, const struct fm_ip *ip)
+{
+	char b[64];
+
+	if (!ip->family) {
+		*p += snprintf(*p, end - *p, " -");
+		return;
+	}
+	fm_ip_format(ip, b, sizeof(b));
+	*p += snprintf(*p, end - *p, " %s", b);
+	if (*p > end)
+		*p = end;
+}
+
+#define PUT(...)                                                                                   \
+	do {                                                                                       \
+		p += snprintf(p, end - p, __VA_ARGS__);                                            \
+		if (p > end)                                                                       \
+			p = end;                                                                   \
+	} while (0)
+
+static void route_line(struct rib *rib, const struct rib_route *r, uint32_t pos, char *buf)
+{
+	char *p = buf, *end = buf + LINE_MAX_LEN - 1;
+	struct fm_route o;
+	uint32_t flags;
+	int i;
+
+	rib_route_export(rib, r, &o);
+	/* Multipath and nexthop-object routes: the hops carry the live flags. */
+	flags = (o.nhops > 1 || o.nhid) ? o.flags & ~(uint32_t)(RTNH_F_DEAD | RTNH_F_LINKDOWN) : o.flags;
+	PUT("route f%u t%u", o.family, o.table);
+	ip_put(&p, end, &o.dst);
+	PUT("/%u from", o.dst_len);
+	ip_put(&p, end, &o.src);
+	PUT("/%u #%u tos %u type %u proto %u scope %u metric %u flags 0x%x nhid %u pref %u "
+	    "prefsrc",
+	    o.src_len, pos, o.tos, o.type, o.protocol, o.scope, o.priority, flags, o.nhid, o.pref);
+	ip_put(&p, end, &o.prefsrc);
+	for (i = 1; i < FM_RTAX_MAX; i++)
+		if (o.metrics_mask & (1u << i))
+			PUT(" rtax%d=%u", i, o.metrics[i]);
+	for (i = 0; i < o.nhops; i++) {
+		PUT(" [via");
+		ip_put(&p, end, &o.hops[i].gw);
+		PUT(" dev %d w %u f 0x%x realm %u]", o.hops[i].ifindex, o.hops[i].weight,
+		    o.hops[i].flags, o.hops[i].realm);
+	}
+	*p = '\0';
+}
+
+static void rule_line(const struct rib *rib, const struct fm_rule *in, uint32_t pos, char *buf)
+{
+	char *p = buf, *end = buf + LINE_MAX_LEN - 1;
+	struct fm_rule r;
+
+	rib_rule_export(rib, in, &r);
+	PUT("rule f%u #%u pref %u act %u table %u flags 0x%x tos %u from", r.family, pos,
+	    r.priority, r.action, r.table, r.flags, r.tos);
+	ip_put(&p, end, &r.src);
+	PUT("/%u to", r.src_len);
+	ip_put(&p, end, &r.dst);
+	PUT("/%u attrs 0x%x mark %x/%x goto %u supp %u/%u iif '%s' oif '%s' uid %u-%u "
+	    "sport %u-%u dport %u-%u proto %u ipproto %u l3mdev %u flow %u tun %llu",
+	    r.dst_len, r.attrs, r.fwmark, r.fwmask, r.goto_target, r.suppress_prefixlen,
+	    r.suppress_ifgroup, r.iifname, r.oifname, r.uid_start, r.uid_end, r.sport_lo,
+	    r.sport_hi, r.dport_lo, r.dport_hi, r.protocol, r.ip_proto, r.l3mdev, r.flow,
+	    (unsigned long long)r.tun_id);
+	*p = '\0';
+}
+
+static void nh_line(const struct fm_nexthop *nh, char *buf)
+{
+	char *p = buf, *end = buf + LINE_MAX_LEN - 1;
+	int i;
+
+	PUT("nexthop %u f%u proto %u scope %u flags 0x%x bh %d fdb %d dev %d gw", nh->id,
+	    nh->family, nh->protocol, nh->scope, nh->flags, nh->blackhole, nh->fdb, nh->ifindex);
+	ip_put(&p, end, &nh->gw);
+	PUT(" type %u buckets %u idle %u unbal %u", nh->group_type, nh->res_buckets,
+	    nh->res_idle_timer, nh->res_unbalanced_timer);
+	for (i = 0; i < nh->nmembers; i++)
+		PUT(" %u/%u", nh->members[i].id, nh->members[i].weight);
+	*p = '\0';
+}
+
+static void link_line(const struct fm_link *l, char *buf)
+{
+	char *p = buf, *end = buf + LINE_MAX_LEN - 1;
+	int i;
+
+	PUT("link %d '%s' kind '%s' flags 0x%x group %u mtu %u master %d type %u addr ",
+	    l->ifindex, l->name, l->kind, l->flags, l->group, l->mtu, l->master, l->type);
+	for (i = 0; i < l->addr_len && i < (int)sizeof(l->addr); i++)
+		PUT("%02x", l->addr[i]);
+	*p = '\0';
+}
+
+static void addr_line(const struct fm_address *a, uint32_t pos, char *buf)
+{
+	char *p = buf, *end = buf + LINE_MAX_LEN - 1;
+
+	PUT("addr f%u dev %d #%u", a->family, a->ifindex, pos);
+	ip_put(&p, end, &a->local);
+	PUT("/%u peer", a->prefixlen);
+	ip_put(&p, end, &a->address);
+	PUT(" brd");
+	ip_put(&p, end, &a->broadcast);
+	PUT(" scope %u flags 0x%x label '%s' metric %u", a->scope, a->flags, a->label, a->metric);
+	*p = '\0';
+}
+
+static void netconf_line(const struct fm_netconf *n, char *buf)
+{
+	snprintf(buf, LINE_MAX_LEN, "netconf f%u dev %d fwd %d rpf %d mcfwd %d proxy %d ignld %d",
+		 n->family, n->ifindex, n->forwarding, n->rp_filter, n->mc_forwarding,
+		 n->proxy_neigh, n->ignore_routes_with_linkdown);
+}
+
+static void render(struct rib *rib, const struct cobj *c, char *buf)
+{
+	switch (c->kind) {
+	case FM_KIND_ROUTE:
+		route_line(rib, c->obj, c->pos, buf);
+		break;
+	case FM_KIND_RULE:
+		rule_line(rib, c->obj, c->pos, buf);
+		break;
+	case FM_KIND_NEXTHOP:
+		nh_line(&((const struct rib_nh *)c->obj)->o, buf);
+		break;
+	case FM_KIND_LINK:
+		link_line(&((const struct rib_link *)c->obj)->o, buf);
+		break;
+	case FM_KIND_ADDR:
+		addr_line(&((const struct rib_addr *)c->obj)->o, c->pos, buf);
+		break;
+	default:
+		netconf_line(c->obj, buf);
+		break;
+	}
+}
+
+static void add(struct rib *rib, struct cvec *v, enum fm_kind kind, const void *obj, uint32_t pos,
+		char *buf)
+{
+	struct cobj *c;
+	size_t len;
+
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 1024;
+		struct cobj *nv = realloc(v->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			v->err = -ENOMEM;
+			return;
+		}
+		v->v = nv;
+		v->cap = cap;
+	}
+	c = &v->v[v->n++];
+	c->kind = kind;
+	c->obj = obj;
+	c->pos = pos;
+	render(rib, c, buf);
+	len = strlen(buf);
+	c->h1 = fm_hash(buf, len);
+	buf[len] = '\1'; /* a second, independent hash of the same line */
+	c->h2 = fm_hash(buf, len + 1);
+}
+
+static void collect(struct rib *rib, struct cvec *v, char *buf)
+{
+	struct hnode *n;
+	size_t i;
+	int f;
+
+	htab_for_each(&rib->routes, i, n)
+	{
+		const struct rib_route *r = container_of(n, struct rib_route, hn);
+		uint32_t pos = 0;
+
+		for (; r; r = r->next)
+			add(rib, v, FM_KIND_ROUTE, r, pos++, buf);
+	}
+	htab_for_each(&rib->nhs, i, n)
+		add(rib, v, FM_KIND_NEXTHOP, container_of(n, struct rib_nh, hn), 0, buf);
+	htab_for_each(&rib->links, i, n)
+	{
+		struct rib_link *l = container_of(n, struct rib_link, hn);
+		struct ilist *p;
+
+		add(rib, v, FM_KIND_LINK, l, 0, buf);
+		for (f = 0; f < 2; f++) {
+			uint32_t pos = 0;
+
+			for (p = l->addrs[f].next; p != &l->addrs[f]; p = p->next)
+				add(rib, v, FM_KIND_ADDR, container_of(p, struct rib_addr, link),
+				    pos++, buf);
+		}
+	}
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < rib->rules[f].n; i++)
+			add(rib, v, FM_KIND_RULE, &rib->rules[f].v[i], (uint32_t)i, buf);
+	for (i = 0; i < rib->n_netconf; i++)
+		add(rib, v, FM_KIND_NETCONF, &rib->netconf[i], 0, buf);
+}
+
+static int cobj_cmp(const void *a, const void *b)
+{
+	const struct cobj *x = a, *y = b;
+
+	if (x->h1 != y->h1)
+		return x->h1 < y->h1 ? -1 : 1;
+	if (x->h2 != y->h2)
+		return x->h2 < y->h2 ? -1 : 1;
+	return 0;
+}
+
+static int report(struct rib *rib, const struct cobj *c, char sign, fm_diff_cb cb, void *cb_arg,
+		  rib_diff_obj_fn on_diff, void *diff_arg, char *buf)
+{
+	if (on_diff)
+		on_diff(sign, c->kind, c->obj, diff_arg);
+	if (!cb)
+		return 0;
+	render(rib, c, buf);
+	return cb(sign, buf, cb_arg);
+}
+
+long rib_diff(struct rib *mirror, struct rib *kernel, fm_diff_cb cb, void *cb_arg,
+	      rib_diff_obj_fn on_diff, void *diff_arg)
+{
+	struct cvec a = { 0 }, b = { 0 };
+	char *buf = malloc(LINE_MAX_LEN + 2);
+	size_t i = 0, j = 0;
+	long diffs = 0;
+	int c;
+
+	if (!buf)
+		return -ENOMEM;
+	collect(mirror, &a, buf);
+	collect(kernel, &b, buf);
+	if (a.err || b.err) {
+		diffs = -ENOMEM;
+		goto out;
+	}
+	qsort(a.v, a.n, sizeof(*a.v), cobj_cmp);
+	qsort(b.v, b.n, sizeof(*b.v), cobj_cmp);
+	while (i < a.n || j < b.n) {
+		c = i == a.n ? 1 : j == b.n ? -1 : cobj_cmp(&a.v[i], &b.v[j]);
+		if (c == 0) {
+			i++;
+			j++;
+			continue;
+		}
+		diffs++;
+		if (c < 0)
+			report(mirror, &a.v[i++], '-', cb, cb_arg, on_diff, diff_arg, buf);
+		else
+			report(kernel, &b.v[j++], '+', cb, cb_arg, on_diff, diff_arg, buf);
+	}
+out:
+	free(a.v);
+	free(b.v);
+	free(buf);
+	return diffs;
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * RIB lifetime and the change announcement hook. A RIB is created empty,
+ * filled only through the rib_*_apply() functions, and freed whole; resyncs
+ * build a second one and swap (mirror.c), so fini must free every object and
+ * index node it owns.
+ */
+#include "rib.h"
+#include "index/index.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rib_init(struct rib *rib)
+{
+	memset(rib, 0, sizeof(*rib));
+	ilist_init(&rib->watches);
+	if (htab_init(&rib->routes, 1024) || htab_init(&rib->nhs, 64) ||
+	    htab_init(&rib->links, 64) || htab_init(&rib->gw, 256) || htab_init(&rib->gwdev, 256) ||
+	    htab_init(&rib->dev, 64)) {
+		rib_fini(rib);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_routes(struct rib *rib)
+{
+	struct hnode *n, *next;
+	size_t i;
+
+	for (i = 0; rib->routes.b && i <= rib->routes.mask; i++) {
+		for (n = rib->routes.b[i]; n; n = next) {
+			struct rib_route *r = container_of(n, struct rib_route, hn), *rn;
+
+			next = n->next;
+			for (; r; r = rn) {
+				rn = r->next;
+				if (r->hops != &r->hop0)
+					free(r->hops);
+				free(r->metrics);
+				free(r);
+			}
+		}
+	}
+}
+
+static void free_table(struct htab *t, size_t off, void (*extra)(void *))
+{
+	struct hnode *n, *next;
+	size_t i;
+
+	for (i = 0; t->b && i <= t->mask; i++) {
+		for (n = t->b[i]; n; n = next) {
+			void *obj = (char *)n - off;
+
+			next = n->next;
+			if (extra)
+				extra(obj);
+			free(obj);
+		}
+	}
+}
+
+static void nh_extra(void *p)
+{
+	free((void *)((struct rib_nh *)p)->o.members);
+}
+
+static void link_extra(void *p)
+{
+	struct rib_link *l = p;
+	struct ilist *a, *t;
+	int f;
+
+	for (f = 0; f < 2; f++)
+		ilist_for_each_safe(a, t, &l->addrs[f])
+			free(container_of(a, struct rib_addr, link));
+}
+
+void rib_fini(struct rib *rib)
+{
+	struct ilist *p, *t;
+
+	free_routes(rib);
+	free_table(&rib->nhs, offsetof(struct rib_nh, hn), nh_extra);
+	free_table(&rib->links, offsetof(struct rib_link, hn), link_extra);
+	idx_fini(rib);
+	ilist_for_each_safe(p, t, &rib->watches)
+		ilist_del(p); /* watches belong to their owners */
+	htab_fini(&rib->routes);
+	htab_fini(&rib->nhs);
+	htab_fini(&rib->links);
+	free(rib->rules[0].v);
+	free(rib->rules[1].v);
+	free(rib->netconf);
+	free(rib->scratch);
+	memset(rib, 0, sizeof(*rib));
+}
+
+void rib_emit(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
+	      const void *obj)
+{
+	if (rib->emit)
+		rib->emit(rib, type, kind, implicit, obj, rib->emit_arg);
+}

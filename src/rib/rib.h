@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The RIB: the authoritative, writer-owned copy of the kernel's routing state.
+ *
+ * Every object is keyed by its kernel identity:
+ *  - a route prefix by (family, table, dst/len, src/len); the routes at one
+ *    prefix form an ordered alias list exactly like the kernel's fib_alias
+ *    list (IPv4: tos descending, metric ascending, insertion order) or fib6
+ *    leaf list (metric ascending, insertion order), IPv6 ECMP siblings being
+ *    one route with several hops;
+ *  - a rule by its position in the per-family list;
+ *  - a nexthop object by id; a link by ifindex; an address by
+ *    (family, ifindex, address, prefix length), in the kernel's list order.
+ *
+ * Sources (netlink, files) decode into the public structs of fibmirror.h and
+ * call the rib_*_apply() functions below; nothing else mutates the RIB. The
+ * RIB also applies what the kernel does without telling anyone (implicit.c)
+ * and keeps the reverse indexes (index/) current on every change.
+ *
+ * Thread context: writer only, everywhere in this directory.
+ */
+#ifndef FM_RIB_H
+#define FM_RIB_H
+
+#include "fibmirror.h"
+#include "../util/hash.h"
+#include "../util/list.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define RIB_MAX_HOPS 512 /* multipath members per route */
+
+struct rib;
+struct rib_route;
+struct rib_nh;
+
+/* One nexthop, owned by a route or by a nexthop object, linked into indexes. */
+struct rib_hop {
+	struct fm_hop h;
+	struct rib_route *route; /* owner, or NULL */
+	struct rib_nh *nh;	 /* owner nexthop object, or NULL */
+	struct ilist gw_link;	 /* in the gateway index when h.gw.family != 0 */
+	struct ilist dev_link;	 /* in the device index when h.ifindex != 0 */
+};
+
+struct rib_key {
+	uint8_t dst[16];
+	uint8_t src[16];
+	uint32_t table;
+	uint8_t family, dst_len, src_len, pad;
+};
+
+struct rib_route {
+	struct hnode hn;	/* in rib->routes (alias list heads only) */
+	struct rib_route *next; /* next alias with the same key, kernel order */
+	struct rib_key key;
+	uint32_t priority, nhid, flags, expires;
+	uint8_t prefsrc[16];
+	uint8_t prefsrc_family, tos, type, protocol, scope, pref;
+	uint16_t nhops;
+	uint32_t *metrics;     /* [0] mask, [1 + i] RTAX i; NULL when none */
+	struct rib_hop *hops;  /* &hop0 when nhops <= 1, else an array */
+	struct ilist nh_users; /* in the nexthop object's users when nhid */
+	uint32_t mark;	       /* query de-duplication (rib->mark) */
+	struct rib_hop hop0;
+};
+
+struct rib_nh {
+	struct hnode hn;
+	struct fm_nexthop o; /* o.members points to an owned array */
+	struct rib_hop hop;  /* single nexthops: linked into the indexes */
+	struct ilist users;  /* routes whose nhid is this object */
+	uint32_t mark;
+};
+
+struct rib_addr {
+	struct ilist link; /* in rib_link.addrs[family], kernel list order */
+	struct fm_address o;
+};
+
+struct rib_link {
+	struct hnode hn;
+	struct fm_link o;
+	struct ilist addrs[2]; /* [0] IPv4, [1] IPv6 */
+};
+
+struct rib_watch {
+	struct ilist link;
+	struct rib *rib;
+	struct fm_ip gw;
+	int ifindex;
+	fm_watch_cb cb;
+	void *arg;
+};
+
+/* Called after every change; @obj is a rib_route/rib_nh/rib_link/rib_addr/fm_rule/fm_netconf. */
+typedef void (*rib_emit_fn)(struct rib *rib, enum fm_event_type type, enum fm_kind kind,
+			    bool implicit, const void *obj, void *arg);
+
+struct rib_rules {
+	struct fm_rule *v;
+	size_t n, cap;
+};
+
+struct rib {
+	struct htab routes; /* rib_route heads by key */
+	struct htab nhs;    /* rib_nh by id */
+	struct htab links;  /* rib_link by ifindex */
+	struct htab gw;	    /* gateway index: gw_node by address */
+	struct htab gwdev;  /* gateway index: gwdev_node by (address, ifindex) */
+	struct htab dev;    /* device index: dev_node by ifindex */
+	struct rib_rules rules[2];
+	struct fm_netconf *netconf;
+	size_t n_netconf;
+	struct ilist watches;
+	uint64_t n_routes, n_nhs, n_links, n_addrs;
+	uint64_t mem;	   /* bytes allocated for RIB objects and indexes */
+	uint64_t implicit; /* changes applied without a kernel message */
+	uint64_t max_routes;
+	bool incomplete;
+	uint32_t mark;
+	rib_emit_fn emit;
+	void *emit_arg;
+	struct fm_hop *scratch; /* export buffer for hops */
+	size_t scratch_n;
+};
+
+/* Operations a message asks for. */
+enum rib_op { RIB_NEW, RIB_DEL };
+
+int rib_init(struct rib *rib);
+void rib_fini(struct rib *rib);
+
+/* Apply one decoded object. @nlflags are the message's NLM_F_* flags.
+ * Return 0 (also when the change was a no-op) or -errno; never half-applied. */
+int rib_route_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_route *r);
+int rib_nexthop_apply(struct rib *rib, enum rib_op op, uint16_t nlflags,
+		      const struct fm_nexthop *nh);
+int rib_rule_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_rule *r);
+int rib_link_apply(struct rib *rib, enum rib_op op, const struct fm_link *l);
+int rib_addr_apply(struct rib *rib, enum rib_op op, uint16_t nlflags,
+		   const struct fm_address *a);
+int rib_netconf_apply(struct rib *rib, enum rib_op op, const struct fm_netconf *nc);
+
+/* Routes: internal helpers shared by route.c, nexthop.c and implicit.c. */
+void rib_route_remove(struct rib *rib, struct rib_route *r, bool implicit);
+void rib_route_changed(struct rib *rib, struct rib_route *r, bool implicit);
+int rib_route_set_hops(struct rib *rib, struct rib_route *r, const struct fm_hop *hops, int n);
+struct rib_route *rib_route_head(const struct rib *rib, const struct rib_key *k);
+
+/* Nexthop objects. */
+struct rib_nh *rib_nh_find(const struct rib *rib, uint32_t id);
+void rib_nh_remove(struct rib *rib, struct rib_nh *nh, bool implicit);
+
+/* Links and addresses. */
+struct rib_link *rib_link_find(const struct rib *rib, int ifindex);
+struct rib_link *rib_link_by_name(const struct rib *rib, const char *name);
+const struct fm_netconf *rib_netconf_find(const struct rib *rib, uint8_t family, int ifindex);
+
+/* What the kernel does silently (implicit.c). */
+void rib_implicit_link_change(struct rib *rib, const struct fm_link *old, const struct fm_link *l);
+void rib_implicit_link_gone(struct rib *rib, const struct fm_link *l);
+void rib_implicit_addr_gone(struct rib *rib, const struct fm_address *a);
+void rib_implicit_nh_gone(struct rib *rib, struct rib_nh *nh);
+
+/* Export into public structs (export.c). Hops point into rib->scratch. */
+void rib_route_export(struct rib *rib, const struct rib_route *r, struct fm_route *out);
+void rib_rule_export(const struct rib *rib, const struct fm_rule *in, struct fm_rule *out);
+
+/* Iteration in dump order (export.c). */
+int rib_route_foreach(struct rib *rib, const struct fm_route_filter *f, fm_route_cb cb, void *arg);
+int rib_nh_foreach(struct rib *rib, fm_nexthop_cb cb, void *arg);
+int rib_link_foreach(struct rib *rib, fm_link_cb cb, void *arg);
+int rib_addr_foreach(struct rib *rib, uint8_t family, fm_addr_cb cb, void *arg);
+int rib_rule_foreach(struct rib *rib, uint8_t family, fm_rule_cb cb, void *arg);
+
+/* Canonical comparison of two RIBs (canon.c). Calls @cb per difference line;
+ * @on_diff (may be NULL) gets the differing objects, for resync events. */
+typedef void (*rib_diff_obj_fn)(char sign, enum fm_kind kind, const void *obj, void *arg);
+long rib_diff(struct rib *mirror, struct rib *kernel, fm_diff_cb cb, void *cb_arg,
+	      rib_diff_obj_fn on_diff, void *diff_arg);
+
+/* Small helpers. */
+static inline int fam_idx(uint8_t family)
+{
+	return family == AF_INET6;
+}
+static inline int fam_alen(uint8_t family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+void rib_emit(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
+	      const void *obj);
+
+#endif

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The fibmirror command line: global options, the subcommand table, and the
+ * daemon that serves the same subcommands over a control socket. A command
+ * writes to cli->out and cli->err only, so the daemon can run it for a client
+ * by pointing both at buffers.
+ */
+#ifndef FM_TOOLS_CLI_H
+#define FM_TOOLS_CLI_H
+
+#include "fibmirror.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct cli {
+	uint8_t family;	     /* -4 / -6, 0 = both */
+	bool json, pretty, details, stats;
+	const char *netns;   /* -n NAME */
+	const char *file;    /* --file F: offline */
+	uint64_t max_routes; /* --max-routes N */
+	bool no_daemon;	     /* --no-daemon: never ask a daemon */
+	FILE *out, *err;
+	struct fm_mirror *m; /* opened on first use, or the daemon's */
+	bool in_daemon;	     /* running inside the daemon for a client */
+	void *monitor;	     /* daemon: client that asked for "monitor" */
+};
+
+/* Run one subcommand (argv[0] is its name). Return the exit status. */
+int cli_run(struct cli *c, int argc, char **argv);
+/* Open the mirror the options ask for, once. Return 0 or -errno (reported). */
+int cli_mirror(struct cli *c);
+/* The event printer shared by "monitor" here and in the daemon. */
+struct monitor_filter {
+	unsigned kinds; /* bit per enum fm_kind */
+	uint8_t family;
+	bool json;
+};
+int monitor_parse(struct cli *c, int argc, char **argv, struct monitor_filter *f);
+void monitor_print(FILE *out, struct fm_mirror *m, const struct monitor_filter *f,
+		   const struct fm_event *ev);
+
+/* daemon.c */
+int daemon_main(struct cli *c, int argc, char **argv);
+/* Forward argv to the daemon of this namespace. Return the exit status, or
+ * -1 when no daemon runs (the caller then mirrors on the spot). */
+int daemon_forward(struct cli *c, int argc, char **argv);
+int daemon_socket_path(const char *netns, char *buf, size_t len);
+
+#endif
