@@ -19,6 +19,7 @@ struct cli {
 	const char *netns;   /* -n NAME */
 	const char *file;    /* --file F: offline */
 	uint64_t max_routes; /* --max-routes N */
+	uint64_t rcvbuf;     /* --rcvbuf BYTES: event socket buffer */
 	bool no_daemon;	     /* --no-daemon: never ask a daemon */
 	FILE *out, *err;
 	struct fm_mirror *m; /* opened on first use, or the daemon's */

@@ -62,6 +62,7 @@ int cli_mirror(struct cli *c)
 		return 0;
 	o.netns = c->netns;
 	o.max_routes = c->max_routes;
+	o.rcvbuf = c->rcvbuf;
 	if (c->file)
 		rc = fm_mirror_open_file(c->file, &o, &c->m, err, sizeof(err));
 	else
@@ -567,7 +568,7 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	fprintf(c->out, "Usage: fibmirror [-4|-6] [-j [-p]] [-d] [-n NETNS] [--file F] "
-			"[--max-routes N] [--no-daemon] COMMAND\n");
+			"[--max-routes N] [--rcvbuf BYTES] [--no-daemon] COMMAND\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(c->out, "  %s\n", cmds[i].usage);
 	return 0;
@@ -626,7 +627,7 @@ static int parse_globals(struct cli *c, int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *o = argv[i];
 		bool need = !strcmp(o, "-n") || !strcmp(o, "-netns") || !strcmp(o, "--file") ||
-			    !strcmp(o, "--max-routes");
+			    !strcmp(o, "--max-routes") || !strcmp(o, "--rcvbuf");
 
 		if (need && i + 1 >= argc) {
 			fprintf(c->err, "Error: option \"%s\" needs an argument\n", o);
@@ -649,6 +650,8 @@ static int parse_globals(struct cli *c, int argc, char **argv)
 		else if (!strcmp(o, "--file"))
 			c->file = argv[++i];
 		else if (!strcmp(o, "--max-routes") && parse_u64(argv[i + 1], &c->max_routes) == 0)
+			i++;
+		else if (!strcmp(o, "--rcvbuf") && parse_u64(argv[i + 1], &c->rcvbuf) == 0)
 			i++;
 		else if (!strcmp(o, "-h") || !strcmp(o, "--help"))
 			return argc; /* "help" below */

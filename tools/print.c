@@ -31,11 +31,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* <linux/icmpv6.h> does not coexist with glibc headers; these are its values. */
-#define PREF_MEDIUM 0
-#define PREF_HIGH 1
-#define PREF_LOW 3
-#define PREF_NONE 0xff
+#define PREF_NONE 0xff /* struct fm_route.pref when RTA_PREF is absent */
 
 #define NAMELEN 64 /* any name or formatted number below */
 #define ADDRLEN INET6_ADDRSTRLEN
@@ -49,73 +45,93 @@ struct pr_name {
 
 /* /etc/iproute2/rt_protos as shipped with iproute2 6.1. */
 static const struct pr_name rt_protos[] = {
-	{ 0, "unspec" },	{ 1, "redirect" },   { 2, "kernel" },	{ 3, "boot" },
-	{ 4, "static" },	{ 8, "gated" },	     { 9, "ra" },	{ 10, "mrt" },
-	{ 11, "zebra" },	{ 12, "bird" },	     { 13, "dnrouted" }, { 14, "xorp" },
-	{ 15, "ntk" },		{ 16, "dhcp" },	     { 18, "keepalived" }, { 42, "babel" },
-	{ 99, "openr" },	{ 186, "bgp" },	     { 187, "isis" },	{ 188, "ospf" },
-	{ 189, "rip" },		{ 192, "eigrp" },
+    {0, "unspec"},    {1, "redirect"}, {2, "kernel"}, {3, "boot"},   {4, "static"},
+    {8, "gated"},     {9, "ra"},       {10, "mrt"},   {11, "zebra"}, {12, "bird"},
+    {13, "dnrouted"}, {14, "xorp"},    {15, "ntk"},   {16, "dhcp"},  {18, "keepalived"},
+    {42, "babel"},    {99, "openr"},   {186, "bgp"},  {187, "isis"}, {188, "ospf"},
+    {189, "rip"},     {192, "eigrp"},
 };
 
 /* /etc/iproute2/rt_scopes. */
 static const struct pr_name rt_scopes[] = {
-	{ 0, "global" }, { 200, "site" }, { 253, "link" }, { 254, "host" }, { 255, "nowhere" },
+    {0, "global"}, {200, "site"}, {253, "link"}, {254, "host"}, {255, "nowhere"},
 };
 
 /* /etc/iproute2/rt_tables (plus "unspec" for 0). */
 static const struct pr_name rt_tables[] = {
-	{ 0, "unspec" }, { 253, "default" }, { 254, "main" }, { 255, "local" },
+    {0, "unspec"},
+    {253, "default"},
+    {254, "main"},
+    {255, "local"},
 };
 
 /* /etc/iproute2/rt_dsfield: DSCP names for the whole TOS byte. */
 static const struct pr_name rt_dsfield[] = {
-	{ 0x00, "default" }, { 0x20, "CS1" },  { 0x28, "AF11" }, { 0x30, "AF12" }, { 0x38, "AF13" },
-	{ 0x40, "CS2" },     { 0x48, "AF21" }, { 0x50, "AF22" }, { 0x58, "AF23" }, { 0x60, "CS3" },
-	{ 0x68, "AF31" },    { 0x70, "AF32" }, { 0x78, "AF33" }, { 0x80, "CS4" },  { 0x88, "AF41" },
-	{ 0x90, "AF42" },    { 0x98, "AF43" }, { 0xa0, "CS5" },  { 0xb8, "EF" },   { 0xc0, "CS6" },
-	{ 0xe0, "CS7" },
+    {0x00, "default"}, {0x20, "CS1"},  {0x28, "AF11"}, {0x30, "AF12"}, {0x38, "AF13"},
+    {0x40, "CS2"},     {0x48, "AF21"}, {0x50, "AF22"}, {0x58, "AF23"}, {0x60, "CS3"},
+    {0x68, "AF31"},    {0x70, "AF32"}, {0x78, "AF33"}, {0x80, "CS4"},  {0x88, "AF41"},
+    {0x90, "AF42"},    {0x98, "AF43"}, {0xa0, "CS5"},  {0xb8, "EF"},   {0xc0, "CS6"},
+    {0xe0, "CS7"},
 };
 
+/* RTA_PREF: ICMPV6_ROUTER_PREF_* (<linux/icmpv6.h> clashes with glibc headers). */
+static const struct pr_name rt_prefs[] = {{0, "medium"}, {1, "high"}, {3, "low"}};
+
 /* /etc/iproute2/rt_realms and /etc/iproute2/group. */
-static const struct pr_name rt_realms[] = { { 0, "cosmos" } };
-static const struct pr_name groups[] = { { 0, "default" } };
+static const struct pr_name rt_realms[] = {{0, "cosmos"}};
+static const struct pr_name groups[] = {{0, "default"}};
 
 /* RTN_* route types; rule actions FR_ACT_BLACKHOLE.. reuse these numbers. */
 static const struct pr_name rt_types[] = {
-	{ RTN_UNSPEC, "none" },		  { RTN_UNICAST, "unicast" },
-	{ RTN_LOCAL, "local" },		  { RTN_BROADCAST, "broadcast" },
-	{ RTN_ANYCAST, "anycast" },	  { RTN_MULTICAST, "multicast" },
-	{ RTN_BLACKHOLE, "blackhole" },	  { RTN_UNREACHABLE, "unreachable" },
-	{ RTN_PROHIBIT, "prohibit" },	  { RTN_THROW, "throw" },
-	{ RTN_NAT, "nat" },		  { RTN_XRESOLVE, "xresolve" },
+    {RTN_UNSPEC, "none"},
+    {RTN_UNICAST, "unicast"},
+    {RTN_LOCAL, "local"},
+    {RTN_BROADCAST, "broadcast"},
+    {RTN_ANYCAST, "anycast"},
+    {RTN_MULTICAST, "multicast"},
+    {RTN_BLACKHOLE, "blackhole"},
+    {RTN_UNREACHABLE, "unreachable"},
+    {RTN_PROHIBIT, "prohibit"},
+    {RTN_THROW, "throw"},
+    {RTN_NAT, "nat"},
+    {RTN_XRESOLVE, "xresolve"},
 };
 
 /* The IP protocols of Debian's /etc/protocols that rules are likely to name. */
 static const struct pr_name ip_protos[] = {
-	{ 0, "ip" },	  { 1, "icmp" },   { 2, "igmp" },  { 4, "ipencap" }, { 6, "tcp" },
-	{ 17, "udp" },	  { 41, "ipv6" },  { 47, "gre" },  { 50, "esp" },    { 51, "ah" },
-	{ 58, "ipv6-icmp" }, { 89, "ospf" }, { 103, "pim" }, { 112, "vrrp" }, { 115, "l2tp" },
-	{ 132, "sctp" },  { 136, "udplite" }, { 137, "mpls-in-ip" }, { 143, "ethernet" },
-	{ 262, "mptcp" },
+    {0, "ip"},	       {1, "icmp"},	 {2, "igmp"},	      {4, "ipencap"},	 {6, "tcp"},
+    {17, "udp"},       {41, "ipv6"},	 {47, "gre"},	      {50, "esp"},	 {51, "ah"},
+    {58, "ipv6-icmp"}, {89, "ospf"},	 {103, "pim"},	      {112, "vrrp"},	 {115, "l2tp"},
+    {132, "sctp"},     {136, "udplite"}, {137, "mpls-in-ip"}, {143, "ethernet"},
 };
 
 static const struct pr_name operstates[] = {
-	{ 0, "UNKNOWN" }, { 1, "NOTPRESENT" }, { 2, "DOWN" }, { 3, "LOWERLAYERDOWN" },
-	{ 4, "TESTING" }, { 5, "DORMANT" },    { 6, "UP" },
+    {0, "UNKNOWN"}, {1, "NOTPRESENT"}, {2, "DOWN"}, {3, "LOWERLAYERDOWN"},
+    {4, "TESTING"}, {5, "DORMANT"},    {6, "UP"},
 };
 
 /* ARPHRD_* names as in iproute2's ll_types (the common subset). */
 static const struct pr_name ll_types[] = {
-	{ ARPHRD_NETROM, "netrom" },	 { ARPHRD_ETHER, "ether" },
-	{ ARPHRD_INFINIBAND, "infiniband" }, { ARPHRD_SLIP, "slip" },
-	{ ARPHRD_CAN, "can" },		 { ARPHRD_PPP, "ppp" },
-	{ ARPHRD_RAWIP, "rawip" },	 { ARPHRD_TUNNEL, "ipip" },
-	{ ARPHRD_TUNNEL6, "tunnel6" },	 { ARPHRD_LOOPBACK, "loopback" },
-	{ ARPHRD_SIT, "sit" },		 { ARPHRD_IPGRE, "gre" },
-	{ ARPHRD_IEEE80211, "ieee802.11" }, { ARPHRD_IEEE80211_RADIOTAP, "ieee802.11/radiotap" },
-	{ ARPHRD_IEEE802154, "ieee802.15.4" }, { ARPHRD_IP6GRE, "gre6" },
-	{ ARPHRD_NETLINK, "netlink" },	 { ARPHRD_6LOWPAN, "6lowpan" },
-	{ ARPHRD_NONE, "none" },	 { ARPHRD_VOID, "void" },
+    {ARPHRD_NETROM, "netrom"},
+    {ARPHRD_ETHER, "ether"},
+    {ARPHRD_INFINIBAND, "infiniband"},
+    {ARPHRD_SLIP, "slip"},
+    {ARPHRD_CAN, "can"},
+    {ARPHRD_PPP, "ppp"},
+    {ARPHRD_RAWIP, "rawip"},
+    {ARPHRD_TUNNEL, "ipip"},
+    {ARPHRD_TUNNEL6, "tunnel6"},
+    {ARPHRD_LOOPBACK, "loopback"},
+    {ARPHRD_SIT, "sit"},
+    {ARPHRD_IPGRE, "gre"},
+    {ARPHRD_IEEE80211, "ieee802.11"},
+    {ARPHRD_IEEE80211_RADIOTAP, "ieee802.11/radiotap"},
+    {ARPHRD_IEEE802154, "ieee802.15.4"},
+    {ARPHRD_IP6GRE, "gre6"},
+    {ARPHRD_NETLINK, "netlink"},
+    {ARPHRD_6LOWPAN, "6lowpan"},
+    {ARPHRD_NONE, "none"},
+    {ARPHRD_VOID, "void"},
 };
 
 #define NAME(tab, id, fmt, buf) name_of(tab, ARRAY_SIZE(tab), id, fmt, buf)
@@ -142,25 +158,27 @@ struct pr_flag {
 
 /* rtm_flags / rtnh_flags / nh_flags, in iproute2's print order. */
 static const struct pr_flag rt_flags[] = {
-	{ RTNH_F_DEAD, "dead" },	  { RTNH_F_ONLINK, "onlink" },
-	{ RTNH_F_PERVASIVE, "pervasive" }, { RTNH_F_OFFLOAD, "offload" },
-	{ RTNH_F_TRAP, "trap" },	  { RTM_F_NOTIFY, "notify" },
-	{ RTNH_F_LINKDOWN, "linkdown" },  { RTNH_F_UNRESOLVED, "unresolved" },
-	{ RTM_F_OFFLOAD, "rt_offload" },  { RTM_F_TRAP, "rt_trap" },
-	{ RTM_F_OFFLOAD_FAILED, "rt_offload_failed" },
+    {RTNH_F_DEAD, "dead"},
+    {RTNH_F_ONLINK, "onlink"},
+    {RTNH_F_PERVASIVE, "pervasive"},
+    {RTNH_F_OFFLOAD, "offload"},
+    {RTNH_F_TRAP, "trap"},
+    {RTM_F_NOTIFY, "notify"},
+    {RTNH_F_LINKDOWN, "linkdown"},
+    {RTNH_F_UNRESOLVED, "unresolved"},
+    {RTM_F_OFFLOAD, "rt_offload"},
+    {RTM_F_TRAP, "rt_trap"},
+    {RTM_F_OFFLOAD_FAILED, "rt_offload_failed"},
 };
 
 /* IFF_* in iproute2's order; IFF_RUNNING is shown as NO-CARRIER when missing. */
 static const struct pr_flag link_flags[] = {
-	{ IFF_LOOPBACK, "LOOPBACK" },	{ IFF_BROADCAST, "BROADCAST" },
-	{ IFF_POINTOPOINT, "POINTOPOINT" }, { IFF_MULTICAST, "MULTICAST" },
-	{ IFF_NOARP, "NOARP" },		{ IFF_ALLMULTI, "ALLMULTI" },
-	{ IFF_PROMISC, "PROMISC" },	{ IFF_MASTER, "MASTER" },
-	{ IFF_SLAVE, "SLAVE" },		{ IFF_DEBUG, "DEBUG" },
-	{ IFF_DYNAMIC, "DYNAMIC" },	{ IFF_AUTOMEDIA, "AUTOMEDIA" },
-	{ IFF_PORTSEL, "PORTSEL" },	{ IFF_NOTRAILERS, "NOTRAILERS" },
-	{ IFF_UP, "UP" },		{ IFF_LOWER_UP, "LOWER_UP" },
-	{ IFF_DORMANT, "DORMANT" },	{ IFF_ECHO, "ECHO" },
+    {IFF_LOOPBACK, "LOOPBACK"},	  {IFF_BROADCAST, "BROADCAST"},	  {IFF_POINTOPOINT, "POINTOPOINT"},
+    {IFF_MULTICAST, "MULTICAST"}, {IFF_NOARP, "NOARP"},		  {IFF_ALLMULTI, "ALLMULTI"},
+    {IFF_PROMISC, "PROMISC"},	  {IFF_MASTER, "MASTER"},	  {IFF_SLAVE, "SLAVE"},
+    {IFF_DEBUG, "DEBUG"},	  {IFF_DYNAMIC, "DYNAMIC"},	  {IFF_AUTOMEDIA, "AUTOMEDIA"},
+    {IFF_PORTSEL, "PORTSEL"},	  {IFF_NOTRAILERS, "NOTRAILERS"}, {IFF_UP, "UP"},
+    {IFF_LOWER_UP, "LOWER_UP"},	  {IFF_DORMANT, "DORMANT"},	  {IFF_ECHO, "ECHO"},
 };
 
 /*
@@ -168,12 +186,12 @@ static const struct pr_flag link_flags[] = {
  * IFA_F_SECONDARY is "temporary" for IPv6 (handled by the caller).
  */
 static const struct pr_flag ifa_flags[] = {
-	{ IFA_F_SECONDARY, "secondary" }, { IFA_F_NODAD, "nodad" },
-	{ IFA_F_OPTIMISTIC, "optimistic" }, { IFA_F_DADFAILED, "dadfailed" },
-	{ IFA_F_HOMEADDRESS, "home" },	  { IFA_F_DEPRECATED, "deprecated" },
-	{ IFA_F_TENTATIVE, "tentative" }, { IFA_F_PERMANENT, "dynamic" },
-	{ IFA_F_MANAGETEMPADDR, "mngtmpaddr" }, { IFA_F_NOPREFIXROUTE, "noprefixroute" },
-	{ IFA_F_MCAUTOJOIN, "autojoin" }, { IFA_F_STABLE_PRIVACY, "stable-privacy" },
+    {IFA_F_SECONDARY, "secondary"},	  {IFA_F_NODAD, "nodad"},
+    {IFA_F_OPTIMISTIC, "optimistic"},	  {IFA_F_DADFAILED, "dadfailed"},
+    {IFA_F_HOMEADDRESS, "home"},	  {IFA_F_DEPRECATED, "deprecated"},
+    {IFA_F_TENTATIVE, "tentative"},	  {IFA_F_PERMANENT, "dynamic"},
+    {IFA_F_MANAGETEMPADDR, "mngtmpaddr"}, {IFA_F_NOPREFIXROUTE, "noprefixroute"},
+    {IFA_F_MCAUTOJOIN, "autojoin"},	  {IFA_F_STABLE_PRIVACY, "stable-privacy"},
 };
 
 /* ------------------------------------------------------------ metric table */
@@ -195,21 +213,21 @@ struct pr_metric {
 
 /* RTAX_CC_ALGO is a string in netlink that struct fm_route cannot hold: not printed. */
 static const struct pr_metric metrics[] = {
-	{ RTAX_MTU, MX_PLAIN, "mtu", "mtu" },
-	{ RTAX_WINDOW, MX_PLAIN, "window", "window" },
-	{ RTAX_RTT, MX_RTT, "rtt", "rtt" },
-	{ RTAX_RTTVAR, MX_RTTVAR, "rttvar", "rttvar" },
-	{ RTAX_SSTHRESH, MX_PLAIN, "ssthresh", "ssthresh" },
-	{ RTAX_CWND, MX_PLAIN, "cwnd", "cwnd" },
-	{ RTAX_ADVMSS, MX_PLAIN, "advmss", "advmss" },
-	{ RTAX_REORDERING, MX_PLAIN, "reordering", "reordering" },
-	{ RTAX_HOPLIMIT, MX_PLAIN, "hoplimit", "hoplimit" },
-	{ RTAX_INITCWND, MX_PLAIN, "initcwnd", "initcwnd" },
-	{ RTAX_FEATURES, MX_FEATURES, "features", "features" },
-	{ RTAX_RTO_MIN, MX_TIME, "rto_min", "rto_min" },
-	{ RTAX_INITRWND, MX_PLAIN, "initrwnd", "initrwnd" },
-	{ RTAX_QUICKACK, MX_PLAIN, "quickack", "quickack" },
-	{ RTAX_FASTOPEN_NO_COOKIE, MX_PLAIN, "fastopen_no_cookie", "fastopen_no_cookie" },
+    {RTAX_MTU, MX_PLAIN, "mtu", "mtu"},
+    {RTAX_WINDOW, MX_PLAIN, "window", "window"},
+    {RTAX_RTT, MX_RTT, "rtt", "rtt"},
+    {RTAX_RTTVAR, MX_RTTVAR, "rttvar", "rttvar"},
+    {RTAX_SSTHRESH, MX_PLAIN, "ssthresh", "ssthresh"},
+    {RTAX_CWND, MX_PLAIN, "cwnd", "cwnd"},
+    {RTAX_ADVMSS, MX_PLAIN, "advmss", "advmss"},
+    {RTAX_REORDERING, MX_PLAIN, "reordering", "reordering"},
+    {RTAX_HOPLIMIT, MX_PLAIN, "hoplimit", "hoplimit"},
+    {RTAX_INITCWND, MX_PLAIN, "initcwnd", "initcwnd"},
+    {RTAX_FEATURES, MX_FEATURES, "features", "features"},
+    {RTAX_RTO_MIN, MX_TIME, "rto_min", "rto_min"},
+    {RTAX_INITRWND, MX_PLAIN, "initrwnd", "initrwnd"},
+    {RTAX_QUICKACK, MX_PLAIN, "quickack", "quickack"},
+    {RTAX_FASTOPEN_NO_COOKIE, MX_PLAIN, "fastopen_no_cookie", "fastopen_no_cookie"},
 };
 
 /* ------------------------------------------------ dual text/JSON emitters */
@@ -501,19 +519,10 @@ static void route_metrics(struct pr_ctx *c, const struct fm_route *r)
 static void route_pref(struct pr_ctx *c, uint8_t pref)
 {
 	char b[NAMELEN];
-	const char *name = pref == PREF_MEDIUM ? "medium" :
-			   pref == PREF_HIGH   ? "high" :
-			   pref == PREF_LOW    ? "low" :
-						 NULL;
 
-	if (pref == PREF_NONE)
-		return;
-	if (!name) {
-		snprintf(b, sizeof(b), "%u", pref);
-		name = b;
-	}
 	/* The one route field without a trailing space. */
-	put_str(c, "pref", "pref %s", name);
+	if (pref != PREF_NONE)
+		put_str(c, "pref", "pref %s", NAME(rt_prefs, pref, "%u", b));
 }
 
 static void nexthop_fields(struct pr_ctx *c, const struct fm_nexthop *nh);
@@ -594,8 +603,8 @@ static void route_fields(struct pr_ctx *c, const struct fm_route *r)
 
 /* ------------------------------------------------------------------- rules */
 
-static void rule_prefix(struct pr_ctx *c, const char *key, const char *word,
-			const struct fm_ip *ip, uint8_t family, uint8_t len)
+static void rule_prefix(struct pr_ctx *c, const char *key, const char *word, const struct fm_ip *ip,
+			uint8_t family, uint8_t len)
 {
 	char a[ADDRLEN], k[16];
 	struct fm_ip tmp = *ip;
@@ -663,10 +672,8 @@ static void rule_selectors(struct pr_ctx *c, const struct fm_rule *r)
 	if (r->tos)
 		put_str(c, "tos", " tos %s", tos_name(r->tos, b));
 	rule_fwmark(c, r);
-	rule_dev(c, "iif", r->iifname,
-		 (r->flags & FIB_RULE_IIF_DETACHED) || r->iif_ifindex < 0);
-	rule_dev(c, "oif", r->oifname,
-		 (r->flags & FIB_RULE_OIF_DETACHED) || r->oif_ifindex < 0);
+	rule_dev(c, "iif", r->iifname, (r->flags & FIB_RULE_IIF_DETACHED) || r->iif_ifindex < 0);
+	rule_dev(c, "oif", r->oifname, (r->flags & FIB_RULE_OIF_DETACHED) || r->oif_ifindex < 0);
 	if (r->l3mdev)
 		put_null(c, "l3mdev", " lookup [l3mdev-table]");
 	if (r->attrs & FM_RULE_UIDRANGE) {
@@ -826,7 +833,7 @@ static void nexthop_fields(struct pr_ctx *c, const struct fm_nexthop *nh)
 static const char *ll_addr_str(uint16_t type, const uint8_t *addr, unsigned int len, char *buf,
 			       size_t size)
 {
-	struct fm_ip ip = { 0 };
+	struct fm_ip ip = {0};
 	unsigned int i;
 	size_t o = 0;
 
@@ -906,10 +913,11 @@ static void link_head(struct pr_ctx *c, const struct fm_link *l)
  */
 static void link_lladdr(struct pr_ctx *c, const struct fm_link *l)
 {
-	static const uint8_t ones[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t ones[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	static const uint8_t zeros[6];
-	const uint8_t *brd = l->type == ARPHRD_ETHER ? ones : l->type == ARPHRD_LOOPBACK ? zeros :
-											  NULL;
+	const uint8_t *brd = l->type == ARPHRD_ETHER	  ? ones
+			     : l->type == ARPHRD_LOOPBACK ? zeros
+							  : NULL;
 	unsigned int len = l->addr_len > sizeof(l->addr) ? sizeof(l->addr) : l->addr_len;
 	char b[3 * sizeof(l->addr) + 1], t[NAMELEN];
 
@@ -1017,11 +1025,11 @@ static void netconf_bool(struct pr_ctx *c, const char *key, int32_t v)
 
 static void netconf_fields(struct pr_ctx *c, const struct fm_netconf *nc)
 {
-	static const char *const rpf[] = { "off", "strict", "loose" };
+	static const char *const rpf[] = {"off", "strict", "loose"};
 	char b[NAMELEN];
-	const char *dev = nc->ifindex == NETCONFA_IFINDEX_ALL	  ? "all" :
-			  nc->ifindex == NETCONFA_IFINDEX_DEFAULT ? "default" :
-								    dev_name(c, nc->ifindex, b);
+	const char *dev = nc->ifindex == NETCONFA_IFINDEX_ALL	    ? "all"
+			  : nc->ifindex == NETCONFA_IFINDEX_DEFAULT ? "default"
+								    : dev_name(c, nc->ifindex, b);
 
 	put_str(c, "family", "%s ", family_name(nc->family));
 	put_str(c, "interface", "%s ", dev);
@@ -1167,17 +1175,17 @@ static void event_fields(struct pr_ctx *c, const struct fm_event *ev)
 }
 
 static const char *const kind_names[] = {
-	[FM_KIND_ROUTE] = "route", [FM_KIND_RULE] = "rule", [FM_KIND_NEXTHOP] = "nexthop",
-	[FM_KIND_LINK] = "link",   [FM_KIND_ADDR] = "addr", [FM_KIND_NETCONF] = "netconf",
-	[FM_KIND_RESYNC] = "resync",
+    [FM_KIND_ROUTE] = "route",	 [FM_KIND_RULE] = "rule", [FM_KIND_NEXTHOP] = "nexthop",
+    [FM_KIND_LINK] = "link",	 [FM_KIND_ADDR] = "addr", [FM_KIND_NETCONF] = "netconf",
+    [FM_KIND_RESYNC] = "resync",
 };
 
 static const char *const event_names[] = {
-	[FM_EV_NEW] = "new",
-	[FM_EV_DEL] = "del",
-	[FM_EV_REPLACE] = "replace",
-	[FM_EV_RESYNC_BEGIN] = "resync-begin",
-	[FM_EV_RESYNC_END] = "resync-end",
+    [FM_EV_NEW] = "new",
+    [FM_EV_DEL] = "del",
+    [FM_EV_REPLACE] = "replace",
+    [FM_EV_RESYNC_BEGIN] = "resync-begin",
+    [FM_EV_RESYNC_END] = "resync-end",
 };
 
 static bool is_resync(const struct fm_event *ev)

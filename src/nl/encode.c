@@ -365,9 +365,10 @@ static void put_rule_attrs(struct enc *e, const struct fm_rule *r)
 		put_name(e, FRA_OIFNAME, r->oifname, sizeof(r->oifname));
 	if (a & FM_RULE_GOTO)
 		put_u32(e, FRA_GOTO, r->goto_target);
-	if (a & FM_RULE_SUPPRESS_PREFIXLEN)
+	/* "Not set" is all-ones on the wire; the decoder keeps the value, drops the bit. */
+	if ((a & FM_RULE_SUPPRESS_PREFIXLEN) || r->suppress_prefixlen)
 		put_u32(e, FRA_SUPPRESS_PREFIXLEN, r->suppress_prefixlen);
-	if (a & FM_RULE_SUPPRESS_IFGROUP)
+	if ((a & FM_RULE_SUPPRESS_IFGROUP) || r->suppress_ifgroup)
 		put_u32(e, FRA_SUPPRESS_IFGROUP, r->suppress_ifgroup);
 	if (a & FM_RULE_UIDRANGE) {
 		struct fib_rule_uid_range ur = { .start = r->uid_start, .end = r->uid_end };

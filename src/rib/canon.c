@@ -14,6 +14,7 @@
 #include "rib.h"
 
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,9 +231,16 @@ static void collect(struct rib *rib, struct cvec *v, char *buf)
 		for (f = 0; f < 2; f++) {
 			uint32_t pos = 0;
 
-			for (p = l->addrs[f].next; p != &l->addrs[f]; p = p->next)
-				add(rib, v, FM_KIND_ADDR, container_of(p, struct rib_addr, link),
-				    pos++, buf);
+			for (p = l->addrs[f].next; p != &l->addrs[f]; p = p->next) {
+				struct rib_addr *a = container_of(p, struct rib_addr, link);
+
+				/* The kernel announces an IPv6 address only once DAD is
+				 * done, and never uses it before: tentative ones are
+				 * not compared. */
+				if (f == 1 && (a->o.flags & IFA_F_TENTATIVE))
+					continue;
+				add(rib, v, FM_KIND_ADDR, a, pos++, buf);
+			}
 		}
 	}
 	for (f = 0; f < 2; f++)

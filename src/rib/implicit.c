@@ -186,7 +186,7 @@ static void carrier_down(struct rib *rib, int ifindex)
 	dev_scan_free(&s);
 }
 
-static void hops_clear(struct rib *rib, int ifindex, uint8_t clr)
+static void hops_clear(struct rib *rib, int ifindex, uint8_t clr, uint8_t family)
 {
 	struct dev_scan s;
 	size_t i;
@@ -195,6 +195,8 @@ static void hops_clear(struct rib *rib, int ifindex, uint8_t clr)
 	for (i = 0; i < s.nr; i++) {
 		bool changed = false;
 
+		if (family && s.routes[i]->key.family != family)
+			continue;
 		hops_mark(s.routes[i], ifindex, 0, clr, &changed);
 		if (changed)
 			rib_route_changed(rib, s.routes[i], true);
@@ -213,10 +215,11 @@ void rib_implicit_link_change(struct rib *rib, const struct fm_link *old, const 
 	}
 	if (!up)
 		return;
+	/* fib_sync_up(RTNH_F_DEAD) clears linkdown too when the carrier is on. */
 	if (!was_up)
-		hops_clear(rib, l->ifindex, RTNH_F_DEAD);
-	if (carrier && (!was_carrier || !was_up))
-		hops_clear(rib, l->ifindex, RTNH_F_LINKDOWN);
+		hops_clear(rib, l->ifindex, RTNH_F_DEAD | (carrier ? RTNH_F_LINKDOWN : 0), 0);
+	else if (carrier && !was_carrier)
+		hops_clear(rib, l->ifindex, RTNH_F_LINKDOWN, 0);
 	else if (!carrier && was_carrier)
 		carrier_down(rib, l->ifindex);
 }
@@ -298,6 +301,18 @@ out:
 	for (i = 0; i < n; i++)
 		rib_route_remove(rib, v[i], true);
 	free(v);
+}
+
+/* fib_inetaddr_event(NETDEV_UP) -> fib_sync_up(dev, RTNH_F_DEAD): a new IPv4
+ * address revives the dead nexthops on an up device (linkdown too, with carrier). */
+void rib_implicit_addr_new(struct rib *rib, const struct fm_address *a)
+{
+	const struct rib_link *l = rib_link_find(rib, a->ifindex);
+
+	if (a->family != AF_INET || !l || !(l->o.flags & IFF_UP))
+		return;
+	hops_clear(rib, a->ifindex,
+		   RTNH_F_DEAD | ((l->o.flags & IFF_LOWER_UP) ? RTNH_F_LINKDOWN : 0), AF_INET);
 }
 
 void rib_implicit_addr_gone(struct rib *rib, const struct fm_address *a)

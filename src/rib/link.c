@@ -210,6 +210,7 @@ static int addr_new(struct rib *rib, const struct fm_address *o, bool dump)
 	rib->n_addrs++;
 	rib->mem += sizeof(*a);
 	rib_emit(rib, FM_EV_NEW, FM_KIND_ADDR, false, a);
+	rib_implicit_addr_new(rib, o);
 	return 0;
 }
 

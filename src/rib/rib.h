@@ -162,6 +162,7 @@ const struct fm_netconf *rib_netconf_find(const struct rib *rib, uint8_t family,
 /* What the kernel does silently (implicit.c). */
 void rib_implicit_link_change(struct rib *rib, const struct fm_link *old, const struct fm_link *l);
 void rib_implicit_link_gone(struct rib *rib, const struct fm_link *l);
+void rib_implicit_addr_new(struct rib *rib, const struct fm_address *a);
 void rib_implicit_addr_gone(struct rib *rib, const struct fm_address *a);
 void rib_implicit_nh_gone(struct rib *rib, struct rib_nh *nh);
 

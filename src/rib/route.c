@@ -550,12 +550,22 @@ static int v6_del(struct rib *rib, const struct fm_route *r)
 	return rc;
 }
 
-int rib_route_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_route *r)
+int rib_route_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_route *in)
 {
-	if (r->family != AF_INET && r->family != AF_INET6)
+	struct fm_route nr;
+	const struct fm_route *r = in;
+
+	if (in->family != AF_INET && in->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	if (r->nhops > 1 && r->nhid)
-		return -EINVAL;
+	if (in->nhid && in->nhops) {
+		/* nexthop_compat_mode repeats the object's nexthops in the route
+		 * message; they belong to the object, which the route follows. */
+		nr = *in;
+		nr.nhops = 0;
+		nr.hops = NULL;
+		nr.flags &= ~0xffu;
+		r = &nr;
+	}
 	if (op == RIB_DEL)
 		return r->family == AF_INET ? route_del(rib, r, v4_del_match) : v6_del(rib, r);
 	return r->family == AF_INET ? v4_new(rib, nlflags, r) : v6_new(rib, nlflags, r);
