@@ -152,7 +152,7 @@ struct fm_nexthop {
 	int ifindex;
 	struct fm_ip gw;
 	uint16_t res_buckets; /**< resilient groups */
-	uint32_t res_idle_timer, res_unbalanced_timer;
+	uint32_t res_idle_timer, res_unbalanced_timer; /**< clock_t (1/100 s), as the kernel sends */
 	uint16_t nmembers;
 	const struct fm_nh_member *members;
 };

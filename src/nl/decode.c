@@ -243,8 +243,8 @@ static int decode_route_attrs(struct tb *tb, struct fm_route *r, struct fm_hop *
 		if (mnl_attr_get_payload_len(tb->a[RTA_CACHEINFO]) < sizeof(ci))
 			return -EBADMSG;
 		memcpy(&ci, mnl_attr_get_payload(tb->a[RTA_CACHEINFO]), sizeof(ci));
-		/* clock_t at USER_HZ (100); rounded up like a countdown */
-		r->expires = ci.rta_expires > 0 ? ((uint32_t)ci.rta_expires + 99) / 100 : 0;
+		/* clock_t at USER_HZ (100), shown in whole seconds as iproute2 does */
+		r->expires = ci.rta_expires > 0 ? (uint32_t)ci.rta_expires / 100 : 0;
 	}
 	if (tb->a[RTA_MULTIPATH])
 		return decode_multipath(tb->a[RTA_MULTIPATH], fam, r, hops, max_hops);

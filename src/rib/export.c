@@ -48,8 +48,18 @@ static int nh_hops(struct rib *rib, const struct rib_route *r, struct fm_hop **o
 	struct fm_hop *h;
 	int i, n = 0;
 
-	if (!nh || nh->o.blackhole)
+	if (!nh)
 		return 0;
+	if (nh->o.blackhole) {
+		/* A blackhole nexthop sits on the loopback device (compat dumps). */
+		if (!(h = scratch(rib, 1)))
+			return 0;
+		memset(h, 0, sizeof(*h));
+		h->ifindex = rib_loopback(rib);
+		h->weight = 1;
+		*out = h;
+		return h->ifindex ? 1 : 0;
+	}
 	if (!nh->o.nmembers) {
 		if (!nh->o.ifindex && !nh->o.gw.family)
 			return 0;
@@ -92,7 +102,7 @@ void rib_route_export(struct rib *rib, const struct rib_route *r, struct fm_rout
 	out->priority = r->priority;
 	out->flags = r->flags;
 	out->nhid = r->nhid;
-	out->expires = r->expires;
+	out->expires = r->expires ? rib_expiry_left(r->expires) : 0;
 	out->prefsrc.family = r->prefsrc_family;
 	memcpy(out->prefsrc.b, r->prefsrc, sizeof(r->prefsrc));
 	if (r->metrics) {

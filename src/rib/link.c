@@ -55,6 +55,21 @@ struct rib_link *rib_link_by_name(const struct rib *rib, const char *name)
 	return NULL;
 }
 
+int rib_loopback(const struct rib *rib)
+{
+	struct hnode *n;
+	size_t i;
+
+	htab_for_each(&rib->links, i, n)
+	{
+		struct rib_link *l = container_of(n, struct rib_link, hn);
+
+		if (l->o.flags & IFF_LOOPBACK)
+			return l->o.ifindex;
+	}
+	return 0;
+}
+
 static void addrs_free(struct rib *rib, struct rib_link *l)
 {
 	struct ilist *p, *t;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int rib_init(struct rib *rib)
 {
@@ -97,6 +98,29 @@ void rib_fini(struct rib *rib)
 	free(rib->netconf);
 	free(rib->scratch);
 	memset(rib, 0, sizeof(*rib));
+}
+
+/* Deadlines in CLOCK_MONOTONIC deciseconds (u32: 13 years of uptime). A
+ * message gives whole seconds left, so the true deadline lies somewhere in
+ * the following second: take its middle. */
+static uint32_t now_ds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint32_t)(ts.tv_sec * 10 + ts.tv_nsec / 100000000);
+}
+
+uint32_t rib_expiry_deadline(uint32_t seconds_left)
+{
+	return now_ds() + seconds_left * 10 + 5;
+}
+
+uint32_t rib_expiry_left(uint32_t deadline)
+{
+	int32_t left = (int32_t)(deadline - now_ds());
+
+	return left > 0 ? (uint32_t)left / 10 : 0;
 }
 
 void rib_emit(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,

@@ -56,7 +56,8 @@ struct rib_route {
 	struct hnode hn;	/* in rib->routes (alias list heads only) */
 	struct rib_route *next; /* next alias with the same key, kernel order */
 	struct rib_key key;
-	uint32_t priority, nhid, flags, expires;
+	uint32_t priority, nhid, flags;
+	uint32_t expires; /* deadline, rib_expiry_*() units; 0 = none */
 	uint8_t prefsrc[16];
 	uint8_t prefsrc_family, tos, type, protocol, scope, pref;
 	uint16_t nhops;
@@ -157,6 +158,7 @@ void rib_nh_remove(struct rib *rib, struct rib_nh *nh, bool implicit);
 /* Links and addresses. */
 struct rib_link *rib_link_find(const struct rib *rib, int ifindex);
 struct rib_link *rib_link_by_name(const struct rib *rib, const char *name);
+int rib_loopback(const struct rib *rib); /* ifindex of the loopback device, 0 if none */
 const struct fm_netconf *rib_netconf_find(const struct rib *rib, uint8_t family, int ifindex);
 
 /* What the kernel does silently (implicit.c). */
@@ -192,6 +194,9 @@ static inline int fam_alen(uint8_t family)
 {
 	return family == AF_INET6 ? 16 : 4;
 }
+/* IPv6 route lifetimes tick: the RIB keeps a deadline, export the time left. */
+uint32_t rib_expiry_deadline(uint32_t seconds_left);
+uint32_t rib_expiry_left(uint32_t deadline);
 void rib_emit(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
 	      const void *obj);
 

@@ -161,7 +161,7 @@ static struct rib_route *route_alloc(struct rib *rib, const struct fm_route *r)
 	n->priority = r->priority;
 	n->nhid = r->nhid;
 	n->flags = r->flags;
-	n->expires = r->expires;
+	n->expires = r->expires ? rib_expiry_deadline(r->expires) : 0;
 	n->prefsrc_family = r->prefsrc.family;
 	memcpy(n->prefsrc, r->prefsrc.b, sizeof(n->prefsrc));
 	n->tos = r->tos;

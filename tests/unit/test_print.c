@@ -70,7 +70,7 @@ static void nexthops_init(void)
 					.members = grp4,
 					.group_type = NEXTHOP_GRP_TYPE_RES,
 					.res_buckets = 8,
-					.res_idle_timer = 60};
+					.res_idle_timer = 6000 /* clock_t */};
 	nh_obj[3] = (struct fm_nexthop){.id = 5, .family = AF_INET, .blackhole = true};
 	nh_obj[4] = (struct fm_nexthop){.id = 8,
 					.family = AF_INET,
