@@ -342,6 +342,13 @@ FM_API int fm_netconf_foreach(struct fm_mirror *m, fm_netconf_cb cb, void *arg);
  * Return 0 or -ENOENT. Writer thread.
  */
 FM_API int fm_nexthop_get(struct fm_mirror *m, uint32_t id, struct fm_nexthop *ret);
+typedef int (*fm_sysctl_cb)(const char *name, int64_t value, void *arg);
+/**
+ * fm_sysctl_foreach() - the lookup-relevant sysctls without netconf
+ * notifications ("net/ipv4/fib_multipath_hash_policy", ...), as last read
+ * (live mirrors re-read them at most a second apart). Writer thread.
+ */
+FM_API int fm_sysctl_foreach(struct fm_mirror *m, fm_sysctl_cb cb, void *arg);
 /** fm_link_get() - copy link @ifindex into *ret. Return 0 or -ENODEV. */
 FM_API int fm_link_get(struct fm_mirror *m, int ifindex, struct fm_link *ret);
 /** fm_link_by_name() - copy the link named @name into *ret. Return 0 or -ENODEV. */

@@ -22,6 +22,7 @@
 #include "nl/nl.h"
 #include "nl/sock.h"
 #include "nl/sync.h"
+#include "nl/sysctl.h"
 #include "rib/rib.h"
 
 #include <arpa/inet.h>
@@ -55,6 +56,8 @@ struct fm_mirror {
 	bool resync_pending;
 	uint32_t resync_min_ms;
 	uint64_t max_routes;
+	struct sysctls sys;
+	uint64_t last_sysctl_ms;
 };
 
 struct fm_watch {
@@ -182,6 +185,7 @@ static int open_sockets(struct fm_mirror *m)
 	rc = nl_sock_open(&m->ev, groups, sizeof(groups) / sizeof(groups[0]), rcv);
 	if (rc)
 		return rc;
+	sysctls_open(&m->sys);
 	return nl_sock_open(&m->req, NULL, 0, 0);
 }
 
@@ -198,6 +202,8 @@ static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 		return NULL;
 	}
 	m->ev.fd = m->req.fd = -1;
+	for (int i = 0; i < SYSCTL_COUNT; i++)
+		m->sys.fd[i] = -1, m->sys.v[i] = -1;
 	m->resync_min_ms = DEFAULT_RESYNC_MS;
 	if (o && o->sz >= offsetof(struct fm_open_opts, resync_min_ms) + sizeof(uint32_t)) {
 		m->st.rcvbuf = o->rcvbuf;
@@ -274,6 +280,7 @@ void fm_mirror_free(struct fm_mirror *m)
 		nl_sock_close(&m->ev);
 	if (m->req.nl)
 		nl_sock_close(&m->req);
+	sysctls_close(&m->sys);
 	free(m);
 }
 
@@ -462,6 +469,11 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 		}
 		applied += apply_datagram(m, n);
 	}
+	/* Sysctls change without messages; a second of staleness at most. */
+	if (now_ms() - m->last_sysctl_ms >= 1000) {
+		sysctls_read(&m->sys);
+		m->last_sysctl_ms = now_ms();
+	}
 	drops = nl_sock_drops(&m->ev);
 	if (drops != m->drops) {
 		m->drops = drops;
@@ -647,6 +659,18 @@ int fm_link_by_name(struct fm_mirror *m, const char *name, struct fm_link *ret)
 		return -ENODEV;
 	*ret = l->o;
 	return 0;
+}
+
+int fm_sysctl_foreach(struct fm_mirror *m, fm_sysctl_cb cb, void *arg)
+{
+	int i, rc = 0;
+
+	if (!m || !cb)
+		return -EINVAL;
+	for (i = 0; i < SYSCTL_COUNT && !rc; i++)
+		if (m->sys.v[i] >= 0)
+			rc = cb(sysctl_names[i], m->sys.v[i], arg);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- watches */

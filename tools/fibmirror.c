@@ -83,6 +83,7 @@ struct show {
 	struct cli *c;
 	struct pr_ctx p;
 	struct fm_route_filter f;
+	bool first;
 };
 
 static int show_route_cb(const struct fm_route *r, void *arg)
@@ -180,6 +181,25 @@ static int show_netconf_cb(const struct fm_netconf *nc, void *arg)
 	return 0;
 }
 
+/* Sysctls as "name = value" lines (sysctl(8) style) or one JSON object each. */
+static int show_sysctl_cb(const char *name, int64_t v, void *arg)
+{
+	struct show *s = arg;
+	char dotted[128];
+	size_t i;
+
+	for (i = 0; name[i] && i < sizeof(dotted) - 1; i++)
+		dotted[i] = name[i] == '/' ? '.' : name[i];
+	dotted[i] = '\0';
+	if (s->c->json)
+		fprintf(s->c->out, "%s{\"name\":\"%s\",\"value\":%lld}", s->first ? "" : ",",
+			dotted, (long long)v);
+	else
+		fprintf(s->c->out, "%s = %lld\n", dotted, (long long)v);
+	s->first = false;
+	return 0;
+}
+
 static int parse_table(const char *s, struct fm_route_filter *f)
 {
 	static const struct {
@@ -211,11 +231,12 @@ static int parse_table(const char *s, struct fm_route_filter *f)
 	return 0;
 }
 
-enum show_what { SHOW_ROUTE, SHOW_RULE, SHOW_NEXTHOP, SHOW_LINK, SHOW_ADDR, SHOW_NETCONF };
+enum show_what { SHOW_ROUTE, SHOW_RULE, SHOW_NEXTHOP, SHOW_LINK, SHOW_ADDR, SHOW_NETCONF, SHOW_SYSCTL };
 
 static int show_parse(struct cli *c, int argc, char **argv, enum show_what *w, struct show *s)
 {
-	static const char *const what[] = { "route", "rule", "nexthop", "link", "addr", "netconf" };
+	static const char *const what[] = { "route", "rule",	 "nexthop", "link",
+					     "addr",  "netconf", "sysctl" };
 	int i = 1;
 	size_t k;
 
@@ -271,8 +292,12 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 	case SHOW_ADDR:
 		rc = show_addrs(&s);
 		break;
-	default:
+	case SHOW_NETCONF:
 		rc = fm_netconf_foreach(c->m, show_netconf_cb, &s);
+		break;
+	default:
+		s.first = true;
+		rc = fm_sysctl_foreach(c->m, show_sysctl_cb, &s);
 		break;
 	}
 	pr_end(&s.p);
@@ -550,7 +575,7 @@ static const struct cmd {
 	bool local; /* never forwarded to a daemon */
 	const char *usage;
 } cmds[] = {
-	{ "show", cmd_show, false, "show [route|rule|nexthop|link|addr|netconf] [table all|main|local|N]" },
+	{ "show", cmd_show, false, "show [route|rule|nexthop|link|addr|netconf|sysctl] [table all|main|local|N]" },
 	{ "gw", cmd_gw, false, "gw ADDR [dev DEV]        routes via a gateway" },
 	{ "dev", cmd_dev, false, "dev DEV                  routes leaving through a device" },
 	{ "monitor", cmd_monitor, false, "monitor [all|route|rule|nexthop|link|addr|netconf]" },
