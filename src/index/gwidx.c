@@ -214,7 +214,7 @@ static int visit_users(struct rib *rib, struct rib_nh *nh, idx_visit_fn fn, void
 
 	ilist_for_each_safe(p, t, &nh->users)
 	{
-		rc = visit_route(rib, container_of(p, struct rib_route, nh_users), fn, arg);
+		rc = visit_route(rib, nh_user_route(p), fn, arg);
 		if (rc)
 			break;
 	}
@@ -255,7 +255,8 @@ static int visit_hops(struct rib *rib, struct ilist *head, bool gw_list, idx_vis
 		struct rib_hop *h = gw_list ? container_of(p, struct rib_hop, gw_link) :
 					      container_of(p, struct rib_hop, dev_link);
 
-		rc = h->nh ? visit_nh(rib, h->nh, fn, arg) : visit_route(rib, h->route, fn, arg);
+		rc = hop_nh(h) ? visit_nh(rib, hop_nh(h), fn, arg) :
+				 visit_route(rib, hop_route(h), fn, arg);
 		if (rc)
 			break;
 	}

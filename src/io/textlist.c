@@ -16,10 +16,12 @@
  * metrics mtu advmss window cwnd initcwnd initrwnd ssthresh reordering
  * hoplimit features quickack fastopen_no_cookie rtt rttvar rto_min (each
  * optionally followed by "lock"), congctl (accepted and ignored) and
- * "nexthop" (the one-line form of `ip -o`; a lone "\" is skipped). Flags:
+ * "nexthop" (the one-line form of `ip -o`, whose "\" line marks count as
+ * blanks). Flags:
  * onlink dead linkdown pervasive offload trap (RTNH_F_*), notify rt_offload
  * rt_trap rt_offload_failed (RTM_F_*). Continuation lines (leading
- * whitespace) add the hops of a multipath route to the line above.
+ * whitespace) add the hops of a multipath route to the line above; the
+ * "nh_info ..." continuation lines of `ip -d` are skipped.
  *
  * What a missing field means is what `ip route show` means when it omits it,
  * so its output reads back as the kernel held it: type unicast, table main
@@ -345,18 +347,24 @@ static bool valid_ifname(const char *s)
 
 /* ----------------------------------------------------------------- tokens */
 
+/* Word separators: blanks, and the '\\' that `ip -o` prints in place of a newline. */
+static bool is_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == '\\';
+}
+
 static char *next_tok(char **p)
 {
 	char *s = *p, *tok;
 
-	while (*s == ' ' || *s == '\t')
+	while (is_sep(*s))
 		s++;
 	if (!*s || *s == '#') {
 		*p = s;
 		return NULL;
 	}
 	tok = s;
-	while (*s && *s != ' ' && *s != '\t')
+	while (*s && !is_sep(*s))
 		s++;
 	if (*s)
 		*s++ = '\0';
@@ -668,8 +676,6 @@ static int parse_word(struct tl *t, char **p, const char *kw)
 	const struct name_val *flag = find_name(hop_flag_names, kw);
 	int err;
 
-	if (!strcmp(kw, "\\"))
-		return 0;
 	if (!strcmp(kw, "nexthop"))
 		return start_hop(t);
 	if (flag) {
@@ -816,6 +822,9 @@ static int continue_route(struct tl *t, char **p, const char *tok)
 
 	if (!t->pending)
 		return tl_err(t, "continuation line without a route above it");
+	/* `ip -d` describes the route's nexthop object here; text keeps no objects. */
+	if (!strcmp(tok, "nh_info"))
+		return 0;
 	if (strcmp(tok, "nexthop"))
 		return tl_err(t, "continuation line starts with '%.32s', not 'nexthop'", tok);
 	err = start_hop(t);

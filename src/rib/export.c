@@ -103,11 +103,11 @@ void rib_route_export(struct rib *rib, const struct rib_route *r, struct fm_rout
 	out->flags = r->flags;
 	out->nhid = r->nhid;
 	out->expires = r->expires ? rib_expiry_left(r->expires) : 0;
-	out->prefsrc.family = r->prefsrc_family;
-	memcpy(out->prefsrc.b, r->prefsrc, sizeof(r->prefsrc));
-	if (r->metrics) {
-		out->metrics_mask = r->metrics[0];
-		memcpy(out->metrics, r->metrics + 1, sizeof(out->metrics));
+	if (r->ext) {
+		out->prefsrc.family = r->ext->prefsrc_family;
+		memcpy(out->prefsrc.b, r->ext->prefsrc, sizeof(r->ext->prefsrc));
+		out->metrics_mask = r->ext->metrics_mask;
+		memcpy(out->metrics, r->ext->metrics, sizeof(out->metrics));
 	}
 	if (r->nhid) {
 		out->nhops = nh_hops(rib, r, &h);

@@ -66,11 +66,13 @@ static void dev_scan(struct rib *rib, int ifindex, struct dev_scan *s)
 	}
 	rib->mark++;
 	for (i = 0; i < n; i++) {
-		if (hops[i]->nh) {
-			s->nhs[s->nn++] = hops[i]->nh;
-		} else if (hops[i]->route->mark != rib->mark) {
-			hops[i]->route->mark = rib->mark;
-			s->routes[s->nr++] = hops[i]->route;
+		struct rib_route *r = hop_route(hops[i]);
+
+		if (!r) {
+			s->nhs[s->nn++] = hop_nh(hops[i]);
+		} else if (r->mark != rib->mark) {
+			r->mark = rib->mark;
+			s->routes[s->nr++] = r;
 		}
 	}
 	free(hops);
@@ -286,7 +288,8 @@ static void prefsrc_gone(struct rib *rib, const struct fm_address *a)
 		if (r->key.family != AF_INET || r->key.table != RT_TABLE_MAIN)
 			continue;
 		for (; r; r = r->next) {
-			if (r->prefsrc_family != AF_INET || memcmp(r->prefsrc, a->local.b, 4))
+			if (!r->ext || r->ext->prefsrc_family != AF_INET ||
+			    memcmp(r->ext->prefsrc, a->local.b, 4))
 				continue;
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;

@@ -48,7 +48,7 @@ static void nh_set(struct rib *rib, struct rib_nh *n, const struct fm_nexthop *o
 	n->o.members = members;
 	rib->mem += o->nmembers * sizeof(*members);
 	memset(&n->hop, 0, sizeof(n->hop));
-	n->hop.nh = n;
+	n->hop.owner = (uintptr_t)n | 1;
 	n->hop.h.gw = o->gw;
 	n->hop.h.ifindex = o->ifindex;
 	n->hop.h.weight = 1;
@@ -94,7 +94,7 @@ static size_t nh_affected(struct rib *rib, struct rib_nh *nh, struct rib_route *
 					break;
 				v = t;
 			}
-			v[n++] = container_of(p, struct rib_route, nh_users);
+			v[n++] = nh_user_route(p);
 		}
 	}
 	*ret = v;
@@ -231,7 +231,7 @@ void rib_nh_remove(struct rib *rib, struct rib_nh *nh, bool implicit)
 	uint32_t id = nh->o.id;
 
 	ilist_for_each_safe(p, tmp, &nh->users)
-		rib_route_remove(rib, container_of(p, struct rib_route, nh_users), true);
+		rib_route_remove(rib, nh_user_route(p), true);
 	htab_remove(&rib->nhs, &nh->hn);
 	idx_hop_del(rib, &nh->hop);
 	rib->n_nhs--;

@@ -40,7 +40,7 @@ static void free_routes(struct rib *rib)
 				rn = r->next;
 				if (r->hops != &r->hop0)
 					free(r->hops);
-				free(r->metrics);
+				free(r->ext);
 				free(r);
 			}
 		}

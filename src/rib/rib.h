@@ -39,10 +39,9 @@ struct rib_nh;
 /* One nexthop, owned by a route or by a nexthop object, linked into indexes. */
 struct rib_hop {
 	struct fm_hop h;
-	struct rib_route *route; /* owner, or NULL */
-	struct rib_nh *nh;	 /* owner nexthop object, or NULL */
-	struct ilist gw_link;	 /* in the gateway index when h.gw.family != 0 */
-	struct ilist dev_link;	 /* in the device index when h.ifindex != 0 */
+	uintptr_t owner;       /* struct rib_route *, or struct rib_nh * | 1 */
+	struct ilist gw_link;  /* in the gateway index when h.gw.family != 0 */
+	struct ilist dev_link; /* in the device index when h.ifindex != 0 */
 };
 
 struct rib_key {
@@ -52,21 +51,42 @@ struct rib_key {
 	uint8_t family, dst_len, src_len, pad;
 };
 
+/* What most routes (a full BGP table) lack, kept out of line. */
+struct rib_route_ext {
+	uint8_t prefsrc[16];
+	uint8_t prefsrc_family;
+	uint32_t metrics_mask;
+	uint32_t metrics[FM_RTAX_MAX];
+};
+
 struct rib_route {
 	struct hnode hn;	/* in rib->routes (alias list heads only) */
 	struct rib_route *next; /* next alias with the same key, kernel order */
 	struct rib_key key;
 	uint32_t priority, nhid, flags;
 	uint32_t expires; /* deadline, rib_expiry_*() units; 0 = none */
-	uint8_t prefsrc[16];
-	uint8_t prefsrc_family, tos, type, protocol, scope, pref;
+	uint8_t tos, type, protocol, scope, pref;
 	uint16_t nhops;
-	uint32_t *metrics;     /* [0] mask, [1 + i] RTAX i; NULL when none */
-	struct rib_hop *hops;  /* &hop0 when nhops <= 1, else an array */
-	struct ilist nh_users; /* in the nexthop object's users when nhid */
-	uint32_t mark;	       /* query de-duplication (rib->mark) */
+	uint32_t mark;		    /* query de-duplication (rib->mark) */
+	struct rib_route_ext *ext;  /* prefsrc and metrics, NULL when neither */
+	struct rib_hop *hops;	    /* &hop0 when nhops <= 1, else an array */
 	struct rib_hop hop0;
 };
+
+/* A route using a nexthop object has no hops of its own, so its link in the
+ * object's user list is the first hop's (unused) gateway link. */
+#define nh_user_link(r) (&(r)->hop0.gw_link)
+#define nh_user_route(p) container_of(p, struct rib_route, hop0.gw_link)
+
+static inline struct rib_route *hop_route(const struct rib_hop *h)
+{
+	return (h->owner & 1) ? NULL : (struct rib_route *)h->owner;
+}
+
+static inline struct rib_nh *hop_nh(const struct rib_hop *h)
+{
+	return (h->owner & 1) ? (struct rib_nh *)(h->owner & ~(uintptr_t)1) : NULL;
+}
 
 struct rib_nh {
 	struct hnode hn;

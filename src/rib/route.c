@@ -97,16 +97,18 @@ static bool hops_same(const struct rib_route *a, const struct fm_route *r)
 	return true;
 }
 
-static bool metrics_same(const struct rib_route *a, const struct fm_route *r)
+static bool ext_same(const struct rib_route *a, const struct fm_route *r)
 {
+	const struct rib_route_ext *e = a->ext;
 	int i;
 
-	if (!a->metrics)
-		return r->metrics_mask == 0;
-	if (a->metrics[0] != r->metrics_mask)
+	if (!e)
+		return r->metrics_mask == 0 && r->prefsrc.family == 0;
+	if (e->metrics_mask != r->metrics_mask || e->prefsrc_family != r->prefsrc.family ||
+	    memcmp(e->prefsrc, r->prefsrc.b, sizeof(e->prefsrc)))
 		return false;
 	for (i = 0; i < FM_RTAX_MAX; i++)
-		if ((r->metrics_mask & (1u << i)) && a->metrics[1 + i] != r->metrics[i])
+		if ((r->metrics_mask & (1u << i)) && e->metrics[i] != r->metrics[i])
 			return false;
 	return true;
 }
@@ -116,9 +118,7 @@ static bool route_same(const struct rib_route *a, const struct fm_route *r)
 {
 	return a->tos == r->tos && a->priority == r->priority && a->type == r->type &&
 	       a->protocol == r->protocol && a->scope == r->scope && a->nhid == r->nhid &&
-	       a->prefsrc_family == r->prefsrc.family &&
-	       memcmp(a->prefsrc, r->prefsrc.b, sizeof(a->prefsrc)) == 0 && hops_same(a, r) &&
-	       metrics_same(a, r);
+	       hops_same(a, r) && ext_same(a, r);
 }
 
 static bool same_group(const struct rib_route *a, const struct fm_route *r)
@@ -135,7 +135,7 @@ static void route_set_hops(struct rib_route *n, const struct fm_route *r)
 	for (i = 0; i < r->nhops; i++) {
 		memset(&n->hops[i], 0, sizeof(n->hops[i]));
 		n->hops[i].h = r->hops[i];
-		n->hops[i].route = n;
+		n->hops[i].owner = (uintptr_t)n;
 	}
 	n->nhops = r->nhops;
 }
@@ -150,27 +150,26 @@ static struct rib_route *route_alloc(struct rib *rib, const struct fm_route *r)
 	n->hops = &n->hop0;
 	if (extra && !(n->hops = calloc(r->nhops, sizeof(struct rib_hop))))
 		goto fail;
-	if (r->metrics_mask) {
-		n->metrics = calloc(1 + FM_RTAX_MAX, sizeof(uint32_t));
-		if (!n->metrics)
+	if (r->metrics_mask || r->prefsrc.family) {
+		if (!(n->ext = calloc(1, sizeof(*n->ext))))
 			goto fail;
-		n->metrics[0] = r->metrics_mask;
-		memcpy(n->metrics + 1, r->metrics, sizeof(r->metrics));
+		n->ext->metrics_mask = r->metrics_mask;
+		memcpy(n->ext->metrics, r->metrics, sizeof(r->metrics));
+		n->ext->prefsrc_family = r->prefsrc.family;
+		memcpy(n->ext->prefsrc, r->prefsrc.b, sizeof(n->ext->prefsrc));
 	}
 	key_from(r, &n->key);
 	n->priority = r->priority;
 	n->nhid = r->nhid;
 	n->flags = r->flags;
 	n->expires = r->expires ? rib_expiry_deadline(r->expires) : 0;
-	n->prefsrc_family = r->prefsrc.family;
-	memcpy(n->prefsrc, r->prefsrc.b, sizeof(n->prefsrc));
 	n->tos = r->tos;
 	n->type = r->type;
 	n->protocol = r->protocol;
 	n->scope = r->scope;
 	n->pref = r->pref;
 	route_set_hops(n, r);
-	rib->mem += sizeof(*n) + extra + (n->metrics ? (1 + FM_RTAX_MAX) * 4 : 0);
+	rib->mem += sizeof(*n) + extra + (n->ext ? sizeof(*n->ext) : 0);
 	return n;
 fail:
 	if (n->hops != &n->hop0)
@@ -182,10 +181,10 @@ fail:
 static void route_free(struct rib *rib, struct rib_route *n)
 {
 	rib->mem -= sizeof(*n) + (n->hops != &n->hop0 ? n->nhops * sizeof(struct rib_hop) : 0) +
-		    (n->metrics ? (1 + FM_RTAX_MAX) * 4 : 0);
+		    (n->ext ? sizeof(*n->ext) : 0);
 	if (n->hops != &n->hop0)
 		free(n->hops);
-	free(n->metrics);
+	free(n->ext);
 	free(n);
 }
 
@@ -197,7 +196,7 @@ static void route_index(struct rib *rib, struct rib_route *n)
 	for (i = 0; i < n->nhops; i++)
 		idx_hop_add(rib, &n->hops[i]);
 	if (n->nhid && (nh = rib_nh_find(rib, n->nhid)))
-		ilist_add_tail(&nh->users, &n->nh_users);
+		ilist_add_tail(&nh->users, nh_user_link(n));
 }
 
 static void route_unindex(struct rib *rib, struct rib_route *n)
@@ -206,7 +205,8 @@ static void route_unindex(struct rib *rib, struct rib_route *n)
 
 	for (i = 0; i < n->nhops; i++)
 		idx_hop_del(rib, &n->hops[i]);
-	ilist_del(&n->nh_users);
+	if (n->nhid)
+		ilist_del(nh_user_link(n));
 }
 
 /* --------------------------------------------------------- list surgery */

@@ -124,7 +124,8 @@ static void htab_grow(struct htab *t)
 
 void htab_insert(struct htab *t, struct hnode *n, uint64_t hash)
 {
-	if (t->n >= t->mask + 1)
+	/* Up to two entries per bucket: chains stay short, buckets cost <= 8 B each. */
+	if (t->n >= 2 * (t->mask + 1))
 		htab_grow(t);
 	n->hash = hash;
 	n->next = t->b[hash & t->mask];

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * DOC: fuzz_netlink - rtnetlink messages from a hostile peer into one RIB.
+ *
+ * Input: a sequence of netlink messages, framed as on a socket (nlmsghdr,
+ * NLMSG_ALIGN padding); the walk stops at the first frame whose length is
+ * below a header or past the input. Every message goes through nl_apply() on
+ * one RIB, so sequences (link then route, nexthop group then member removal,
+ * add then delete) reach the RIB's side effects. Afterwards everything is
+ * touched: each foreach walk, every netconf entry, a self-comparison
+ * (rib_diff(rib, rib) must be 0) and a snapshot written to memory, which runs
+ * the encoders over whatever state the messages built.
+ *
+ * With FM_FUZZ_ORACLE=1 in the environment the snapshot is also read back
+ * into a second RIB and must compare equal (rib_diff() == 0), else abort():
+ * a stronger but stricter oracle, for targeted runs.
+ */
+#include "io/io.h"
+#include "nl/nl.h"
+#include "rib/rib.h"
+
+#include <linux/netlink.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+
+static int route_cb(const struct fm_route *r, void *arg)
+{
+	size_t *n = arg;
+	uint16_t i;
+
+	for (i = 0; i < r->nhops; i++)
+		*n += (size_t)r->hops[i].ifindex + r->hops[i].gw.family;
+	return 0;
+}
+
+static int nh_cb(const struct fm_nexthop *nh, void *arg)
+{
+	size_t *n = arg;
+	uint16_t i;
+
+	for (i = 0; i < nh->nmembers; i++)
+		*n += nh->members[i].id;
+	return 0;
+}
+
+static int link_cb(const struct fm_link *l, void *arg)
+{
+	*(size_t *)arg += (size_t)l->ifindex;
+	return 0;
+}
+
+static int addr_cb(const struct fm_address *a, void *arg)
+{
+	*(size_t *)arg += a->prefixlen;
+	return 0;
+}
+
+static int rule_cb(const struct fm_rule *r, void *arg)
+{
+	*(size_t *)arg += r->priority;
+	return 0;
+}
+
+static void touch_all(struct rib *rib)
+{
+	const struct fm_route_filter all = { .any_table = true };
+	size_t n = 0, i;
+
+	rib_route_foreach(rib, &all, route_cb, &n);
+	rib_nh_foreach(rib, nh_cb, &n);
+	rib_link_foreach(rib, link_cb, &n);
+	rib_addr_foreach(rib, 0, addr_cb, &n);
+	rib_rule_foreach(rib, 0, rule_cb, &n);
+	for (i = 0; i < rib->n_netconf; i++)
+		n += (size_t)rib->netconf[i].forwarding;
+	if (rib_diff(rib, rib, NULL, NULL, NULL, NULL) > 0)
+		abort(); /* a RIB differs from itself */
+}
+
+static void snapshot_check(struct rib *rib)
+{
+	static int oracle = -1;
+	struct rib back;
+	char *p = NULL, err[256];
+	size_t n = 0;
+	FILE *f;
+	int rc;
+
+	if (oracle < 0)
+		oracle = getenv("FM_FUZZ_ORACLE") && !strcmp(getenv("FM_FUZZ_ORACLE"), "1");
+	f = open_memstream(&p, &n);
+	if (!f)
+		return;
+	rc = io_snapshot_write(rib, f);
+	fclose(f);
+	if (rc == 0 && oracle && rib_init(&back) == 0) {
+		if (io_load_buf(&back, p, n, err, sizeof(err)) != 0) {
+			fprintf(stderr, "snapshot does not read back: %s\n", err);
+			abort();
+		}
+		if (rib_diff(rib, &back, NULL, NULL, NULL, NULL) != 0) {
+			fprintf(stderr, "snapshot reads back different\n");
+			abort();
+		}
+		rib_fini(&back);
+	}
+	free(p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct rib rib;
+	uint8_t *msg;
+	size_t off = 0;
+
+	/* One aligned copy: the frames sit at 4-byte offsets of it. */
+	msg = malloc(len ? len : 1);
+	if (!msg)
+		return 0;
+	if (len)
+		memcpy(msg, data, len);
+	if (rib_init(&rib)) {
+		free(msg);
+		return 0;
+	}
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		struct nlmsghdr *nlh = (void *)(msg + off);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - off)
+			break;
+		nl_apply(&rib, nlh);
+		off += IO_ALIGN4(nlh->nlmsg_len);
+		if (off > len)
+			break;
+	}
+	touch_all(&rib);
+	snapshot_check(&rib);
+	rib_fini(&rib);
+	free(msg);
+	return 0;
+}
