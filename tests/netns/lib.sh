@@ -57,6 +57,15 @@ start_daemon() {
 	exit 1
 }
 
+# Wait until IPv6 duplicate address detection is over (it adds local routes
+# for link-local addresses a second or two after a link comes up).
+settle_dad() {
+	for _ in $(seq 1 100); do
+		[ -z "$(ip -n "$NS" -6 addr show tentative)" ] && return 0
+		sleep 0.1
+	done
+}
+
 stat_of() { fm -j stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 now() { date +%s.%N; }

@@ -70,7 +70,7 @@ build_ns() {
 	nsip rule add suppress_ifgroup 5 table main pref 704
 	nsip -6 rule add from 2001:db8::/32 lookup 100
 	nsip -6 rule add to 2001:db8:5::/48 table 200 pref 600
-	sleep 0.2
+	settle_dad
 }
 
 cmp_json() { # DESC OURS-ARGS -- IP-ARGS
