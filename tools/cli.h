@@ -31,6 +31,8 @@ struct cli {
 int cli_run(struct cli *c, int argc, char **argv);
 /* Open the mirror the options ask for, once. Return 0 or -errno (reported). */
 int cli_mirror(struct cli *c);
+/* The exit status when cli_mirror() failed. */
+int cli_fail_status(const struct cli *c);
 /* The event printer shared by "monitor" here and in the daemon. */
 struct monitor_filter {
 	unsigned kinds; /* bit per enum fm_kind */

@@ -77,6 +77,12 @@ int cli_mirror(struct cli *c)
 	return rc;
 }
 
+/* Bad input (--file) is the user's error, exit 1; a kernel failure, exit 2. */
+int cli_fail_status(const struct cli *c)
+{
+	return c->file ? 1 : 2;
+}
+
 /* ------------------------------------------------------------------- show */
 
 struct show {
@@ -273,7 +279,7 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 	if (show_parse(c, argc, argv, &w, &s))
 		return 1;
 	if (cli_mirror(c))
-		return 2;
+		return cli_fail_status(c);
 	pr_init(c, &s.p);
 	pr_begin(&s.p);
 	switch (w) {
@@ -335,7 +341,7 @@ static int cmd_gw(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	if (cli_mirror(c))
-		return 2;
+		return cli_fail_status(c);
 	if (argc == 4 && parse_dev(c, argv[3], &ifindex))
 		return 1;
 	pr_init(c, &s.p);
@@ -355,7 +361,7 @@ static int cmd_dev(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	if (cli_mirror(c))
-		return 2;
+		return cli_fail_status(c);
 	if (parse_dev(c, argv[1], &ifindex))
 		return 1;
 	pr_init(c, &s.p);
@@ -456,7 +462,7 @@ static int cmd_monitor(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	if (cli_mirror(c))
-		return 2;
+		return cli_fail_status(c);
 	fm_mirror_subscribe(c->m, monitor_cb, &mc);
 	do
 		rc = fm_mirror_process(c->m, -1);
@@ -487,7 +493,7 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	if (cli_mirror(c))
-		return 2;
+		return cli_fail_status(c);
 	rc = fm_mirror_verify(c->m, diff_cb, c);
 	if (rc < 0) {
 		fprintf(c->err, "Error: verify: %s\n", strerror(-rc));
@@ -524,7 +530,7 @@ static int cmd_stats(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	if (cli_mirror(c))
-		return 2;
+		return cli_fail_status(c);
 	fm_mirror_stats(c->m, &s);
 	vals[0] = s.routes, vals[1] = s.rules, vals[2] = s.nexthops, vals[3] = s.links;
 	vals[4] = s.addrs, vals[5] = s.events, vals[6] = s.implicit, vals[7] = s.resyncs;
@@ -549,7 +555,7 @@ static int cmd_save(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	if (cli_mirror(c))
-		return 2;
+		return cli_fail_status(c);
 	rc = fm_mirror_save(c->m, argv[1]);
 	if (rc) {
 		fprintf(c->err, "Error: save %s: %s\n", argv[1], strerror(-rc));

@@ -66,7 +66,11 @@ int io_textlist_load(struct rib *rib, const uint8_t *data, size_t len, char *err
 int io_frame(const uint8_t *data, size_t len, size_t off, size_t min_len, const char *what,
 	     uint32_t *ret_len, char *err, size_t errlen);
 
-/* io_apply_msg() - nl_apply() one message, turning a failure into "<what>: offset N: ...". */
+/*
+ * io_apply_msg() - nl_apply() one framed message (copied with zero padding when
+ * its length is not a multiple of 4, as libmnl reads to the aligned end), turning
+ * a failure into "<what>: offset N: ...".
+ */
 int io_apply_msg(struct rib *rib, const void *msg, size_t off, const char *what, char *err,
 		 size_t errlen);
 

@@ -89,11 +89,33 @@ static const char *msg_name(uint16_t type)
 	}
 }
 
+/*
+ * libmnl walks attributes up to NLMSG_ALIGN(nlmsg_len), so a message whose
+ * length is not a multiple of 4 is applied from a zero-padded copy: in place,
+ * the last message of an input would be read up to 3 bytes past its end.
+ */
+static int apply_padded(struct rib *rib, const struct nlmsghdr *nlh)
+{
+	size_t n = nlh->nlmsg_len;
+	void *copy;
+	int ret;
+
+	if (!(n & 3))
+		return nl_apply(rib, nlh);
+	copy = calloc(1, IO_ALIGN4(n));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, nlh, n);
+	ret = nl_apply(rib, copy);
+	free(copy);
+	return ret;
+}
+
 int io_apply_msg(struct rib *rib, const void *msg, size_t off, const char *what, char *err,
 		 size_t errlen)
 {
 	const struct nlmsghdr *nlh = msg;
-	int ret = nl_apply(rib, nlh);
+	int ret = apply_padded(rib, nlh);
 
 	if (ret == -EBADMSG)
 		return io_err(err, errlen, ret, "%s: offset %zu: malformed %s message", what, off,

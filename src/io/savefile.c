@@ -38,17 +38,20 @@ struct scratch {
 	size_t cap;
 };
 
-/* Copy @len bytes of @src into @s (grown as needed, 8-byte aligned by malloc). */
+/* Copy @len bytes of @src into @s (8-byte aligned by malloc), zero-padded to a multiple of 4. */
 static void *scratch_copy(struct scratch *s, const void *src, size_t len)
 {
-	if (len > s->cap) {
-		void *np = realloc(s->p, len);
+	size_t need = IO_ALIGN4(len);
+
+	if (need > s->cap) {
+		void *np = realloc(s->p, need);
 
 		if (!np)
 			return NULL;
 		s->p = np;
-		s->cap = len;
+		s->cap = need;
 	}
+	memset((char *)s->p + need - 4, 0, 4);
 	memcpy(s->p, src, len);
 	return s->p;
 }

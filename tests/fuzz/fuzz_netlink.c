@@ -117,8 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	uint8_t *msg;
 	size_t off = 0;
 
-	/* One aligned copy: the frames sit at 4-byte offsets of it. */
-	msg = malloc(len ? len : 1);
+	/* One aligned copy, zero-padded: the frames sit at 4-byte offsets of it, and libmnl
+	 * reads a message up to NLMSG_ALIGN(nlmsg_len), as a socket buffer allows. */
+	msg = calloc(1, len + 4);
 	if (!msg)
 		return 0;
 	if (len)
