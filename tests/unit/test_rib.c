@@ -342,7 +342,7 @@ static void test_index_random(unsigned seed)
 	rib_init(&rib);
 	w.gw = ip("192.0.2.7");
 	ilist_add_tail(&rib.watches, &w.link);
-	for (i = 0; i < 20000; i++) {
+	for (i = 0; i < 8000; i++) {
 		int op = rand() % 4, dev = 2 + rand() % 3;
 		struct scan before = { .gw = w.gw, .dev = 2 }, after = before;
 
@@ -358,7 +358,7 @@ static void test_index_random(unsigned seed)
 			expect_adds += after.n - before.n;
 		else
 			expect_dels += before.n - after.n;
-		if (i % 1000 == 0 || i == 19999) {
+		if (i % 500 == 0 || i == 7999) {
 			for (int g = 1; g <= 10; g++) {
 				for (int d = 0; d <= 4; d++) {
 					struct scan s = { .dev = d };
