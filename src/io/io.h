@@ -31,11 +31,11 @@
 
 struct rib;
 
-#define IO_SAVEFILE_MAGIC 0x45311224u
-#define IO_SNAPSHOT_MAGIC "FMSNAP1\n"
+#define IO_SAVEFILE_MAGIC     0x45311224u
+#define IO_SNAPSHOT_MAGIC     "FMSNAP1\n"
 #define IO_SNAPSHOT_MAGIC_LEN 8
-#define IO_SNAPSHOT_VERSION 1u
-#define IO_DEFAULT_MAX_BYTES (1ull << 30)
+#define IO_SNAPSHOT_VERSION   1u
+#define IO_DEFAULT_MAX_BYTES  (1ull << 30)
 
 /* NLMSG_ALIGN() masks with an unsigned int; this one keeps size_t width. */
 #define IO_ALIGN4(n) (((size_t)(n) + 3) & ~(size_t)3)
@@ -49,7 +49,8 @@ int io_load(struct rib *rib, const char *path, uint64_t max_bytes, char *err, si
 /* io_load_buf() - the same from memory (any alignment). Used by io_load() and the fuzzers. */
 int io_load_buf(struct rib *rib, const void *data, size_t len, char *err, size_t errlen);
 
-/* io_snapshot_write() - write @rib as a snapshot to @f. Return 0 or -errno (-EIO on write errors). */
+/* io_snapshot_write() - write @rib as a snapshot to @f. Return 0 or -errno (-EIO on write errors).
+ */
 int io_snapshot_write(struct rib *rib, FILE *f);
 
 /* Format readers behind io_load_buf(); @data is 4-byte aligned and starts with the magic. */
@@ -76,6 +77,6 @@ int io_apply_msg(struct rib *rib, const void *msg, size_t off, const char *what,
 
 /* io_err() - format an error message into @err (NULL-safe) and return @code. */
 int io_err(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -55,11 +55,12 @@ int io_frame(const uint8_t *data, size_t len, size_t off, size_t min_len, const 
 
 	if (left < sizeof(*nlh))
 		return io_err(err, errlen, -EBADMSG,
-			      "%s: offset %zu: truncated message header (%zu of %zu bytes)", what, off,
-			      left, sizeof(*nlh));
+			      "%s: offset %zu: truncated message header (%zu of %zu bytes)", what,
+			      off, left, sizeof(*nlh));
 	if (nlh->nlmsg_len < min_len)
-		return io_err(err, errlen, -EBADMSG, "%s: offset %zu: message length %" PRIu32
-			      " < %zu", what, off, nlh->nlmsg_len, min_len);
+		return io_err(err, errlen, -EBADMSG,
+			      "%s: offset %zu: message length %" PRIu32 " < %zu", what, off,
+			      nlh->nlmsg_len, min_len);
 	if (nlh->nlmsg_len > left)
 		return io_err(err, errlen, -EBADMSG,
 			      "%s: offset %zu: message length %" PRIu32
@@ -162,8 +163,7 @@ int io_load_buf(struct rib *rib, const void *data, size_t len, char *err, size_t
 }
 
 /* Read all of @fd into a new buffer, failing with -EFBIG past @max bytes. */
-static int read_all(int fd, uint64_t max, uint8_t **ret, size_t *ret_len, char *err,
-		    size_t errlen)
+static int read_all(int fd, uint64_t max, uint8_t **ret, size_t *ret_len, char *err, size_t errlen)
 {
 	size_t cap = 1 << 16, n = 0;
 	uint8_t *buf = malloc(cap), *nb;
@@ -175,12 +175,14 @@ static int read_all(int fd, uint64_t max, uint8_t **ret, size_t *ret_len, char *
 		if (n == cap) {
 			if (n > max)
 				break;
-			/* Grow to at most max + 1 bytes: enough to see that the input is too big. */
+			/* Grow to at most max + 1 bytes: enough to see that the input is too big.
+			 */
 			cap = cap > max / 2 ? (size_t)max + 1 : cap * 2;
 			nb = realloc(buf, cap);
 			if (!nb) {
 				free(buf);
-				return io_err(err, errlen, -ENOMEM, "out of memory (%zu bytes)", cap);
+				return io_err(err, errlen, -ENOMEM, "out of memory (%zu bytes)",
+					      cap);
 			}
 			buf = nb;
 		}

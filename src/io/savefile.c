@@ -64,8 +64,8 @@ static int load_one(struct rib *rib, struct scratch *s, const uint8_t *data, siz
 
 	if (in->nlmsg_type != RTM_NEWROUTE)
 		return io_err(err, errlen, -EBADMSG,
-			      "%s: offset %zu: message type %u is not RTM_NEWROUTE (%u)", WHAT,
-			      off, in->nlmsg_type, RTM_NEWROUTE);
+			      "%s: offset %zu: message type %u is not RTM_NEWROUTE (%u)", WHAT, off,
+			      in->nlmsg_type, RTM_NEWROUTE);
 	nlh = scratch_copy(s, in, mlen);
 	if (!nlh)
 		return io_err(err, errlen, -ENOMEM, "%s: offset %zu: out of memory", WHAT, off);
@@ -76,7 +76,7 @@ static int load_one(struct rib *rib, struct scratch *s, const uint8_t *data, siz
 int io_savefile_load(struct rib *rib, const uint8_t *data, size_t len, char *err, size_t errlen)
 {
 	const size_t min_len = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct rtmsg));
-	struct scratch s = { 0 };
+	struct scratch s = {0};
 	size_t off = sizeof(uint32_t);
 	uint32_t mlen;
 	int ret = 0;

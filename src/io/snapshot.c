@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WHAT "snapshot"
+#define WHAT	     "snapshot"
 #define SNAP_HDR_LEN (IO_SNAPSHOT_MAGIC_LEN + 4)
 #define SNAP_MAX_MSG (1u << 20)
 /* Messages replay as a dump does: NLM_F_MULTI appends to the lists in stream order. */
@@ -170,14 +170,14 @@ static int write_end(FILE *f)
 	struct {
 		struct nlmsghdr h;
 		int32_t error;
-	} done = { .h = { .nlmsg_len = sizeof(done), .nlmsg_type = NLMSG_DONE } };
+	} done = {.h = {.nlmsg_len = sizeof(done), .nlmsg_type = NLMSG_DONE}};
 
 	return fwrite(&done, 1, sizeof(done), f) == sizeof(done) ? 0 : -EIO;
 }
 
 static int write_body(struct rib *rib, struct snap_writer *w)
 {
-	const struct fm_route_filter all = { .family = 0, .any_table = true };
+	const struct fm_route_filter all = {.family = 0, .any_table = true};
 	size_t i;
 
 	if (rib_link_foreach(rib, link_cb, w) || rib_addr_foreach(rib, 0, addr_cb, w))
@@ -196,7 +196,7 @@ static int write_body(struct rib *rib, struct snap_writer *w)
 
 int io_snapshot_write(struct rib *rib, FILE *f)
 {
-	struct snap_writer w = { .f = f, .cap = 1 << 16 };
+	struct snap_writer w = {.f = f, .cap = 1 << 16};
 	int ret;
 
 	w.buf = malloc(w.cap);
@@ -314,10 +314,11 @@ int io_snapshot_load(struct rib *rib, const uint8_t *data, size_t len, char *err
 	}
 	if (!done)
 		return io_err(err, errlen, -EBADMSG,
-			      "%s: offset %zu: input ends without the end marker (truncated?)", WHAT,
-			      len);
+			      "%s: offset %zu: input ends without the end marker (truncated?)",
+			      WHAT, len);
 	if (off < len)
-		return io_err(err, errlen, -EBADMSG, "%s: offset %zu: %zu bytes after the end marker",
-			      WHAT, off, len - off);
+		return io_err(err, errlen, -EBADMSG,
+			      "%s: offset %zu: %zu bytes after the end marker", WHAT, off,
+			      len - off);
 	return 0;
 }

@@ -80,8 +80,8 @@ struct tl {
 	unsigned int route_line;
 	struct fm_route r;
 	bool table_set, proto_set, scope_set, metric_set, pref_set;
-	bool multipath; /* hops come from "nexthop" */
-	uint8_t hint;	/* family from via/src/from/pref when DST is "default" */
+	bool multipath;	    /* hops come from "nexthop" */
+	uint8_t hint;	    /* family from via/src/from/pref when DST is "default" */
 	struct fm_hop *hop; /* hop that hop keywords apply to, or NULL */
 	struct fm_hop hops[NL_MAX_HOPS];
 
@@ -107,61 +107,88 @@ struct name_val {
 };
 
 static const struct name_val rtn_names[] = {
-	{ "unicast", RTN_UNICAST },	{ "local", RTN_LOCAL },
-	{ "broadcast", RTN_BROADCAST }, { "anycast", RTN_ANYCAST },
-	{ "multicast", RTN_MULTICAST }, { "blackhole", RTN_BLACKHOLE },
-	{ "unreachable", RTN_UNREACHABLE }, { "prohibit", RTN_PROHIBIT },
-	{ "throw", RTN_THROW },		{ "nat", RTN_NAT },
-	{ "xresolve", RTN_XRESOLVE },	{ NULL, 0 },
+    {"unicast", RTN_UNICAST},
+    {"local", RTN_LOCAL},
+    {"broadcast", RTN_BROADCAST},
+    {"anycast", RTN_ANYCAST},
+    {"multicast", RTN_MULTICAST},
+    {"blackhole", RTN_BLACKHOLE},
+    {"unreachable", RTN_UNREACHABLE},
+    {"prohibit", RTN_PROHIBIT},
+    {"throw", RTN_THROW},
+    {"nat", RTN_NAT},
+    {"xresolve", RTN_XRESOLVE},
+    {NULL, 0},
 };
 
 static const struct name_val table_names[] = {
-	{ "main", RT_TABLE_MAIN },
-	{ "local", RT_TABLE_LOCAL },
-	{ "default", RT_TABLE_DEFAULT },
-	{ NULL, 0 },
+    {"main", RT_TABLE_MAIN},
+    {"local", RT_TABLE_LOCAL},
+    {"default", RT_TABLE_DEFAULT},
+    {NULL, 0},
 };
 
 static const struct name_val proto_names[] = {
-	{ "unspec", RTPROT_UNSPEC },   { "redirect", RTPROT_REDIRECT }, { "kernel", RTPROT_KERNEL },
-	{ "boot", RTPROT_BOOT },       { "static", RTPROT_STATIC },	{ "gated", RTPROT_GATED },
-	{ "ra", RTPROT_RA },	       { "mrt", RTPROT_MRT },		{ "zebra", RTPROT_ZEBRA },
-	{ "bird", RTPROT_BIRD },       { "dnrouted", RTPROT_DNROUTED }, { "xorp", RTPROT_XORP },
-	{ "ntk", RTPROT_NTK },	       { "dhcp", RTPROT_DHCP },		{ "mrouted", RTPROT_MROUTED },
-	{ "keepalived", RTPROT_KEEPALIVED },			{ "babel", RTPROT_BABEL },
-	{ "openr", RTPROT_OPENR },     { "bgp", RTPROT_BGP },		{ "isis", RTPROT_ISIS },
-	{ "ospf", RTPROT_OSPF },       { "rip", RTPROT_RIP },		{ "eigrp", RTPROT_EIGRP },
-	{ NULL, 0 },
+    {"unspec", RTPROT_UNSPEC},
+    {"redirect", RTPROT_REDIRECT},
+    {"kernel", RTPROT_KERNEL},
+    {"boot", RTPROT_BOOT},
+    {"static", RTPROT_STATIC},
+    {"gated", RTPROT_GATED},
+    {"ra", RTPROT_RA},
+    {"mrt", RTPROT_MRT},
+    {"zebra", RTPROT_ZEBRA},
+    {"bird", RTPROT_BIRD},
+    {"dnrouted", RTPROT_DNROUTED},
+    {"xorp", RTPROT_XORP},
+    {"ntk", RTPROT_NTK},
+    {"dhcp", RTPROT_DHCP},
+    {"mrouted", RTPROT_MROUTED},
+    {"keepalived", RTPROT_KEEPALIVED},
+    {"babel", RTPROT_BABEL},
+    {"openr", RTPROT_OPENR},
+    {"bgp", RTPROT_BGP},
+    {"isis", RTPROT_ISIS},
+    {"ospf", RTPROT_OSPF},
+    {"rip", RTPROT_RIP},
+    {"eigrp", RTPROT_EIGRP},
+    {NULL, 0},
 };
 
 static const struct name_val scope_names[] = {
-	{ "global", RT_SCOPE_UNIVERSE }, { "universe", RT_SCOPE_UNIVERSE },
-	{ "site", RT_SCOPE_SITE },	 { "link", RT_SCOPE_LINK },
-	{ "host", RT_SCOPE_HOST },	 { "nowhere", RT_SCOPE_NOWHERE },
-	{ NULL, 0 },
+    {"global", RT_SCOPE_UNIVERSE},
+    {"universe", RT_SCOPE_UNIVERSE},
+    {"site", RT_SCOPE_SITE},
+    {"link", RT_SCOPE_LINK},
+    {"host", RT_SCOPE_HOST},
+    {"nowhere", RT_SCOPE_NOWHERE},
+    {NULL, 0},
 };
 
 static const struct name_val pref_names[] = {
-	{ "low", ICMPV6_ROUTER_PREF_LOW },
-	{ "medium", ICMPV6_ROUTER_PREF_MEDIUM },
-	{ "high", ICMPV6_ROUTER_PREF_HIGH },
-	{ NULL, 0 },
+    {"low", ICMPV6_ROUTER_PREF_LOW},
+    {"medium", ICMPV6_ROUTER_PREF_MEDIUM},
+    {"high", ICMPV6_ROUTER_PREF_HIGH},
+    {NULL, 0},
 };
 
 /* RTNH_F_* / RTM_F_* flag words. */
 static const struct name_val hop_flag_names[] = {
-	{ "dead", RTNH_F_DEAD },	 { "pervasive", RTNH_F_PERVASIVE },
-	{ "onlink", RTNH_F_ONLINK },	 { "offload", RTNH_F_OFFLOAD },
-	{ "linkdown", RTNH_F_LINKDOWN }, { "trap", RTNH_F_TRAP },
-	{ NULL, 0 },
+    {"dead", RTNH_F_DEAD},
+    {"pervasive", RTNH_F_PERVASIVE},
+    {"onlink", RTNH_F_ONLINK},
+    {"offload", RTNH_F_OFFLOAD},
+    {"linkdown", RTNH_F_LINKDOWN},
+    {"trap", RTNH_F_TRAP},
+    {NULL, 0},
 };
 
 static const struct name_val route_flag_names[] = {
-	{ "notify", RTM_F_NOTIFY },
-	{ "rt_offload", RTM_F_OFFLOAD },
-	{ "rt_trap", RTM_F_TRAP },
-	{ "rt_offload_failed", RTM_F_OFFLOAD_FAILED },
-	{ NULL, 0 },
+    {"notify", RTM_F_NOTIFY},
+    {"rt_offload", RTM_F_OFFLOAD},
+    {"rt_trap", RTM_F_TRAP},
+    {"rt_offload_failed", RTM_F_OFFLOAD_FAILED},
+    {NULL, 0},
 };
 
 /* Integer metrics (RTAX_*) and the time-valued ones with their kernel scale. */
@@ -172,22 +199,14 @@ struct metric_kw {
 };
 
 static const struct metric_kw metric_kws[] = {
-	{ "mtu", RTAX_MTU, 0 },
-	{ "advmss", RTAX_ADVMSS, 0 },
-	{ "window", RTAX_WINDOW, 0 },
-	{ "cwnd", RTAX_CWND, 0 },
-	{ "initcwnd", RTAX_INITCWND, 0 },
-	{ "initrwnd", RTAX_INITRWND, 0 },
-	{ "ssthresh", RTAX_SSTHRESH, 0 },
-	{ "reordering", RTAX_REORDERING, 0 },
-	{ "hoplimit", RTAX_HOPLIMIT, 0 },
-	{ "features", RTAX_FEATURES, 0 },
-	{ "quickack", RTAX_QUICKACK, 0 },
-	{ "fastopen_no_cookie", RTAX_FASTOPEN_NO_COOKIE, 0 },
-	{ "rtt", RTAX_RTT, 8 },
-	{ "rttvar", RTAX_RTTVAR, 4 },
-	{ "rto_min", RTAX_RTO_MIN, 1 },
-	{ NULL, 0, 0 },
+    {"mtu", RTAX_MTU, 0},	    {"advmss", RTAX_ADVMSS, 0},
+    {"window", RTAX_WINDOW, 0},	    {"cwnd", RTAX_CWND, 0},
+    {"initcwnd", RTAX_INITCWND, 0}, {"initrwnd", RTAX_INITRWND, 0},
+    {"ssthresh", RTAX_SSTHRESH, 0}, {"reordering", RTAX_REORDERING, 0},
+    {"hoplimit", RTAX_HOPLIMIT, 0}, {"features", RTAX_FEATURES, 0},
+    {"quickack", RTAX_QUICKACK, 0}, {"fastopen_no_cookie", RTAX_FASTOPEN_NO_COOKIE, 0},
+    {"rtt", RTAX_RTT, 8},	    {"rttvar", RTAX_RTTVAR, 4},
+    {"rto_min", RTAX_RTO_MIN, 1},   {NULL, 0, 0},
 };
 
 static const struct name_val *find_name(const struct name_val *t, const char *s)
@@ -555,8 +574,7 @@ static int field_keyword(struct tl *t, const char *kw, char *a)
 			return tl_err(t, "bad scope '%.64s'", a);
 		r->scope = (uint8_t)v;
 		t->scope_set = true;
-	} else if (!strcmp(kw, "metric") || !strcmp(kw, "priority") ||
-		   !strcmp(kw, "preference")) {
+	} else if (!strcmp(kw, "metric") || !strcmp(kw, "priority") || !strcmp(kw, "preference")) {
 		if (!parse_u32(a, UINT32_MAX, &r->priority))
 			return tl_err(t, "bad metric '%.64s'", a);
 		t->metric_set = true;
@@ -616,9 +634,9 @@ static int addr_keyword(struct tl *t, const char *kw, char *a)
 
 static bool is_arg_keyword(const char *kw)
 {
-	static const char *const kws[] = { "table", "proto",   "scope", "metric", "priority",
-					   "preference", "tos", "dsfield", "pref", "nhid",
-					   "expires", "error", "src", "from", "congctl", NULL };
+	static const char *const kws[] = {
+	    "table", "proto", "scope",	 "metric", "priority", "preference", "tos",	"dsfield",
+	    "pref",  "nhid",  "expires", "error",  "src",      "from",	     "congctl", NULL};
 	int i;
 
 	for (i = 0; kws[i]; i++)
@@ -743,9 +761,9 @@ static void apply_defaults(struct tl *t)
 
 	if (!t->table_set)
 		r->table = (type == RTN_LOCAL || type == RTN_BROADCAST || type == RTN_NAT ||
-			    type == RTN_ANYCAST) ?
-				   RT_TABLE_LOCAL :
-				   RT_TABLE_MAIN;
+			    type == RTN_ANYCAST)
+			       ? RT_TABLE_LOCAL
+			       : RT_TABLE_MAIN;
 	if (!t->proto_set)
 		r->protocol = RTPROT_BOOT;
 	if (!t->metric_set && r->family == AF_INET6)

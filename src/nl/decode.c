@@ -624,7 +624,15 @@ static int apply_nexthop(struct rib *rib, const struct nlmsghdr *nlh)
 
 static int apply_rule(struct rib *rib, const struct nlmsghdr *nlh)
 {
+	const struct fib_rule_hdr *frh;
 	struct fm_rule r;
+
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*frh))
+		return -EBADMSG;
+	frh = mnl_nlmsg_get_payload(nlh);
+	/* Multicast routing rules (RTNL_FAMILY_IPMR/IP6MR) select mroute tables. */
+	if (frh->family != AF_INET && frh->family != AF_INET6)
+		return 0;
 
 	if (nl_decode_rule(nlh, &r))
 		return -EBADMSG;

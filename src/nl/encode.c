@@ -295,7 +295,7 @@ static void put_hops(struct enc *e, const struct fm_route *r)
  */
 static void put_expires(struct enc *e, uint32_t seconds)
 {
-	struct rta_cacheinfo ci = { 0 };
+	struct rta_cacheinfo ci = {0};
 
 	ci.rta_expires = seconds > INT32_MAX / 100 ? INT32_MAX : (int32_t)(seconds * 100);
 	put(e, RTA_CACHEINFO, sizeof(ci), &ci);
@@ -343,7 +343,7 @@ int nl_encode_route(void *buf, size_t len, uint16_t type, uint16_t flags, const 
 
 static void put_port_range(struct enc *e, uint16_t type, uint16_t lo, uint16_t hi)
 {
-	struct fib_rule_port_range pr = { .start = lo, .end = hi };
+	struct fib_rule_port_range pr = {.start = lo, .end = hi};
 
 	put(e, type, sizeof(pr), &pr);
 }
@@ -371,7 +371,7 @@ static void put_rule_attrs(struct enc *e, const struct fm_rule *r)
 	if ((a & FM_RULE_SUPPRESS_IFGROUP) || r->suppress_ifgroup)
 		put_u32(e, FRA_SUPPRESS_IFGROUP, r->suppress_ifgroup);
 	if (a & FM_RULE_UIDRANGE) {
-		struct fib_rule_uid_range ur = { .start = r->uid_start, .end = r->uid_end };
+		struct fib_rule_uid_range ur = {.start = r->uid_start, .end = r->uid_end};
 
 		put(e, FRA_UID_RANGE, sizeof(ur), &ur);
 	}
@@ -507,8 +507,8 @@ int nl_encode_link(void *buf, size_t len, uint16_t type, uint16_t flags, const s
 	if (l->link)
 		put_u32(&e, IFLA_LINK, (uint32_t)l->link);
 	if (l->addr_len)
-		put(&e, IFLA_ADDRESS, l->addr_len <= sizeof(l->addr) ? l->addr_len : sizeof(l->addr),
-		    l->addr);
+		put(&e, IFLA_ADDRESS,
+		    l->addr_len <= sizeof(l->addr) ? l->addr_len : sizeof(l->addr), l->addr);
 	if (l->kind[0]) {
 		struct nlattr *li = nest_start(&e, IFLA_LINKINFO);
 
@@ -524,7 +524,7 @@ int nl_encode_addr(void *buf, size_t len, uint16_t type, uint16_t flags, const s
 {
 	struct enc e;
 	struct ifaddrmsg *ifa = enc_begin(&e, buf, len, type, flags, sizeof(*ifa));
-	struct ifa_cacheinfo ci = { .ifa_prefered = a->preferred_lft, .ifa_valid = a->valid_lft };
+	struct ifa_cacheinfo ci = {.ifa_prefered = a->preferred_lft, .ifa_valid = a->valid_lft};
 
 	if (!ifa)
 		return e.err;

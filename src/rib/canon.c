@@ -289,8 +289,10 @@ long rib_diff(struct rib *mirror, struct rib *kernel, fm_diff_cb cb, void *cb_ar
 		diffs = -ENOMEM;
 		goto out;
 	}
-	qsort(a.v, a.n, sizeof(*a.v), cobj_cmp);
-	qsort(b.v, b.n, sizeof(*b.v), cobj_cmp);
+	if (a.n)
+		qsort(a.v, a.n, sizeof(*a.v), cobj_cmp);
+	if (b.n)
+		qsort(b.v, b.n, sizeof(*b.v), cobj_cmp);
 	while (i < a.n || j < b.n) {
 		c = i == a.n ? 1 : j == b.n ? -1 : cobj_cmp(&a.v[i], &b.v[j]);
 		if (c == 0) {

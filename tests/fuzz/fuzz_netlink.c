@@ -67,7 +67,7 @@ static int rule_cb(const struct fm_rule *r, void *arg)
 
 static void touch_all(struct rib *rib)
 {
-	const struct fm_route_filter all = { .any_table = true };
+	const struct fm_route_filter all = {.any_table = true};
 	size_t n = 0, i;
 
 	rib_route_foreach(rib, &all, route_cb, &n);

@@ -23,7 +23,7 @@ static int count_route(const struct fm_route *r, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	const struct fm_route_filter all = { .any_table = true };
+	const struct fm_route_filter all = {.any_table = true};
 	struct rib rib;
 	char err[256];
 	size_t n = 0;

@@ -25,16 +25,19 @@
  * notification (and so every forged message here) never carries. Unicast
  * targets never include port 0.
  *
- * Unicast sends block (with a timeout) while the receiver's queue is full,
- * so every unicast datagram that succeeds was queued at the receiver. A
- * socket that refuses unicast from us (a request socket connect()ed to the
- * kernel gets ECONNREFUSED) is dropped from the rotation. Multicast is
- * best effort: the kernel drops it when the receiver's queue is full.
+ * Unicast sends block while the receiver's queue is full, up to SEND_WAIT_MS,
+ * so every unicast datagram that succeeds was queued at the receiver. A port
+ * is dropped from the rotation when it refuses unicast from us (a request
+ * socket connect()ed to the kernel gets ECONNREFUSED) or when its queue stays
+ * full for MAX_STALLS sends in a row (a socket nobody reads until its next
+ * dump). Multicast is best effort: the kernel drops it when the receiver's
+ * queue is full.
  *
- * Output, one line on stdout, for the script to parse:
- *   forge: ports P unicast U multicast M refused R failed F
- * U and M count successful sends. Exit 0 when at least one datagram was
- * sent, 1 otherwise, 2 on usage or setup errors.
+ * Output on stdout: one line per port ("# port ID unicast N refused|stalled|
+ * open"), then the summary the script parses:
+ *   forge: ports P unicast U multicast M refused R stalled S failed F
+ * U and M count successful sends; U + M + R + S + F = COUNT. Exit 0 when at
+ * least one datagram was sent, 1 otherwise, 2 on usage or setup errors.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,10 +55,14 @@
 #include <unistd.h>
 
 #define MAX_PORTS 64
+#define SEND_WAIT_MS 200
+#define MAX_STALLS 3
 
 struct port {
 	uint32_t id;
-	bool refused;
+	bool refused, dead;
+	unsigned stalls;
+	unsigned long sent;
 };
 
 static int enter_netns(const char *name)
@@ -100,9 +107,8 @@ static int find_ports(uint32_t self, struct port *ports, int max)
 			continue;
 		if (proto != NETLINK_ROUTE || pid == 0 || (uint32_t)pid == self)
 			continue;
-		ports[n].id = (uint32_t)pid;
-		ports[n].refused = false;
-		n++;
+		memset(&ports[n], 0, sizeof(ports[n]));
+		ports[n++].id = (uint32_t)pid;
 	}
 	fclose(f);
 	return n;
@@ -156,11 +162,11 @@ int main(int argc, char **argv)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct port ports[MAX_PORTS];
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 5 };
-	unsigned long count, i, unicast = 0, multicast = 0, refused = 0, failed = 0;
+	struct timeval tv = { .tv_usec = SEND_WAIT_MS * 1000 };
+	unsigned long count, i, unicast = 0, multicast = 0, refused = 0, stalled = 0, failed = 0;
 	struct mnl_socket *nl;
 	unsigned next = 0;
-	int nports, live, rc;
+	int nports, live, rc, k;
 	char *end;
 
 	if (argc != 3) {
@@ -191,12 +197,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < count; i++) {
 		size_t len = forge_msg(buf, (unsigned)i);
 		bool uni = i % 2 == 0 && live > 0;
+		struct port *p = NULL;
 		ssize_t w;
 
 		if (uni) {
-			while (ports[next % nports].refused)
+			while (ports[next % nports].dead)
 				next++;
-			sa.nl_pid = ports[next++ % nports].id;
+			p = &ports[next++ % nports];
+			sa.nl_pid = p->id;
 			sa.nl_groups = 0;
 		} else {
 			sa.nl_pid = 0;
@@ -204,21 +212,34 @@ int main(int argc, char **argv)
 		}
 		w = sendto(mnl_socket_get_fd(nl), buf, len, 0, (struct sockaddr *)&sa, sizeof(sa));
 		if (w == (ssize_t)len) {
-			if (uni)
+			if (uni) {
 				unicast++;
-			else
+				p->sent++;
+				p->stalls = 0;
+			} else {
 				multicast++;
+			}
 		} else if (uni && w < 0 && errno == ECONNREFUSED) {
 			/* connect()ed to the kernel, or gone: not a target */
-			ports[(next - 1) % nports].refused = true;
+			p->refused = p->dead = true;
 			refused++;
 			live--;
+		} else if (uni && w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* queue full for SEND_WAIT_MS: nobody reads this socket now */
+			stalled++;
+			if (++p->stalls >= MAX_STALLS) {
+				p->dead = true;
+				live--;
+			}
 		} else {
 			failed++;
 		}
 	}
 	mnl_socket_close(nl);
-	printf("forge: ports %d unicast %lu multicast %lu refused %lu failed %lu\n", nports,
-	       unicast, multicast, refused, failed);
+	for (k = 0; k < nports; k++)
+		printf("# port %u unicast %lu %s\n", ports[k].id, ports[k].sent,
+		       ports[k].refused ? "refused" : ports[k].dead ? "stalled" : "open");
+	printf("forge: ports %d unicast %lu multicast %lu refused %lu stalled %lu failed %lu\n",
+	       nports, unicast, multicast, refused, stalled, failed);
 	return unicast + multicast ? 0 : 1;
 }

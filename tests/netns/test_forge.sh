@@ -101,15 +101,27 @@ echo "1..7"
 before=$(stats foreign)
 ok $? "daemon answers stats (foreign before: $before)"
 
+t0=$(date +%s.%N)
 out=$("$FORGE" "$NS" "$COUNT")
 rc=$?
-echo "# $out"
-set -- $out
-# forge: ports P unicast U multicast M refused R failed F
-ports=${3:-0} unicast=${5:-0} multicast=${7:-0} refused=${9:-0} sendfail=${11:-0}
+t1=$(date +%s.%N)
+echo "$out" | grep '^#'
+echo "# forge took $(echo "$t1 - $t0" | bc) s"
+set -- $(echo "$out" | grep '^forge:')
+# forge: ports P unicast U multicast M refused R stalled S failed F
+ports=${3:-0} unicast=${5:-0} multicast=${7:-0} refused=${9:-0} stalled=${11:-0} sendfail=${13:-0}
+echo "# forge: $ports ports, unicast $unicast, multicast $multicast, refused $refused," \
+	"stalled $stalled, failed $sendfail"
 [ $rc = 0 ] && [ "$ports" -ge 1 ] && [ "$unicast" -gt 0 ] && [ "$sendfail" = 0 ] &&
-	[ $((unicast + multicast + refused)) = "$COUNT" ]
+	[ $((unicast + multicast + refused + stalled)) = "$COUNT" ]
 ok $? "forge sent $COUNT datagrams to $ports port(s): $unicast unicast, $multicast multicast"
+
+# verify first: its dump also drains forged datagrams queued on the daemon's
+# request socket, which are counted there.
+"$FM" -n "$NS" verify >"$SOCKDIR/verify.out" 2>&1
+rc=$?
+[ $rc != 0 ] && sed 's/^/# /' "$SOCKDIR/verify.out"
+ok $rc "verify: mirror equals kernel"
 
 # Let the daemon catch up: wait until the counter stops moving.
 prev=-1
@@ -124,19 +136,15 @@ done
 foreign=$((cur - before))
 overruns=$(stats overruns)
 resyncs=$(stats resyncs)
-echo "# daemon: foreign $foreign (of $((unicast + multicast)) sent), overruns $overruns, resyncs $resyncs"
+sent=$((unicast + multicast))
+echo "# daemon: foreign $foreign (of $sent delivered sends), overruns $overruns, resyncs $resyncs"
 if [ "$overruns" = 0 ]; then
-	[ "$foreign" -ge $((unicast + multicast)) ]
-	ok $? "foreign $foreign >= all $((unicast + multicast)) forged datagrams (no overrun)"
+	[ "$foreign" -ge "$sent" ]
+	ok $? "foreign $foreign >= all $sent forged datagrams sent (no overrun)"
 else
 	[ "$foreign" -ge "$unicast" ]
 	ok $? "foreign $foreign >= $unicast unicast datagrams ($overruns overruns: multicast may drop)"
 fi
-
-"$FM" -n "$NS" verify >"$SOCKDIR/verify.out" 2>&1
-rc=$?
-[ $rc != 0 ] && sed 's/^/# /' "$SOCKDIR/verify.out"
-ok $rc "verify: mirror equals kernel"
 
 "$FM" -n "$NS" show route table all >"$SOCKDIR/show.out" 2>&1
 ! grep -Eq '^(203\.0\.113\.|198\.1[89]\.)' "$SOCKDIR/show.out" &&

@@ -168,9 +168,9 @@ static bool check_short(int (*enc)(void *, size_t, const void *), int full)
 static const void *cur_obj;
 
 #define ENC_ADAPTER(name, type, fn, msgtype)                                                       \
-	static int name(void *b, size_t l, const void *o)                                           \
+	static int name(void *b, size_t l, const void *o)                                          \
 	{                                                                                          \
-		return fn(b, l, msgtype, NLM_F_CREATE, (const type *)(o ? o : cur_obj));            \
+		return fn(b, l, msgtype, NLM_F_CREATE, (const type *)(o ? o : cur_obj));           \
 	}
 ENC_ADAPTER(enc_route, struct fm_route, nl_encode_route, RTM_NEWROUTE)
 ENC_ADAPTER(enc_rule, struct fm_rule, nl_encode_rule, RTM_NEWRULE)
@@ -349,7 +349,7 @@ static void test_synthetic_routes(void)
 
 static void test_synthetic_objects(void)
 {
-	struct fm_nh_member mem[3] = { { 1, 1, 0 }, { 2, 256, 0 }, { 3, 100, 0 } };
+	struct fm_nh_member mem[3] = {{1, 1, 0}, {2, 256, 0}, {3, 100, 0}};
 	struct fm_netconf nc;
 	struct fm_nexthop nh;
 	struct fm_address a;
@@ -466,11 +466,12 @@ static void test_synthetic_objects(void)
 /* Decode, encode, decode every message of a real dump: the two decodes must agree. */
 static void test_real_roundtrip(const uint8_t *data, size_t len)
 {
-	static const uint16_t types[] = { RTM_NEWLINK, RTM_NEWADDR,    RTM_NEWNETCONF,
-					  RTM_NEWNEXTHOP, RTM_NEWRULE, RTM_NEWROUTE };
-	static const char *const names[] = { "link", "address", "netconf", "nexthop", "rule", "route" };
+	static const uint16_t types[] = {RTM_NEWLINK,	 RTM_NEWADDR, RTM_NEWNETCONF,
+					 RTM_NEWNEXTHOP, RTM_NEWRULE, RTM_NEWROUTE};
+	static const char *const names[] = {"link",    "address", "netconf",
+					    "nexthop", "rule",	  "route"};
 	static uint8_t copy[1 << 16] __attribute__((aligned(8)));
-	int seen[6] = { 0 }, bad[6] = { 0 }, t;
+	int seen[6] = {0}, bad[6] = {0}, t;
 	size_t off = 0;
 
 	while (off + sizeof(struct nlmsghdr) <= len) {
@@ -516,7 +517,8 @@ static void test_real_roundtrip(const uint8_t *data, size_t len)
 			if (nl_decode_nexthop((void *)copy, &x.nh, m1, NL_MAX_GROUP))
 				break;
 			n = nl_encode_nexthop(msgbuf, sizeof(msgbuf), RTM_NEWNEXTHOP, 0, &x.nh);
-			same = n > 0 && !nl_decode_nexthop((void *)msgbuf, &y.nh, m2, NL_MAX_GROUP) &&
+			same = n > 0 &&
+			       !nl_decode_nexthop((void *)msgbuf, &y.nh, m2, NL_MAX_GROUP) &&
 			       nh_eq(&x.nh, &y.nh);
 			break;
 		case RTM_NEWLINK:
@@ -566,7 +568,7 @@ struct msgs {
 
 static struct msgs index_msgs(const uint8_t *data, size_t len, size_t start)
 {
-	struct msgs m = { calloc(len / 16 + 2, sizeof(size_t)), 0 };
+	struct msgs m = {calloc(len / 16 + 2, sizeof(size_t)), 0};
 	size_t off = start;
 
 	while (off + 16 <= len) {
@@ -601,8 +603,7 @@ static size_t msg_at(const struct msgs *m, size_t k)
 }
 
 /* The magic followed by data[from, to) with an optional bit flipped at absolute offset @flip. */
-static size_t window(uint8_t *out, const uint8_t *data, size_t from, size_t to, long flip,
-		     int bit)
+static size_t window(uint8_t *out, const uint8_t *data, size_t from, size_t to, long flip, int bit)
 {
 	memcpy(out, data, 4);
 	memcpy(out + 4, data + from, to - from);
@@ -735,12 +736,13 @@ static void test_savefile(void)
 	m = index_msgs(data, len, 4);
 	rc = load(data, len, err, sizeof(err), &rib);
 	ok(rc == 0, "routes-1000.save loads: %s", rc ? err : "ok");
-	ok(count_routes(rib) == 1040, "routes-1000.save holds 1040 routes (%zu messages, %zu routes)",
-	   m.n, count_routes(rib));
+	ok(count_routes(rib) == 1040,
+	   "routes-1000.save holds 1040 routes (%zu messages, %zu routes)", m.n, count_routes(rib));
 	if (ok(text != NULL, "read routes-1000.txt")) {
 		rc = load(text, tlen, err, sizeof(err), &trib);
 		ok(rc == 0 && trib->n_routes == rib->n_routes,
-		   "routes-1000.txt (ip route show of the same table) loads the same %zu routes: %s",
+		   "routes-1000.txt (ip route show of the same table) loads the same %zu routes: "
+		   "%s",
 		   (size_t)trib->n_routes, rc ? err : "ok");
 		rib_free(trib);
 	}
@@ -803,7 +805,8 @@ static int find_cb(const struct fm_route *r, void *arg)
 	if (r->dst_len && !memcmp(r->dst.b, want->b, 16) && r->dst.family == want->family) {
 		found_copy = *r;
 		if (r->nhops)
-			memcpy(found_hops, r->hops, (r->nhops < 8 ? r->nhops : 8) * sizeof(*r->hops));
+			memcpy(found_hops, r->hops,
+			       (r->nhops < 8 ? r->nhops : 8) * sizeof(*r->hops));
 		found_copy.hops = found_hops;
 		found = &found_copy;
 		return 1;
@@ -813,7 +816,7 @@ static int find_cb(const struct fm_route *r, void *arg)
 
 static const struct fm_route *find_route(struct rib *rib, const char *dst)
 {
-	struct fm_route_filter f = { .any_table = true };
+	struct fm_route_filter f = {.any_table = true};
 	struct fm_ip ip;
 
 	if (strchr(dst, ':'))
@@ -828,25 +831,25 @@ static const struct fm_route *find_route(struct rib *rib, const char *dst)
 static void test_text(void)
 {
 	static const char show[] =
-		"# ip route show table all, edited\n"
-		"default via 192.0.2.254 dev v0 \n"
-		"10.5.0.0/16 via 192.0.2.254 dev v0 proto bgp metric 20 mtu lock 1300 window 1000 "
-		"rtt 30ms \n"
-		"10.6.0.0/16 proto static\n"
-		"\tnexthop via 192.0.2.254 dev v0 weight 3 \n"
-		"\tnexthop via 198.51.100.254 dev v2 weight 1 dead linkdown\n"
-		"10.7.0.0/16 via inet6 2001:db8:1::fe dev v0 onlink\n"
-		"blackhole 10.10.0.0/16 table 200\r\n"
-		"\n"
-		"192.0.2.0/24 dev v0 proto kernel scope link src 192.0.2.1 \n"
-		"local 192.0.2.1 dev v0 table local proto kernel scope host src 192.0.2.1 \n"
-		"broadcast 192.0.2.255 dev v0 proto kernel scope link src 192.0.2.1\n"
-		"2001:db8:2::/64 dev v2 proto kernel metric 333 pref medium\n"
-		"2001:db8:300::/48 via 2001:db8:1::fe dev v0 metric 1024 expires 599sec pref low\n"
-		"2001:db8:200::/48 from 2001:db8:9::/48 via 2001:db8:1::fe dev v0 metric 1024\n"
-		"unreachable 2001:db8:500::/48 dev lo metric 1024 error -113 pref medium\n"
-		"default dev v2 metric 1024 pref medium\n"
-		"10.2.0.0/16 nhid 1 via 192.0.2.254 dev v0 \n";
+	    "# ip route show table all, edited\n"
+	    "default via 192.0.2.254 dev v0 \n"
+	    "10.5.0.0/16 via 192.0.2.254 dev v0 proto bgp metric 20 mtu lock 1300 window 1000 "
+	    "rtt 30ms \n"
+	    "10.6.0.0/16 proto static\n"
+	    "\tnexthop via 192.0.2.254 dev v0 weight 3 \n"
+	    "\tnexthop via 198.51.100.254 dev v2 weight 1 dead linkdown\n"
+	    "10.7.0.0/16 via inet6 2001:db8:1::fe dev v0 onlink\n"
+	    "blackhole 10.10.0.0/16 table 200\r\n"
+	    "\n"
+	    "192.0.2.0/24 dev v0 proto kernel scope link src 192.0.2.1 \n"
+	    "local 192.0.2.1 dev v0 table local proto kernel scope host src 192.0.2.1 \n"
+	    "broadcast 192.0.2.255 dev v0 proto kernel scope link src 192.0.2.1\n"
+	    "2001:db8:2::/64 dev v2 proto kernel metric 333 pref medium\n"
+	    "2001:db8:300::/48 via 2001:db8:1::fe dev v0 metric 1024 expires 599sec pref low\n"
+	    "2001:db8:200::/48 from 2001:db8:9::/48 via 2001:db8:1::fe dev v0 metric 1024\n"
+	    "unreachable 2001:db8:500::/48 dev lo metric 1024 error -113 pref medium\n"
+	    "default dev v2 metric 1024 pref medium\n"
+	    "10.2.0.0/16 nhid 1 via 192.0.2.254 dev v0 \n";
 	const struct fm_route *r;
 	struct rib *rib;
 	char err[256] = "";
@@ -856,33 +859,31 @@ static void test_text(void)
 	ok(rc == 0, "ip route show output loads: %s", rc ? err : "ok");
 	ok(rib->n_routes == 14, "14 routes (%zu)", (size_t)rib->n_routes);
 	ok(rib->n_links == 3 && rib_link_by_name(rib, "v0") &&
-		   rib_link_by_name(rib, "v0")->o.ifindex == 1 &&
-		   rib_link_by_name(rib, "v2")->o.ifindex == 2 &&
-		   rib_link_by_name(rib, "lo")->o.ifindex == 3,
+	       rib_link_by_name(rib, "v0")->o.ifindex == 1 &&
+	       rib_link_by_name(rib, "v2")->o.ifindex == 2 &&
+	       rib_link_by_name(rib, "lo")->o.ifindex == 3,
 	   "device names become links 1, 2, 3 in order of appearance");
 	r = find_route(rib, "10.6.0.0");
 	ok(r && r->nhops == 2 && r->hops[0].weight == 3 && r->hops[1].ifindex == 2 &&
-		   (r->hops[1].flags & RTNH_F_DEAD) && r->protocol == RTPROT_STATIC &&
-		   r->table == RT_TABLE_MAIN,
+	       (r->hops[1].flags & RTNH_F_DEAD) && r->protocol == RTPROT_STATIC &&
+	       r->table == RT_TABLE_MAIN,
 	   "multipath continuation lines become hops with weights and flags");
 	r = find_route(rib, "10.5.0.0");
 	ok(r && r->metrics[RTAX_MTU] == 1300 && (r->metrics[RTAX_LOCK] & (1u << RTAX_MTU)) &&
-		   r->metrics[RTAX_RTT] == 240 && r->priority == 20 && r->protocol == RTPROT_BGP,
+	       r->metrics[RTAX_RTT] == 240 && r->priority == 20 && r->protocol == RTPROT_BGP,
 	   "metrics, lock, rtt, proto and metric are kept");
 	r = find_route(rib, "10.7.0.0");
-	ok(r && r->nhops == 1 && r->hops[0].gw.family == AF_INET6 &&
-		   (r->flags & RTNH_F_ONLINK),
+	ok(r && r->nhops == 1 && r->hops[0].gw.family == AF_INET6 && (r->flags & RTNH_F_ONLINK),
 	   "via inet6 on an IPv4 route is an RTA_VIA gateway");
 	r = find_route(rib, "192.0.2.1");
 	ok(r && r->type == RTN_LOCAL && r->table == RT_TABLE_LOCAL && r->scope == RT_SCOPE_HOST &&
-		   r->dst_len == 32 && r->prefsrc.family == AF_INET,
+	       r->dst_len == 32 && r->prefsrc.family == AF_INET,
 	   "local host route in table local");
 	r = find_route(rib, "192.0.2.255");
 	ok(r && r->type == RTN_BROADCAST && r->table == RT_TABLE_LOCAL,
 	   "broadcast without a table goes to table local");
 	r = find_route(rib, "2001:db8:300::");
-	ok(r && r->pref == 3 && r->expires == 599 && r->priority == 1024,
-	   "IPv6 pref and expires");
+	ok(r && r->pref == 3 && r->expires == 599 && r->priority == 1024, "IPv6 pref and expires");
 	r = find_route(rib, "2001:db8:200::");
 	ok(r && r->src_len == 48, "IPv6 from prefix");
 	r = find_route(rib, "10.2.0.0");
@@ -894,7 +895,7 @@ static void test_text(void)
 	ok(rc == 0 && rib->n_routes == 4, "a bare prefix list loads");
 	r = find_route(rib, "198.51.100.7");
 	ok(r && r->dst_len == 32 && r->type == RTN_UNICAST && r->nhops == 0 &&
-		   r->protocol == RTPROT_BOOT && r->table == RT_TABLE_MAIN,
+	       r->protocol == RTPROT_BOOT && r->table == RT_TABLE_MAIN,
 	   "a bare address is a host route, unicast, proto boot, table main, no nexthop");
 	r = find_route(rib, "2001:db8::");
 	ok(r && r->dst_len == 32 && r->priority == 1024, "a bare IPv6 prefix gets metric 1024");
@@ -908,24 +909,24 @@ static void test_text(void)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{ "10.0.0.0/33\n", "line 1: prefix length 33 out of range" },
-		{ "10.0.0.1/24\n", "line 1: invalid prefix for given prefix length" },
-		{ "2001:db8::/129\n", "line 1: prefix length 129" },
-		{ "10.0.0.0/8 frobnicate 1\n", "line 1: unknown keyword 'frobnicate'" },
-		{ "10.0.0.0/8 metric\n", "line 1: 'metric' needs an argument" },
-		{ "10.0.0.0/8 metric 99999999999\n", "line 1: bad metric" },
-		{ "10.0.0.0/8\n\tnexthop via 10.0.0.1 mtu 5\n", "line 2: 'mtu' is not a nexthop" },
-		{ "\tnexthop via 10.0.0.1\n", "line 1: continuation line without a route" },
-		{ "10.0.0.0/8 via 1.2.3.4\n\tnexthop via 10.0.0.1\n", "line 2: 'nexthop' after" },
-		{ "10.0.0.0/8\n\tvia 10.0.0.1\n", "line 2: continuation line starts with 'via'" },
-		{ "2001:db8::/32 via 10.0.0.1\n", "line 1: IPv4 gateway for an IPv6 route" },
-		{ "10.0.0.0/8 src 2001:db8::1\n", "line 1: src address family" },
-		{ "10.0.0.0/8 dev a/b\n", "line 1: bad device name" },
-		{ "10.0.0.0/8 dev abcdefghijklmnopq\n", "line 1: bad device name" },
-		{ "10.0.0.0/8\n1.2.3.0/24\x01\n", "line 2: binary data" },
-		{ "10.0.0.0/8 weight 0\n", "line 1: bad weight" },
-		{ "blackhole\n", "line 1: 'blackhole' needs a destination" },
-		{ "10.0.0.0/8 table 0\n", "line 1: bad table" },
+	    {"10.0.0.0/33\n", "line 1: prefix length 33 out of range"},
+	    {"10.0.0.1/24\n", "line 1: invalid prefix for given prefix length"},
+	    {"2001:db8::/129\n", "line 1: prefix length 129"},
+	    {"10.0.0.0/8 frobnicate 1\n", "line 1: unknown keyword 'frobnicate'"},
+	    {"10.0.0.0/8 metric\n", "line 1: 'metric' needs an argument"},
+	    {"10.0.0.0/8 metric 99999999999\n", "line 1: bad metric"},
+	    {"10.0.0.0/8\n\tnexthop via 10.0.0.1 mtu 5\n", "line 2: 'mtu' is not a nexthop"},
+	    {"\tnexthop via 10.0.0.1\n", "line 1: continuation line without a route"},
+	    {"10.0.0.0/8 via 1.2.3.4\n\tnexthop via 10.0.0.1\n", "line 2: 'nexthop' after"},
+	    {"10.0.0.0/8\n\tvia 10.0.0.1\n", "line 2: continuation line starts with 'via'"},
+	    {"2001:db8::/32 via 10.0.0.1\n", "line 1: IPv4 gateway for an IPv6 route"},
+	    {"10.0.0.0/8 src 2001:db8::1\n", "line 1: src address family"},
+	    {"10.0.0.0/8 dev a/b\n", "line 1: bad device name"},
+	    {"10.0.0.0/8 dev abcdefghijklmnopq\n", "line 1: bad device name"},
+	    {"10.0.0.0/8\n1.2.3.0/24\x01\n", "line 2: binary data"},
+	    {"10.0.0.0/8 weight 0\n", "line 1: bad weight"},
+	    {"blackhole\n", "line 1: 'blackhole' needs a destination"},
+	    {"10.0.0.0/8 table 0\n", "line 1: bad table"},
 	};
 	size_t i;
 
@@ -980,15 +981,14 @@ static void test_snapshot_of(struct rib *a, const char *what)
 	long d, bad = 0;
 
 	rc = snapshot_of(a, &snap, &len);
-	ok(rc == 0 && len > 12 && !memcmp(snap, IO_SNAPSHOT_MAGIC, 8), "snapshot of %s written (%zu bytes)",
-	   what, len);
+	ok(rc == 0 && len > 12 && !memcmp(snap, IO_SNAPSHOT_MAGIC, 8),
+	   "snapshot of %s written (%zu bytes)", what, len);
 	rc = load(snap, len, err, sizeof(err), &b);
 	ok(rc == 0, "snapshot of %s reads back: %s", what, rc ? err : "ok");
 	d = rib_diff(a, b, diff_cb, &shown, NULL, NULL);
 	ok(d == 0 && a->n_routes == b->n_routes && a->n_links == b->n_links &&
-		   a->n_addrs == b->n_addrs && a->n_nhs == b->n_nhs &&
-		   a->rules[0].n == b->rules[0].n && a->rules[1].n == b->rules[1].n &&
-		   a->n_netconf == b->n_netconf,
+	       a->n_addrs == b->n_addrs && a->n_nhs == b->n_nhs && a->rules[0].n == b->rules[0].n &&
+	       a->rules[1].n == b->rules[1].n && a->n_netconf == b->n_netconf,
 	   "snapshot of %s: rib_diff() finds %ld differences (%zu routes)", what, d,
 	   (size_t)b->n_routes);
 	rib_free(b);
