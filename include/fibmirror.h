@@ -75,7 +75,7 @@ struct fm_route {
 	uint32_t expires;  /**< seconds left when last seen, 0 = none */
 	struct fm_ip dst;
 	struct fm_ip src;
-	struct fm_ip prefsrc; /**< RTA_PREFSRC */
+	struct fm_ip prefsrc;  /**< RTA_PREFSRC */
 	uint32_t metrics_mask; /**< bit i set: metrics[i] present */
 	uint32_t metrics[FM_RTAX_MAX];
 	uint16_t nhops; /**< 0 for routes without nexthops (blackhole, nhid) */
@@ -152,7 +152,8 @@ struct fm_nexthop {
 	int ifindex;
 	struct fm_ip gw;
 	uint16_t res_buckets; /**< resilient groups */
-	uint32_t res_idle_timer, res_unbalanced_timer; /**< clock_t (1/100 s), as the kernel sends */
+	uint32_t res_idle_timer,
+	    res_unbalanced_timer; /**< clock_t (1/100 s), as the kernel sends */
 	uint16_t nmembers;
 	const struct fm_nh_member *members;
 };
@@ -161,7 +162,7 @@ struct fm_nexthop {
 struct fm_link {
 	int ifindex;
 	char name[16];
-	char kind[16]; /**< IFLA_INFO_KIND: "veth", "bridge", ... or "" */
+	char kind[16];	/**< IFLA_INFO_KIND: "veth", "bridge", ... or "" */
 	uint32_t flags; /**< IFF_* (IFF_UP, IFF_LOWER_UP, ...) */
 	uint8_t operstate;
 	uint8_t addr_len;
@@ -255,7 +256,8 @@ FM_API int fm_mirror_process(struct fm_mirror *m, int timeout_ms);
  */
 FM_API int fm_mirror_resync(struct fm_mirror *m);
 
-/** Callback receiving one difference line (canonical text form, '+' kernel only, '-' mirror only). */
+/** Callback receiving one difference line (canonical text form, '+' kernel only, '-' mirror only).
+ */
 typedef int (*fm_diff_cb)(char sign, const char *line, void *arg);
 
 /**
@@ -265,23 +267,24 @@ typedef int (*fm_diff_cb)(char sign, const char *line, void *arg);
  */
 FM_API int fm_mirror_verify(struct fm_mirror *m, fm_diff_cb cb, void *arg);
 
-/** fm_mirror_save() - write a snapshot that fm_mirror_open_file() reads back. Return 0 or -errno. */
+/** fm_mirror_save() - write a snapshot that fm_mirror_open_file() reads back. Return 0 or -errno.
+ */
 FM_API int fm_mirror_save(struct fm_mirror *m, const char *path);
 
 /** Counters (struct fm_stats). */
 struct fm_stats {
-	uint64_t events;	   /**< kernel notifications applied */
-	uint64_t implicit;	   /**< changes the mirror made itself (silent kernel side effects) */
-	uint64_t resyncs;	   /**< full resyncs done */
-	uint64_t resync_diffs;	   /**< differences found by resyncs */
-	uint64_t overruns;	   /**< ENOBUFS / drop-counter rises seen */
-	uint64_t foreign;	   /**< messages dropped because the sender was not the kernel */
-	uint64_t malformed;	   /**< messages dropped because they did not parse */
-	uint64_t truncated;	   /**< MSG_TRUNC seen (buffer grown) */
+	uint64_t events;       /**< kernel notifications applied */
+	uint64_t implicit;     /**< changes the mirror made itself (silent kernel side effects) */
+	uint64_t resyncs;      /**< full resyncs done */
+	uint64_t resync_diffs; /**< differences found by resyncs */
+	uint64_t overruns;     /**< ENOBUFS / drop-counter rises seen */
+	uint64_t foreign;      /**< messages dropped because the sender was not the kernel */
+	uint64_t malformed;    /**< messages dropped because they did not parse */
+	uint64_t truncated;    /**< MSG_TRUNC seen (buffer grown) */
 	uint64_t routes, rules, nexthops, links, addrs;
-	uint64_t mem_bytes;	   /**< bytes held by the RIB and its indexes */
-	uint64_t rcvbuf;	   /**< effective event socket buffer */
-	bool incomplete;	   /**< --max-routes hit: state is partial */
+	uint64_t mem_bytes; /**< bytes held by the RIB and its indexes */
+	uint64_t rcvbuf;    /**< effective event socket buffer */
+	bool incomplete;    /**< --max-routes hit: state is partial */
 	bool live;
 };
 

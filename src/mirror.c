@@ -40,9 +40,9 @@
 #define FM_VERSION "0.0.0"
 #endif
 
-#define DEFAULT_RCVBUF (32u << 20)
+#define DEFAULT_RCVBUF	  (32u << 20)
 #define DEFAULT_RESYNC_MS 1000
-#define MAX_BATCH 4096 /* datagrams per fm_mirror_process() call */
+#define MAX_BATCH	  4096 /* datagrams per fm_mirror_process() call */
 
 struct fm_mirror {
 	struct rib rib;
@@ -75,8 +75,7 @@ static uint64_t now_ms(void)
 
 /* ------------------------------------------------------------------ events */
 
-static void export_event(struct fm_mirror *m, struct rib *rib, struct fm_event *ev,
-			 const void *obj)
+static void export_event(struct fm_mirror *m, struct rib *rib, struct fm_event *ev, const void *obj)
 {
 	static struct fm_route r;
 	static struct fm_rule rule;
@@ -112,7 +111,7 @@ static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kin
 		      const void *obj, void *arg)
 {
 	struct fm_mirror *m = arg;
-	struct fm_event ev = { .type = type, .kind = kind, .implicit = implicit };
+	struct fm_event ev = {.type = type, .kind = kind, .implicit = implicit};
 
 	if (!m->sub)
 		return;
@@ -122,7 +121,7 @@ static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kin
 
 static void marker(struct fm_mirror *m, enum fm_event_type type)
 {
-	struct fm_event ev = { .type = type, .kind = FM_KIND_RESYNC };
+	struct fm_event ev = {.type = type, .kind = FM_KIND_RESYNC};
 
 	if (m->sub)
 		m->sub(&ev, m->sub_arg);
@@ -175,9 +174,9 @@ static int in_netns(const char *ns, int (*fn)(struct fm_mirror *), struct fm_mir
 static int open_sockets(struct fm_mirror *m)
 {
 	static const unsigned int groups[] = {
-		RTNLGRP_LINK,	     RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
-		RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE,	  RTNLGRP_IPV6_RULE,   RTNLGRP_NEXTHOP,
-		RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
+	    RTNLGRP_LINK,	  RTNLGRP_IPV4_IFADDR,	RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
+	    RTNLGRP_IPV6_ROUTE,	  RTNLGRP_IPV4_RULE,	RTNLGRP_IPV6_RULE,   RTNLGRP_NEXTHOP,
+	    RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
 	};
 	size_t rcv = m->st.rcvbuf ? m->st.rcvbuf : DEFAULT_RCVBUF;
 	int rc;
@@ -291,8 +290,7 @@ int fm_mirror_fd(const struct fm_mirror *m)
 
 /* ------------------------------------------------------------------ resync */
 
-static void watch_diff(struct fm_mirror *m, struct rib *rib, const struct rib_route *r,
-		       bool added)
+static void watch_diff(struct fm_mirror *m, struct rib *rib, const struct rib_route *r, bool added)
 {
 	struct ilist *p;
 
@@ -316,7 +314,7 @@ static void resync_diff(char sign, enum fm_kind kind, const void *obj, void *arg
 {
 	struct resync_ctx *c = arg;
 	struct rib *rib = sign == '-' ? &c->m->rib : c->shadow;
-	struct fm_event ev = { .type = sign == '-' ? FM_EV_DEL : FM_EV_NEW, .kind = kind };
+	struct fm_event ev = {.type = sign == '-' ? FM_EV_DEL : FM_EV_NEW, .kind = kind};
 
 	if (kind == FM_KIND_ROUTE)
 		watch_diff(c->m, rib, obj, sign == '+');
@@ -346,8 +344,7 @@ static void rib_adopt(struct fm_mirror *m, struct rib *shadow)
 	struct ilist watches, *p, *t;
 
 	ilist_init(&watches);
-	ilist_for_each_safe(p, t, &m->rib.watches)
-	{
+	ilist_for_each_safe (p, t, &m->rib.watches) {
 		ilist_del(p);
 		ilist_add_tail(&watches, p);
 	}
@@ -355,8 +352,7 @@ static void rib_adopt(struct fm_mirror *m, struct rib *shadow)
 	rib_fini(&m->rib);
 	m->rib = *shadow;
 	ilist_init(&m->rib.watches);
-	ilist_for_each_safe(p, t, &watches)
-	{
+	ilist_for_each_safe (p, t, &watches) {
 		ilist_del(p);
 		ilist_add_tail(&m->rib.watches, p);
 		container_of(p, struct rib_watch, link)->rib = &m->rib;
@@ -368,7 +364,7 @@ static void rib_adopt(struct fm_mirror *m, struct rib *shadow)
 int fm_mirror_resync(struct fm_mirror *m)
 {
 	struct rib shadow;
-	struct resync_ctx c = { m, &shadow };
+	struct resync_ctx c = {m, &shadow};
 	long diffs;
 	int rc;
 
@@ -544,8 +540,8 @@ void fm_mirror_stats(const struct fm_mirror *m, struct fm_stats *ret)
 	ret->links = m->rib.n_links;
 	ret->addrs = m->rib.n_addrs;
 	ret->mem_bytes = m->rib.mem + htab_mem(&m->rib.routes) + htab_mem(&m->rib.nhs) +
-			 htab_mem(&m->rib.links) + htab_mem(&m->rib.gw) +
-			 htab_mem(&m->rib.gwdev) + htab_mem(&m->rib.dev);
+			 htab_mem(&m->rib.links) + htab_mem(&m->rib.gw) + htab_mem(&m->rib.gwdev) +
+			 htab_mem(&m->rib.dev);
 	ret->incomplete = m->rib.incomplete;
 	ret->live = m->live;
 }
@@ -580,10 +576,10 @@ static int visit_export(struct rib *rib, struct rib_route *r, void *arg)
 	return c->cb(&out, c->arg);
 }
 
-int fm_routes_by_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifindex,
-			 fm_route_cb cb, void *arg)
+int fm_routes_by_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifindex, fm_route_cb cb,
+			 void *arg)
 {
-	struct visit_ctx c = { cb, arg };
+	struct visit_ctx c = {cb, arg};
 
 	if (!m || !gw || !cb)
 		return -EINVAL;
@@ -592,7 +588,7 @@ int fm_routes_by_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifinde
 
 int fm_routes_by_dev(struct fm_mirror *m, int ifindex, fm_route_cb cb, void *arg)
 {
-	struct visit_ctx c = { cb, arg };
+	struct visit_ctx c = {cb, arg};
 
 	if (!m || !cb || ifindex <= 0)
 		return -EINVAL;

@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 struct cli {
-	uint8_t family;	     /* -4 / -6, 0 = both */
+	uint8_t family; /* -4 / -6, 0 = both */
 	bool json, pretty, details, stats;
 	const char *netns;   /* -n NAME */
 	const char *file;    /* --file F: offline */

@@ -29,8 +29,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define REQ_MAX (64 * 1024)
-#define OUT_MAX (64u << 20)
+#define REQ_MAX	    (64 * 1024)
+#define OUT_MAX	    (64u << 20)
 #define MAX_CLIENTS 256
 
 struct client {
@@ -294,7 +294,8 @@ static void on_event(const struct fm_event *ev, void *arg)
 		monitor_print(f, d->c->m, &cl->f, ev);
 		fclose(f);
 		if (len && queue(cl, 'o', buf, len))
-			cl->closing = true, cl->out_len = cl->out_off = 0; /* a reader that fell behind */
+			cl->closing = true,
+			cl->out_len = cl->out_off = 0; /* a reader that fell behind */
 		free(buf);
 	}
 }
@@ -357,11 +358,11 @@ static void serve(struct daemon *d)
 	size_t i;
 
 	while (!stop) {
-		p[0] = (struct pollfd){ .fd = fm_mirror_fd(d->c->m), .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = d->lfd, .events = POLLIN };
+		p[0] = (struct pollfd){.fd = fm_mirror_fd(d->c->m), .events = POLLIN};
+		p[1] = (struct pollfd){.fd = d->lfd, .events = POLLIN};
 		for (i = 0; i < d->n; i++)
-			p[i + 2] = (struct pollfd){ .fd = d->cl[i].fd,
-						    .events = POLLIN | (d->cl[i].out_len ? POLLOUT : 0) };
+			p[i + 2] = (struct pollfd){
+			    .fd = d->cl[i].fd, .events = POLLIN | (d->cl[i].out_len ? POLLOUT : 0)};
 		if (poll(p, d->n + 2, 250) < 0 && errno != EINTR)
 			break;
 		/* Always: a resync may be pending behind its rate limit. */
@@ -383,7 +384,7 @@ static void serve(struct daemon *d)
 int daemon_main(struct cli *c, int argc, char **argv)
 {
 	static struct daemon d;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	int rc;
 
 	(void)argv;
@@ -526,7 +527,7 @@ int daemon_forward(struct cli *c, int argc, char **argv)
 		return -1;
 	}
 	if (argc == 2 && !strcmp(argv[0], "save") && (abs = absolute(argv[1])))
-		argv = (char *[]){ argv[0], abs, NULL };
+		argv = (char *[]){argv[0], abs, NULL};
 	rc = send_request(fd, c, argc, argv);
 	free(abs);
 	if (rc) {

@@ -54,7 +54,7 @@ static void pr_init(struct cli *c, struct pr_ctx *p)
 
 int cli_mirror(struct cli *c)
 {
-	struct fm_open_opts o = { .sz = sizeof(o) };
+	struct fm_open_opts o = {.sz = sizeof(o)};
 	char err[512];
 	int rc;
 
@@ -72,8 +72,8 @@ int cli_mirror(struct cli *c)
 	if (c->file)
 		fprintf(c->err, "Error: %s: %s\n", c->file, err[0] ? err : strerror(-rc));
 	else
-		fprintf(c->err, "Error: cannot mirror the kernel%s%s: %s\n", c->netns ? " of netns " : "",
-			c->netns ? c->netns : "", strerror(-rc));
+		fprintf(c->err, "Error: cannot mirror the kernel%s%s: %s\n",
+			c->netns ? " of netns " : "", c->netns ? c->netns : "", strerror(-rc));
 	return rc;
 }
 
@@ -169,7 +169,7 @@ static int show_addr_cb(const struct fm_address *a, void *arg)
 
 static int show_addrs(struct show *s)
 {
-	struct addr_group g = { .s = s };
+	struct addr_group g = {.s = s};
 	int rc = fm_addr_foreach(s->c->m, s->c->family, show_addr_cb, &g);
 
 	addr_flush(&g);
@@ -211,8 +211,8 @@ static int parse_table(const char *s, struct fm_route_filter *f)
 	static const struct {
 		const char *name;
 		uint32_t id;
-	} names[] = { { "main", RT_TABLE_MAIN }, { "local", RT_TABLE_LOCAL },
-		      { "default", RT_TABLE_DEFAULT } };
+	} names[] = {
+	    {"main", RT_TABLE_MAIN}, {"local", RT_TABLE_LOCAL}, {"default", RT_TABLE_DEFAULT}};
 	char *end;
 	unsigned long v;
 	size_t i;
@@ -237,12 +237,20 @@ static int parse_table(const char *s, struct fm_route_filter *f)
 	return 0;
 }
 
-enum show_what { SHOW_ROUTE, SHOW_RULE, SHOW_NEXTHOP, SHOW_LINK, SHOW_ADDR, SHOW_NETCONF, SHOW_SYSCTL };
+enum show_what {
+	SHOW_ROUTE,
+	SHOW_RULE,
+	SHOW_NEXTHOP,
+	SHOW_LINK,
+	SHOW_ADDR,
+	SHOW_NETCONF,
+	SHOW_SYSCTL
+};
 
 static int show_parse(struct cli *c, int argc, char **argv, enum show_what *w, struct show *s)
 {
-	static const char *const what[] = { "route", "rule",	 "nexthop", "link",
-					     "addr",  "netconf", "sysctl" };
+	static const char *const what[] = {"route", "rule",    "nexthop", "link",
+					   "addr",  "netconf", "sysctl"};
 	int i = 1;
 	size_t k;
 
@@ -251,7 +259,8 @@ static int show_parse(struct cli *c, int argc, char **argv, enum show_what *w, s
 	s->f.family = c->family;
 	if (i < argc) {
 		for (k = 0; k < sizeof(what) / sizeof(what[0]); k++)
-			if (!strcmp(argv[i], what[k]) || (k == SHOW_ADDR && !strcmp(argv[i], "address")))
+			if (!strcmp(argv[i], what[k]) ||
+			    (k == SHOW_ADDR && !strcmp(argv[i], "address")))
 				break;
 		if (k < sizeof(what) / sizeof(what[0])) {
 			*w = (enum show_what)k;
@@ -272,7 +281,7 @@ static int show_parse(struct cli *c, int argc, char **argv, enum show_what *w, s
 
 static int cmd_show(struct cli *c, int argc, char **argv)
 {
-	struct show s = { .c = c };
+	struct show s = {.c = c};
 	enum show_what w;
 	int rc;
 
@@ -328,7 +337,7 @@ static int parse_dev(struct cli *c, const char *name, int *ifindex)
 
 static int cmd_gw(struct cli *c, int argc, char **argv)
 {
-	struct show s = { .c = c };
+	struct show s = {.c = c};
 	struct fm_ip gw;
 	int ifindex = 0, rc;
 
@@ -353,7 +362,7 @@ static int cmd_gw(struct cli *c, int argc, char **argv)
 
 static int cmd_dev(struct cli *c, int argc, char **argv)
 {
-	struct show s = { .c = c };
+	struct show s = {.c = c};
 	int ifindex, rc;
 
 	if (argc != 2) {
@@ -375,7 +384,7 @@ static int cmd_dev(struct cli *c, int argc, char **argv)
 
 int monitor_parse(struct cli *c, int argc, char **argv, struct monitor_filter *f)
 {
-	static const char *const kinds[] = { "route", "rule", "nexthop", "link", "addr", "netconf" };
+	static const char *const kinds[] = {"route", "rule", "nexthop", "link", "addr", "netconf"};
 	int i;
 	size_t k;
 
@@ -452,7 +461,7 @@ static void monitor_cb(const struct fm_event *ev, void *arg)
 
 static int cmd_monitor(struct cli *c, int argc, char **argv)
 {
-	struct monitor_ctx mc = { .c = c };
+	struct monitor_ctx mc = {.c = c};
 	int rc;
 
 	if (monitor_parse(c, argc, argv, &mc.f))
@@ -500,8 +509,8 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 		return 2;
 	}
 	if (rc == 0) {
-		fprintf(c->out, c->json ? "{\"equal\":true,\"differences\":0}\n" :
-					  "mirror equals kernel\n");
+		fprintf(c->out, c->json ? "{\"equal\":true,\"differences\":0}\n"
+					: "mirror equals kernel\n");
 		return 0;
 	}
 	fprintf(c->out, c->json ? "{\"equal\":false,\"differences\":%d}\n" : "%d differences\n",
@@ -516,11 +525,11 @@ static int cmd_stats(struct cli *c, int argc, char **argv)
 		const char *name;
 		uint64_t v;
 	} * it, items[] = {
-		{ "routes", 0 },    { "rules", 0 },	{ "nexthops", 0 },   { "links", 0 },
-		{ "addrs", 0 },	    { "events", 0 },	{ "implicit", 0 },   { "resyncs", 0 },
-		{ "resync_diffs", 0 }, { "overruns", 0 }, { "foreign", 0 },   { "malformed", 0 },
-		{ "truncated", 0 }, { "mem_bytes", 0 }, { "rcvbuf", 0 },
-	};
+		    {"routes", 0},	 {"rules", 0},	   {"nexthops", 0}, {"links", 0},
+		    {"addrs", 0},	 {"events", 0},	   {"implicit", 0}, {"resyncs", 0},
+		    {"resync_diffs", 0}, {"overruns", 0},  {"foreign", 0},  {"malformed", 0},
+		    {"truncated", 0},	 {"mem_bytes", 0}, {"rcvbuf", 0},
+		};
 	uint64_t vals[sizeof(items) / sizeof(items[0])];
 	size_t i;
 
@@ -540,8 +549,10 @@ static int cmd_stats(struct cli *c, int argc, char **argv)
 	for (i = 0, it = items; i < sizeof(items) / sizeof(items[0]); i++, it++)
 		fprintf(c->out, c->json ? "%s\"%s\":%llu" : "%s%-13s %llu\n",
 			c->json && i ? "," : "", it->name, (unsigned long long)vals[i]);
-	fprintf(c->out, c->json ? ",\"live\":%s,\"incomplete\":%s}\n" : "live          %s\n"
-									  "incomplete    %s\n",
+	fprintf(c->out,
+		c->json ? ",\"live\":%s,\"incomplete\":%s}\n"
+			: "live          %s\n"
+			  "incomplete    %s\n",
 		s.live ? "true" : "false", s.incomplete ? "true" : "false");
 	return 0;
 }
@@ -581,15 +592,17 @@ static const struct cmd {
 	bool local; /* never forwarded to a daemon */
 	const char *usage;
 } cmds[] = {
-	{ "show", cmd_show, false, "show [route|rule|nexthop|link|addr|netconf|sysctl] [table all|main|local|N]" },
-	{ "gw", cmd_gw, false, "gw ADDR [dev DEV]        routes via a gateway" },
-	{ "dev", cmd_dev, false, "dev DEV                  routes leaving through a device" },
-	{ "monitor", cmd_monitor, false, "monitor [all|route|rule|nexthop|link|addr|netconf]" },
-	{ "verify", cmd_verify, false, "verify                   compare the mirror with a fresh dump" },
-	{ "stats", cmd_stats, false, "stats                    counters" },
-	{ "save", cmd_save, false, "save FILE                write a snapshot (--file reads it back)" },
-	{ "daemon", cmd_daemon, true, "daemon                   keep the mirror, serve the other commands" },
-	{ "help", cmd_help, true, "help" },
+    {"show", cmd_show, false,
+     "show [route|rule|nexthop|link|addr|netconf|sysctl] [table all|main|local|N]"},
+    {"gw", cmd_gw, false, "gw ADDR [dev DEV]        routes via a gateway"},
+    {"dev", cmd_dev, false, "dev DEV                  routes leaving through a device"},
+    {"monitor", cmd_monitor, false, "monitor [all|route|rule|nexthop|link|addr|netconf]"},
+    {"verify", cmd_verify, false, "verify                   compare the mirror with a fresh dump"},
+    {"stats", cmd_stats, false, "stats                    counters"},
+    {"save", cmd_save, false, "save FILE                write a snapshot (--file reads it back)"},
+    {"daemon", cmd_daemon, true,
+     "daemon                   keep the mirror, serve the other commands"},
+    {"help", cmd_help, true, "help"},
 };
 
 static int cmd_help(struct cli *c, int argc, char **argv)
@@ -625,7 +638,7 @@ int cli_run(struct cli *c, int argc, char **argv)
 	int rc;
 
 	if (argc < 1)
-		return cmd_show(c, 1, (char *[]){ "show", NULL });
+		return cmd_show(c, 1, (char *[]){"show", NULL});
 	cmd = cmd_find(argv[0]);
 	if (!cmd) {
 		fprintf(c->err, "Error: unknown command \"%s\", try \"fibmirror help\"\n", argv[0]);
@@ -690,7 +703,8 @@ static int parse_globals(struct cli *c, int argc, char **argv)
 			fprintf(c->out, "fibmirror %s\n", fm_version());
 			exit(0);
 		} else {
-			fprintf(c->err, "Error: unknown option \"%s\", try \"fibmirror help\"\n", o);
+			fprintf(c->err, "Error: unknown option \"%s\", try \"fibmirror help\"\n",
+				o);
 			return -1;
 		}
 	}
@@ -699,13 +713,13 @@ static int parse_globals(struct cli *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .out = stdout, .err = stderr };
+	struct cli c = {.out = stdout, .err = stderr};
 	int i = parse_globals(&c, argc, argv), rc;
 
 	if (i < 0)
 		return 1;
-	if (i >= argc && argc > 1 && (!strcmp(argv[argc - 1], "-h") ||
-				      !strcmp(argv[argc - 1], "--help")))
+	if (i >= argc && argc > 1 &&
+	    (!strcmp(argv[argc - 1], "-h") || !strcmp(argv[argc - 1], "--help")))
 		return cmd_help(&c, 0, NULL);
 	rc = cli_run(&c, argc - i, argv + i);
 	fm_mirror_free(c.m);

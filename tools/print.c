@@ -798,8 +798,7 @@ static void nexthop_resilient(struct pr_ctx *c, const struct fm_nexthop *nh)
 	put_obj_begin(c, "resilient_args");
 	put_uint(c, "buckets", "buckets %llu ", nh->res_buckets);
 	put_uint(c, "idle_timer", "idle_timer %llu ", nh->res_idle_timer / 100); /* clock_t */
-	put_uint(c, "unbalanced_timer", "unbalanced_timer %llu ",
-		 nh->res_unbalanced_timer / 100);
+	put_uint(c, "unbalanced_timer", "unbalanced_timer %llu ", nh->res_unbalanced_timer / 100);
 	/* Time since the group became unbalanced: not mirrored, 0 when balanced. */
 	put_uint(c, "unbalanced_time", "unbalanced_time %llu ", 0);
 	put_obj_end(c);

@@ -212,8 +212,7 @@ static int visit_users(struct rib *rib, struct rib_nh *nh, idx_visit_fn fn, void
 	struct ilist *p, *t;
 	int rc = 0;
 
-	ilist_for_each_safe(p, t, &nh->users)
-	{
+	ilist_for_each_safe (p, t, &nh->users) {
 		rc = visit_route(rib, nh_user_route(p), fn, arg);
 		if (rc)
 			break;
@@ -228,8 +227,7 @@ static int visit_nh(struct rib *rib, struct rib_nh *nh, idx_visit_fn fn, void *a
 	size_t i;
 	int rc = visit_users(rib, nh, fn, arg), k;
 
-	htab_for_each(&rib->nhs, i, n)
-	{
+	htab_for_each (&rib->nhs, i, n) {
 		struct rib_nh *g = container_of(n, struct rib_nh, hn);
 
 		if (rc)
@@ -244,27 +242,24 @@ static int visit_nh(struct rib *rib, struct rib_nh *nh, idx_visit_fn fn, void *a
 	return rc;
 }
 
-static int visit_hops(struct rib *rib, struct ilist *head, bool gw_list, idx_visit_fn fn,
-		      void *arg)
+static int visit_hops(struct rib *rib, struct ilist *head, bool gw_list, idx_visit_fn fn, void *arg)
 {
 	struct ilist *p, *t;
 	int rc = 0;
 
-	ilist_for_each_safe(p, t, head)
-	{
-		struct rib_hop *h = gw_list ? container_of(p, struct rib_hop, gw_link) :
-					      container_of(p, struct rib_hop, dev_link);
+	ilist_for_each_safe (p, t, head) {
+		struct rib_hop *h = gw_list ? container_of(p, struct rib_hop, gw_link)
+					    : container_of(p, struct rib_hop, dev_link);
 
-		rc = hop_nh(h) ? visit_nh(rib, hop_nh(h), fn, arg) :
-				 visit_route(rib, hop_route(h), fn, arg);
+		rc = hop_nh(h) ? visit_nh(rib, hop_nh(h), fn, arg)
+			       : visit_route(rib, hop_route(h), fn, arg);
 		if (rc)
 			break;
 	}
 	return rc;
 }
 
-int idx_by_gateway(struct rib *rib, const struct fm_ip *gw, int ifindex, idx_visit_fn fn,
-		   void *arg)
+int idx_by_gateway(struct rib *rib, const struct fm_ip *gw, int ifindex, idx_visit_fn fn, void *arg)
 {
 	struct gw_node *p;
 	struct gwdev_node *g;
@@ -281,8 +276,7 @@ int idx_by_gateway(struct rib *rib, const struct fm_ip *gw, int ifindex, idx_vis
 	p = gw_find(rib, gw);
 	if (!p)
 		return 0;
-	ilist_for_each_safe(d, t, &p->devs)
-	{
+	ilist_for_each_safe (d, t, &p->devs) {
 		g = container_of(d, struct gwdev_node, in_gw);
 		rc = visit_hops(rib, &g->hops, true, fn, arg);
 		if (rc)
@@ -342,7 +336,8 @@ bool idx_route_matches(const struct rib *rib, const struct rib_route *r, const s
 	if (!nh->o.nmembers)
 		return hop_matches(&nh->hop.h, gw, ifindex);
 	for (i = 0; i < nh->o.nmembers; i++)
-		if ((m = rib_nh_find(rib, nh->o.members[i].id)) && hop_matches(&m->hop.h, gw, ifindex))
+		if ((m = rib_nh_find(rib, nh->o.members[i].id)) &&
+		    hop_matches(&m->hop.h, gw, ifindex))
 			return true;
 	return false;
 }
@@ -359,8 +354,7 @@ void idx_watch_route(struct rib *rib, const struct rib_route *r, bool added)
 {
 	struct ilist *p, *t;
 
-	ilist_for_each_safe(p, t, &rib->watches)
-	{
+	ilist_for_each_safe (p, t, &rib->watches) {
 		struct rib_watch *w = container_of(p, struct rib_watch, link);
 
 		if (idx_route_matches(rib, r, &w->gw, w->ifindex))
@@ -372,8 +366,7 @@ void idx_watch_replace(struct rib *rib, const struct rib_route *old, const struc
 {
 	struct ilist *p, *t;
 
-	ilist_for_each_safe(p, t, &rib->watches)
-	{
+	ilist_for_each_safe (p, t, &rib->watches) {
 		struct rib_watch *w = container_of(p, struct rib_watch, link);
 		bool was = idx_route_matches(rib, old, &w->gw, w->ifindex);
 		bool is = idx_route_matches(rib, new, &w->gw, w->ifindex);
@@ -389,9 +382,9 @@ void idx_fini(struct rib *rib)
 {
 	struct hnode *n, *next;
 	size_t i;
-	struct htab *tabs[3] = { &rib->gw, &rib->gwdev, &rib->dev };
-	size_t offs[3] = { offsetof(struct gw_node, hn), offsetof(struct gwdev_node, hn),
-			   offsetof(struct dev_node, hn) };
+	struct htab *tabs[3] = {&rib->gw, &rib->gwdev, &rib->dev};
+	size_t offs[3] = {offsetof(struct gw_node, hn), offsetof(struct gwdev_node, hn),
+			  offsetof(struct dev_node, hn)};
 	int k;
 
 	for (k = 0; k < 3; k++) {

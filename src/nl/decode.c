@@ -31,8 +31,8 @@
 
 #define TB_MAX 64 /* >= every *_MAX used below: one bound for all attribute tables */
 
-_Static_assert(RTA_MAX < TB_MAX && FRA_MAX < TB_MAX && NHA_MAX < TB_MAX &&
-		       IFLA_MAX < TB_MAX * 2 && IFA_MAX < TB_MAX && NETCONFA_MAX < TB_MAX,
+_Static_assert(RTA_MAX < TB_MAX && FRA_MAX < TB_MAX && NHA_MAX < TB_MAX && IFLA_MAX < TB_MAX * 2 &&
+		   IFA_MAX < TB_MAX && NETCONFA_MAX < TB_MAX,
 	       "attribute table too small");
 
 struct tb {
@@ -159,7 +159,7 @@ static int get_via(const struct nlattr *a, struct fm_ip *ip)
 static int decode_hop_attrs(const void *first, size_t len, uint8_t family, struct fm_hop *h)
 {
 	const struct nlattr *a = first;
-	struct tb tb = { .max = RTA_MAX };
+	struct tb tb = {.max = RTA_MAX};
 
 	while (mnl_attr_ok(a, (int)len)) {
 		if (mnl_attr_get_type(a) <= RTA_MAX)
@@ -232,7 +232,7 @@ static int decode_route_attrs(struct tb *tb, struct fm_route *r, struct fm_hop *
 {
 	uint8_t fam = r->family;
 	struct rta_cacheinfo ci;
-	struct fm_hop h = { .weight = 1 };
+	struct fm_hop h = {.weight = 1};
 
 	if (get_ip(tb->a[RTA_DST], fam, &r->dst) || get_ip(tb->a[RTA_SRC], fam, &r->src) ||
 	    get_ip(tb->a[RTA_PREFSRC], fam, &r->prefsrc) || get_u32(tb->a[RTA_TABLE], &r->table) ||
@@ -274,7 +274,8 @@ int nl_decode_route(const struct nlmsghdr *nlh, struct fm_route *r, struct fm_ho
 	r->family = rtm->rtm_family;
 	if (r->family != AF_INET && r->family != AF_INET6)
 		return -EBADMSG;
-	if (rtm->rtm_dst_len > fam_alen(r->family) * 8 || rtm->rtm_src_len > fam_alen(r->family) * 8)
+	if (rtm->rtm_dst_len > fam_alen(r->family) * 8 ||
+	    rtm->rtm_src_len > fam_alen(r->family) * 8)
 		return -EBADMSG;
 	r->dst_len = rtm->rtm_dst_len;
 	r->src_len = rtm->rtm_src_len;
@@ -324,7 +325,8 @@ static int decode_rule_attrs(struct tb *tb, struct fm_rule *r)
 	struct fib_rule_uid_range uid;
 	uint32_t *at = &r->attrs;
 
-	if (get_ip(tb->a[FRA_DST], r->family, &r->dst) || get_ip(tb->a[FRA_SRC], r->family, &r->src) ||
+	if (get_ip(tb->a[FRA_DST], r->family, &r->dst) ||
+	    get_ip(tb->a[FRA_SRC], r->family, &r->src) ||
 	    get_rule_u32(tb->a[FRA_PRIORITY], FM_RULE_PRIORITY, at, &r->priority) ||
 	    get_rule_u32(tb->a[FRA_FWMARK], FM_RULE_FWMARK, at, &r->fwmark) ||
 	    get_rule_u32(tb->a[FRA_FWMASK], FM_RULE_FWMASK, at, &r->fwmask) ||
@@ -387,7 +389,8 @@ int nl_decode_rule(const struct nlmsghdr *nlh, struct fm_rule *r)
 	r->tos = frh->tos;
 	r->action = frh->action;
 	/* Resolution state changes without messages; export recomputes it. */
-	r->flags = frh->flags & ~(FIB_RULE_UNRESOLVED | FIB_RULE_IIF_DETACHED | FIB_RULE_OIF_DETACHED);
+	r->flags =
+	    frh->flags & ~(FIB_RULE_UNRESOLVED | FIB_RULE_IIF_DETACHED | FIB_RULE_OIF_DETACHED);
 	r->table = frh->table;
 	if (decode_rule_attrs(&tb, r))
 		return -EBADMSG;
@@ -587,9 +590,9 @@ int nl_decode_netconf(const struct nlmsghdr *nlh, struct fm_netconf *nc)
 static enum rib_op op_of(uint16_t type)
 {
 	return (type == RTM_DELROUTE || type == RTM_DELRULE || type == RTM_DELNEXTHOP ||
-		type == RTM_DELLINK || type == RTM_DELADDR || type == RTM_DELNETCONF) ?
-		       RIB_DEL :
-		       RIB_NEW;
+		type == RTM_DELLINK || type == RTM_DELADDR || type == RTM_DELNETCONF)
+		   ? RIB_DEL
+		   : RIB_NEW;
 }
 
 static int apply_route(struct rib *rib, const struct nlmsghdr *nlh)
@@ -671,12 +674,11 @@ static int apply_netconf(struct rib *rib, const struct nlmsghdr *nlh)
 
 	if (nl_decode_netconf(nlh, &nc))
 		return nlh->nlmsg_len >= NLMSG_HDRLEN + 1 &&
-				       ((const struct netconfmsg *)NLMSG_DATA(nlh))->ncm_family !=
-					       AF_INET &&
-				       ((const struct netconfmsg *)NLMSG_DATA(nlh))->ncm_family !=
-					       AF_INET6 ?
-			       0 :
-			       -EBADMSG;
+			       ((const struct netconfmsg *)NLMSG_DATA(nlh))->ncm_family !=
+				   AF_INET &&
+			       ((const struct netconfmsg *)NLMSG_DATA(nlh))->ncm_family != AF_INET6
+			   ? 0
+			   : -EBADMSG;
 	return rib_netconf_apply(rib, op_of(nlh->nlmsg_type), &nc) ?: 1;
 }
 

@@ -16,7 +16,7 @@
 
 struct rib;
 
-#define NL_MAX_HOPS 512 /* multipath members accepted per route (kernel allows fewer) */
+#define NL_MAX_HOPS  512 /* multipath members accepted per route (kernel allows fewer) */
 #define NL_MAX_GROUP 1024
 
 /*
@@ -45,8 +45,7 @@ int nl_apply(struct rib *rib, const struct nlmsghdr *nlh);
  * @flags into @buf. Return the message length, or -EMSGSIZE when @len is too
  * small. Used to write snapshots and to build test and fuzz inputs.
  */
-int nl_encode_route(void *buf, size_t len, uint16_t type, uint16_t flags,
-		    const struct fm_route *r);
+int nl_encode_route(void *buf, size_t len, uint16_t type, uint16_t flags, const struct fm_route *r);
 int nl_encode_rule(void *buf, size_t len, uint16_t type, uint16_t flags, const struct fm_rule *r);
 int nl_encode_nexthop(void *buf, size_t len, uint16_t type, uint16_t flags,
 		      const struct fm_nexthop *nh);

@@ -107,7 +107,7 @@ size_t nl_sock_rcvbuf(const struct nl_sock *s)
 
 uint64_t nl_sock_drops(const struct nl_sock *s)
 {
-	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+	uint32_t mem[SK_MEMINFO_VARS] = {0};
 	socklen_t l = sizeof(mem);
 
 	if (getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, mem, &l) < 0 ||
@@ -139,8 +139,8 @@ ssize_t nl_sock_recv(struct nl_sock *s, bool *foreign)
 {
 	struct sockaddr_nl sa;
 	struct iovec iov;
-	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov,
-			     .msg_iovlen = 1 };
+	struct msghdr mh = {
+	    .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n;
 
 	*foreign = false;
@@ -163,7 +163,7 @@ ssize_t nl_sock_recv(struct nl_sock *s, bool *foreign)
 
 int nl_sock_wait(const struct nl_sock *s, int timeout_ms)
 {
-	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+	struct pollfd p = {.fd = s->fd, .events = POLLIN};
 	int rc = poll(&p, 1, timeout_ms);
 
 	if (rc < 0)
@@ -225,9 +225,9 @@ static int dump_datagram(struct nl_sock *s, ssize_t n, nl_msg_fn fn, void *arg, 
 			if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
 				return -EBADMSG;
 			/* A family without this object type (no IPv6): empty dump. */
-			return e->error == -EAFNOSUPPORT || e->error == -EOPNOTSUPP ? 1 :
-			       e->error			    ? e->error :
-								      1;
+			return e->error == -EAFNOSUPPORT || e->error == -EOPNOTSUPP ? 1
+			       : e->error					    ? e->error
+										    : 1;
 		}
 		fn(nlh, arg);
 	}

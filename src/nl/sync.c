@@ -50,13 +50,11 @@ int nl_sync_dump(struct nl_sock *req, struct rib *rib, uint64_t *malformed)
 		uint16_t type;
 		uint8_t family;
 	} order[] = {
-		{ RTM_GETLINK, AF_UNSPEC },   { RTM_GETADDR, AF_UNSPEC },
-		{ RTM_GETNEXTHOP, AF_UNSPEC }, { RTM_GETRULE, AF_INET },
-		{ RTM_GETRULE, AF_INET6 },    { RTM_GETROUTE, AF_INET },
-		{ RTM_GETROUTE, AF_INET6 },   { RTM_GETNETCONF, AF_INET },
-		{ RTM_GETNETCONF, AF_INET6 },
+	    {RTM_GETLINK, AF_UNSPEC}, {RTM_GETADDR, AF_UNSPEC},	 {RTM_GETNEXTHOP, AF_UNSPEC},
+	    {RTM_GETRULE, AF_INET},   {RTM_GETRULE, AF_INET6},	 {RTM_GETROUTE, AF_INET},
+	    {RTM_GETROUTE, AF_INET6}, {RTM_GETNETCONF, AF_INET}, {RTM_GETNETCONF, AF_INET6},
 	};
-	struct apply_ctx c = { rib, malformed };
+	struct apply_ctx c = {rib, malformed};
 	size_t i;
 	int rc;
 

@@ -18,20 +18,13 @@
 #include <unistd.h>
 
 const char *const sysctl_names[SYSCTL_COUNT] = {
-	"net/ipv4/fib_multipath_hash_policy",
-	"net/ipv4/fib_multipath_hash_fields",
-	"net/ipv4/fib_multipath_hash_seed",
-	"net/ipv4/fib_multipath_use_neigh",
-	"net/ipv4/nexthop_compat_mode",
-	"net/ipv4/conf/all/accept_local",
-	"net/ipv4/conf/all/route_localnet",
-	"net/ipv4/conf/all/promote_secondaries",
-	"net/ipv4/conf/all/src_valid_mark",
-	"net/ipv6/fib_multipath_hash_policy",
-	"net/ipv6/fib_multipath_hash_fields",
-	"net/ipv6/conf/all/use_tempaddr",
-	"net/ipv6/conf/all/use_oif_addrs_only",
-	"net/ipv6/route/skip_notify_on_dev_down",
+    "net/ipv4/fib_multipath_hash_policy",   "net/ipv4/fib_multipath_hash_fields",
+    "net/ipv4/fib_multipath_hash_seed",	    "net/ipv4/fib_multipath_use_neigh",
+    "net/ipv4/nexthop_compat_mode",	    "net/ipv4/conf/all/accept_local",
+    "net/ipv4/conf/all/route_localnet",	    "net/ipv4/conf/all/promote_secondaries",
+    "net/ipv4/conf/all/src_valid_mark",	    "net/ipv6/fib_multipath_hash_policy",
+    "net/ipv6/fib_multipath_hash_fields",   "net/ipv6/conf/all/use_tempaddr",
+    "net/ipv6/conf/all/use_oif_addrs_only", "net/ipv6/route/skip_notify_on_dev_down",
 };
 
 void sysctls_open(struct sysctls *s)

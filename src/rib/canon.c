@@ -65,7 +65,8 @@ static void route_line(struct rib *rib, const struct rib_route *r, uint32_t pos,
 
 	rib_route_export(rib, r, &o);
 	/* Multipath and nexthop-object routes: the hops carry the live flags. */
-	flags = (o.nhops > 1 || o.nhid) ? o.flags & ~(uint32_t)(RTNH_F_DEAD | RTNH_F_LINKDOWN) : o.flags;
+	flags = (o.nhops > 1 || o.nhid) ? o.flags & ~(uint32_t)(RTNH_F_DEAD | RTNH_F_LINKDOWN)
+					: o.flags;
 	PUT("route f%u t%u", o.family, o.table);
 	ip_put(&p, end, &o.dst);
 	PUT("/%u from", o.dst_len);
@@ -126,8 +127,8 @@ static void link_line(const struct fm_link *l, char *buf)
 	char *p = buf, *end = buf + LINE_MAX_LEN - 1;
 	int i;
 
-	PUT("link %d '%s' kind '%s' flags 0x%x group %u mtu %u master %d type %u addr ",
-	    l->ifindex, l->name, l->kind, l->flags, l->group, l->mtu, l->master, l->type);
+	PUT("link %d '%s' kind '%s' flags 0x%x group %u mtu %u master %d type %u addr ", l->ifindex,
+	    l->name, l->kind, l->flags, l->group, l->mtu, l->master, l->type);
 	for (i = 0; i < l->addr_len && i < (int)sizeof(l->addr); i++)
 		PUT("%02x", l->addr[i]);
 	*p = '\0';
@@ -212,18 +213,16 @@ static void collect(struct rib *rib, struct cvec *v, char *buf)
 	size_t i;
 	int f;
 
-	htab_for_each(&rib->routes, i, n)
-	{
+	htab_for_each (&rib->routes, i, n) {
 		const struct rib_route *r = container_of(n, struct rib_route, hn);
 		uint32_t pos = 0;
 
 		for (; r; r = r->next)
 			add(rib, v, FM_KIND_ROUTE, r, pos++, buf);
 	}
-	htab_for_each(&rib->nhs, i, n)
+	htab_for_each (&rib->nhs, i, n)
 		add(rib, v, FM_KIND_NEXTHOP, container_of(n, struct rib_nh, hn), 0, buf);
-	htab_for_each(&rib->links, i, n)
-	{
+	htab_for_each (&rib->links, i, n) {
 		struct rib_link *l = container_of(n, struct rib_link, hn);
 		struct ilist *p;
 
@@ -275,7 +274,7 @@ static int report(struct rib *rib, const struct cobj *c, char sign, fm_diff_cb c
 long rib_diff(struct rib *mirror, struct rib *kernel, fm_diff_cb cb, void *cb_arg,
 	      rib_diff_obj_fn on_diff, void *diff_arg)
 {
-	struct cvec a = { 0 }, b = { 0 };
+	struct cvec a = {0}, b = {0};
 	char *buf = malloc(LINE_MAX_LEN + 2);
 	size_t i = 0, j = 0;
 	long diffs = 0;

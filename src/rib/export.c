@@ -117,7 +117,8 @@ void rib_route_export(struct rib *rib, const struct rib_route *r, struct fm_rout
 		out->nhops = r->nhops;
 	}
 	for (i = 0; i < out->nhops; i++)
-		if ((h[i].flags & RTNH_F_LINKDOWN) && ignore_linkdown(rib, out->family, h[i].ifindex))
+		if ((h[i].flags & RTNH_F_LINKDOWN) &&
+		    ignore_linkdown(rib, out->family, h[i].ifindex))
 			h[i].flags |= RTNH_F_DEAD;
 	/* A single nexthop's flags are the route's (rtm_flags), as in a dump. */
 	if (out->nhops == 1 && !r->nhid)
@@ -165,8 +166,7 @@ int rib_route_foreach(struct rib *rib, const struct fm_route_filter *f, fm_route
 	v = malloc((rib->routes.n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	htab_for_each(&rib->routes, i, n)
-	{
+	htab_for_each (&rib->routes, i, n) {
 		struct rib_route *r = container_of(n, struct rib_route, hn);
 
 		if (route_wanted(r, f))
@@ -203,8 +203,7 @@ static long *sorted_keys(const struct htab *t, long (*key)(const struct hnode *)
 
 	if (!v)
 		return NULL;
-	htab_for_each(t, i, n)
-	{
+	htab_for_each (t, i, n) {
 		v[cnt * 2] = key(n);
 		v[cnt * 2 + 1] = (long)(uintptr_t)n;
 		cnt++;
@@ -232,8 +231,9 @@ int rib_nh_foreach(struct rib *rib, fm_nexthop_cb cb, void *arg)
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < rib->nhs.n && !rc; i++)
-		rc = cb(&container_of((struct hnode *)(uintptr_t)v[i * 2 + 1], struct rib_nh, hn)->o,
-			arg);
+		rc =
+		    cb(&container_of((struct hnode *)(uintptr_t)v[i * 2 + 1], struct rib_nh, hn)->o,
+		       arg);
 	free(v);
 	return rc;
 }
@@ -247,8 +247,9 @@ int rib_link_foreach(struct rib *rib, fm_link_cb cb, void *arg)
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < rib->links.n && !rc; i++)
-		rc = cb(&container_of((struct hnode *)(uintptr_t)v[i * 2 + 1], struct rib_link, hn)->o,
-			arg);
+		rc = cb(
+		    &container_of((struct hnode *)(uintptr_t)v[i * 2 + 1], struct rib_link, hn)->o,
+		    arg);
 	free(v);
 	return rc;
 }
@@ -273,7 +274,7 @@ int rib_addr_foreach(struct rib *rib, uint8_t family, fm_addr_cb cb, void *arg)
 		return -ENOMEM;
 	for (i = 0; i < rib->links.n && !rc; i++) {
 		struct rib_link *l =
-			container_of((struct hnode *)(uintptr_t)v[i * 2 + 1], struct rib_link, hn);
+		    container_of((struct hnode *)(uintptr_t)v[i * 2 + 1], struct rib_link, hn);
 
 		if (family != AF_INET6)
 			rc = addrs_of(l, 0, cb, arg);

@@ -236,8 +236,7 @@ static bool addr_held(const struct rib *rib, const struct fm_address *a, bool sa
 	struct hnode *n;
 	size_t i;
 
-	htab_for_each(&rib->links, i, n)
-	{
+	htab_for_each (&rib->links, i, n) {
 		struct rib_link *l = container_of(n, struct rib_link, hn);
 		struct ilist *p;
 
@@ -281,8 +280,7 @@ static void prefsrc_gone(struct rib *rib, const struct fm_address *a)
 	size_t n = 0, cap = 0, i;
 	struct hnode *hn;
 
-	htab_for_each(&rib->routes, i, hn)
-	{
+	htab_for_each (&rib->routes, i, hn) {
 		struct rib_route *r = container_of(hn, struct rib_route, hn);
 
 		if (r->key.family != AF_INET || r->key.table != RT_TABLE_MAIN)

@@ -45,8 +45,7 @@ struct rib_link *rib_link_by_name(const struct rib *rib, const char *name)
 	struct hnode *n;
 	size_t i;
 
-	htab_for_each(&rib->links, i, n)
-	{
+	htab_for_each (&rib->links, i, n) {
 		struct rib_link *l = container_of(n, struct rib_link, hn);
 
 		if (strncmp(l->o.name, name, sizeof(l->o.name)) == 0)
@@ -60,8 +59,7 @@ int rib_loopback(const struct rib *rib)
 	struct hnode *n;
 	size_t i;
 
-	htab_for_each(&rib->links, i, n)
-	{
+	htab_for_each (&rib->links, i, n) {
 		struct rib_link *l = container_of(n, struct rib_link, hn);
 
 		if (l->o.flags & IFF_LOOPBACK)
@@ -76,8 +74,7 @@ static void addrs_free(struct rib *rib, struct rib_link *l)
 	int f;
 
 	for (f = 0; f < 2; f++) {
-		ilist_for_each_safe(p, t, &l->addrs[f])
-		{
+		ilist_for_each_safe (p, t, &l->addrs[f]) {
 			struct rib_addr *a = container_of(p, struct rib_addr, link);
 
 			ilist_del(p);
@@ -247,8 +244,7 @@ static int addr_del(struct rib *rib, const struct fm_address *o)
 	return 0;
 }
 
-int rib_addr_apply(struct rib *rib, enum rib_op op, uint16_t nlflags,
-		   const struct fm_address *a)
+int rib_addr_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_address *a)
 {
 	if (op == RIB_DEL)
 		return addr_del(rib, a);

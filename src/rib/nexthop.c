@@ -75,8 +75,7 @@ static size_t nh_affected(struct rib *rib, struct rib_nh *nh, struct rib_route *
 	struct hnode *hn;
 	struct ilist *p, *tmp;
 
-	htab_for_each(&rib->nhs, i, hn)
-	{
+	htab_for_each (&rib->nhs, i, hn) {
 		struct rib_nh *g = container_of(hn, struct rib_nh, hn);
 		bool member = g == nh;
 		int k;
@@ -85,8 +84,7 @@ static size_t nh_affected(struct rib *rib, struct rib_nh *nh, struct rib_route *
 			member = g->o.members[k].id == nh->o.id;
 		if (!member)
 			continue;
-		ilist_for_each_safe(p, tmp, &g->users)
-		{
+		ilist_for_each_safe (p, tmp, &g->users) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;
 				t = realloc(v, cap * sizeof(*v));
@@ -201,8 +199,7 @@ static void groups_shrink(struct rib *rib, uint32_t id)
 	struct hnode *hn;
 
 	/* Collect first: shrinking may remove groups from the table. */
-	htab_for_each(&rib->nhs, i, hn)
-	{
+	htab_for_each (&rib->nhs, i, hn) {
 		struct rib_nh *g = container_of(hn, struct rib_nh, hn);
 		int k;
 
@@ -230,7 +227,7 @@ void rib_nh_remove(struct rib *rib, struct rib_nh *nh, bool implicit)
 	struct ilist *p, *tmp;
 	uint32_t id = nh->o.id;
 
-	ilist_for_each_safe(p, tmp, &nh->users)
+	ilist_for_each_safe (p, tmp, &nh->users)
 		rib_route_remove(rib, nh_user_route(p), true);
 	htab_remove(&rib->nhs, &nh->hn);
 	idx_hop_del(rib, &nh->hop);
@@ -244,8 +241,7 @@ void rib_nh_remove(struct rib *rib, struct rib_nh *nh, bool implicit)
 	groups_shrink(rib, id);
 }
 
-int rib_nexthop_apply(struct rib *rib, enum rib_op op, uint16_t nlflags,
-		      const struct fm_nexthop *o)
+int rib_nexthop_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_nexthop *o)
 {
 	struct rib_nh *n = rib_nh_find(rib, o->id);
 

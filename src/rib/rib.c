@@ -76,7 +76,7 @@ static void link_extra(void *p)
 	int f;
 
 	for (f = 0; f < 2; f++)
-		ilist_for_each_safe(a, t, &l->addrs[f])
+		ilist_for_each_safe (a, t, &l->addrs[f])
 			free(container_of(a, struct rib_addr, link));
 }
 
@@ -88,7 +88,7 @@ void rib_fini(struct rib *rib)
 	free_table(&rib->nhs, offsetof(struct rib_nh, hn), nh_extra);
 	free_table(&rib->links, offsetof(struct rib_link, hn), link_extra);
 	idx_fini(rib);
-	ilist_for_each_safe(p, t, &rib->watches)
+	ilist_for_each_safe (p, t, &rib->watches)
 		ilist_del(p); /* watches belong to their owners */
 	htab_fini(&rib->routes);
 	htab_fini(&rib->nhs);

@@ -67,15 +67,15 @@ struct rib_route {
 	uint32_t expires; /* deadline, rib_expiry_*() units; 0 = none */
 	uint8_t tos, type, protocol, scope, pref;
 	uint16_t nhops;
-	uint32_t mark;		    /* query de-duplication (rib->mark) */
-	struct rib_route_ext *ext;  /* prefsrc and metrics, NULL when neither */
-	struct rib_hop *hops;	    /* &hop0 when nhops <= 1, else an array */
+	uint32_t mark;		   /* query de-duplication (rib->mark) */
+	struct rib_route_ext *ext; /* prefsrc and metrics, NULL when neither */
+	struct rib_hop *hops;	   /* &hop0 when nhops <= 1, else an array */
 	struct rib_hop hop0;
 };
 
 /* A route using a nexthop object has no hops of its own, so its link in the
  * object's user list is the first hop's (unused) gateway link. */
-#define nh_user_link(r) (&(r)->hop0.gw_link)
+#define nh_user_link(r)	 (&(r)->hop0.gw_link)
 #define nh_user_route(p) container_of(p, struct rib_route, hop0.gw_link)
 
 static inline struct rib_route *hop_route(const struct rib_hop *h)
@@ -161,8 +161,7 @@ int rib_nexthop_apply(struct rib *rib, enum rib_op op, uint16_t nlflags,
 		      const struct fm_nexthop *nh);
 int rib_rule_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_rule *r);
 int rib_link_apply(struct rib *rib, enum rib_op op, const struct fm_link *l);
-int rib_addr_apply(struct rib *rib, enum rib_op op, uint16_t nlflags,
-		   const struct fm_address *a);
+int rib_addr_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_address *a);
 int rib_netconf_apply(struct rib *rib, enum rib_op op, const struct fm_netconf *nc);
 
 /* Routes: internal helpers shared by route.c, nexthop.c and implicit.c. */

@@ -237,8 +237,7 @@ static void list_unlink(struct rib *rib, struct rib_route *n)
 	if (head == n) {
 		htab_remove(&rib->routes, &n->hn);
 		if (n->next)
-			htab_insert(&rib->routes, &n->next->hn,
-				    fm_hash(&n->key, sizeof(n->key)));
+			htab_insert(&rib->routes, &n->next->hn, fm_hash(&n->key, sizeof(n->key)));
 		return;
 	}
 	for (pp = &head->next; *pp; pp = &(*pp)->next) {
@@ -250,10 +249,9 @@ static void list_unlink(struct rib *rib, struct rib_route *n)
 }
 
 /* The first alias for which @stop is true, or NULL (the end). */
-static struct rib_route *find_first(struct rib_route *a,
-				    bool (*stop)(const struct rib_route *a,
-						 const struct fm_route *r),
-				    const struct fm_route *r)
+static struct rib_route *
+find_first(struct rib_route *a, bool (*stop)(const struct rib_route *a, const struct fm_route *r),
+	   const struct fm_route *r)
 {
 	for (; a; a = a->next)
 		if (stop(a, r))
@@ -263,8 +261,7 @@ static struct rib_route *find_first(struct rib_route *a,
 
 /* ------------------------------------------------------- add / remove */
 
-static void route_added(struct rib *rib, struct rib_route *n, enum fm_event_type ev,
-			bool watch)
+static void route_added(struct rib *rib, struct rib_route *n, enum fm_event_type ev, bool watch)
 {
 	route_index(rib, n);
 	rib->n_routes++;
@@ -411,8 +408,8 @@ static bool v6_ecmp(uint32_t nhid, uint8_t type, uint8_t proto, int nhops, const
 	if (nhid || type != RTN_UNICAST || proto == RTPROT_RA || nhops == 0)
 		return false;
 	for (i = 0; i < nhops; i++) {
-		const struct fm_hop *h = internal ? &((const struct rib_hop *)hops)[i].h :
-						    &((const struct fm_hop *)hops)[i];
+		const struct fm_hop *h = internal ? &((const struct rib_hop *)hops)[i].h
+						  : &((const struct fm_hop *)hops)[i];
 
 		if (!h->gw.family)
 			return false;

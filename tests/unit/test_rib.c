@@ -28,12 +28,12 @@ static int t_n, t_fail;
 		t_n++;                                                                             \
 		if (!(cond))                                                                       \
 			t_fail++;                                                                  \
-		printf("%sok %d - ", (cond) ? "" : "not ", t_n);                                  \
+		printf("%sok %d - ", (cond) ? "" : "not ", t_n);                                   \
 		printf(__VA_ARGS__);                                                               \
 		printf("\n");                                                                      \
 	} while (0)
 
-#define ADD (NLM_F_CREATE | NLM_F_EXCL)
+#define ADD  (NLM_F_CREATE | NLM_F_EXCL)
 #define DUMP NLM_F_MULTI
 
 static struct fm_ip ip(const char *s)
@@ -50,8 +50,8 @@ struct rt {
 };
 
 /* "10.0.0.0/8" dst, gateways "g1,g2" (or ""), device, metric, tos. */
-static struct fm_route *mk(struct rt *x, const char *dst, const char *gws, int dev,
-			   uint32_t metric, uint8_t tos)
+static struct fm_route *mk(struct rt *x, const char *dst, const char *gws, int dev, uint32_t metric,
+			   uint8_t tos)
 {
 	char buf[128], *tok, *save, *slash;
 
@@ -107,15 +107,15 @@ static const char *aliases(struct rib *rib, const char *dst)
 		p += sprintf(p, "%s%u/%u", p == out ? "" : " ", r->tos, r->priority);
 		for (int i = 0; i < r->nhops; i++)
 			p += sprintf(p, "%s%s", i ? "+" : "/",
-				     r->hops[i].h.gw.family ? fm_ip_format(&r->hops[i].h.gw, g, 64) :
-							      "dev");
+				     r->hops[i].h.gw.family ? fm_ip_format(&r->hops[i].h.gw, g, 64)
+							    : "dev");
 	}
 	return out;
 }
 
 static void add_link(struct rib *rib, int ifindex, const char *name, uint32_t flags)
 {
-	struct fm_link l = { .ifindex = ifindex, .flags = flags };
+	struct fm_link l = {.ifindex = ifindex, .flags = flags};
 
 	snprintf(l.name, sizeof(l.name), "%s", name);
 	rib_link_apply(rib, RIB_NEW, &l);
@@ -123,7 +123,7 @@ static void add_link(struct rib *rib, int ifindex, const char *name, uint32_t fl
 
 static void add_addr(struct rib *rib, int ifindex, const char *a, int len, enum rib_op op)
 {
-	struct fm_address x = { .prefixlen = (uint8_t)len, .ifindex = ifindex };
+	struct fm_address x = {.prefixlen = (uint8_t)len, .ifindex = ifindex};
 
 	x.local = x.address = ip(a);
 	x.family = x.local.family;
@@ -203,10 +203,10 @@ static void test_implicit(void)
 {
 	struct rib rib;
 	struct rt x;
-	struct fm_link l = { .ifindex = 2, .flags = IFF_UP };
-	struct fm_nexthop nh = { .id = 1, .family = AF_INET, .ifindex = 3 };
-	struct fm_nh_member m[2] = { { .id = 1, .weight = 1 }, { .id = 2, .weight = 1 } };
-	struct fm_nexthop g = { .id = 10, .family = AF_INET, .nmembers = 2, .members = m };
+	struct fm_link l = {.ifindex = 2, .flags = IFF_UP};
+	struct fm_nexthop nh = {.id = 1, .family = AF_INET, .ifindex = 3};
+	struct fm_nh_member m[2] = {{.id = 1, .weight = 1}, {.id = 2, .weight = 1}};
+	struct fm_nexthop g = {.id = 10, .family = AF_INET, .nmembers = 2, .members = m};
 
 	rib_init(&rib);
 	add_link(&rib, 2, "v0", IFF_UP | IFF_LOWER_UP);
@@ -233,15 +233,15 @@ static void test_implicit(void)
 	ok(!strcmp(aliases(&rib, "10.2.0.0/16"), "0/0/192.0.2.2+198.51.100.2"),
 	   "a multipath route with a live member survives");
 	{
-		struct rib_route *r = rib_route_head(&rib, &(struct rib_key){
-								   .family = AF_INET,
-								   .table = RT_TABLE_MAIN,
-								   .dst = { 10, 2 },
-								   .dst_len = 16 });
+		struct rib_route *r = rib_route_head(&rib, &(struct rib_key){.family = AF_INET,
+									     .table = RT_TABLE_MAIN,
+									     .dst = {10, 2},
+									     .dst_len = 16});
 
-		ok(r && (r->hops[0].h.flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN)) ==
-				(RTNH_F_DEAD | RTNH_F_LINKDOWN) &&
-			   r->hops[1].h.flags == 0,
+		ok(r &&
+		       (r->hops[0].h.flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN)) ==
+			   (RTNH_F_DEAD | RTNH_F_LINKDOWN) &&
+		       r->hops[1].h.flags == 0,
 		   "its member on the device is dead+linkdown, the other untouched");
 	}
 	ok(rib.n_routes == 2, "the local (host-scope) route survives down (%llu routes)",
@@ -267,14 +267,16 @@ static void test_implicit(void)
 	rib_route_apply(&rib, RIB_NEW, ADD, &x.r);
 	nh.id = 1;
 	rib_nexthop_apply(&rib, RIB_DEL, 0, &nh);
-	ok(!strcmp(aliases(&rib, "10.4.0.0/16"), "") && !strcmp(aliases(&rib, "10.5.0.0/16"), "0/0"),
+	ok(!strcmp(aliases(&rib, "10.4.0.0/16"), "") &&
+	       !strcmp(aliases(&rib, "10.5.0.0/16"), "0/0"),
 	   "nexthop delete removes its routes, the group shrinks and keeps its route");
 	ok(rib_nh_find(&rib, 10) && rib_nh_find(&rib, 10)->o.nmembers == 1, "group has 1 member");
 	l.ifindex = 3;
 	l.flags = 0;
 	snprintf(l.name, sizeof(l.name), "v2");
 	rib_link_apply(&rib, RIB_NEW, &l);
-	ok(!rib_nh_find(&rib, 2) && !rib_nh_find(&rib, 10) && !strcmp(aliases(&rib, "10.5.0.0/16"), ""),
+	ok(!rib_nh_find(&rib, 2) && !rib_nh_find(&rib, 10) &&
+	       !strcmp(aliases(&rib, "10.5.0.0/16"), ""),
 	   "link down removes its nexthop objects, the emptied group and its route");
 	rib_fini(&rib);
 }
@@ -307,7 +309,8 @@ static int scan_cb(const struct fm_route *r, void *arg)
 
 	for (int i = 0; i < r->nhops; i++) {
 		if ((s->gw.family && r->hops[i].gw.family == s->gw.family &&
-		     !memcmp(r->hops[i].gw.b, s->gw.b, 16) && (!s->dev || r->hops[i].ifindex == s->dev)) ||
+		     !memcmp(r->hops[i].gw.b, s->gw.b, 16) &&
+		     (!s->dev || r->hops[i].ifindex == s->dev)) ||
 		    (!s->gw.family && r->hops[i].ifindex == s->dev)) {
 			s->n++;
 			break;
@@ -333,7 +336,7 @@ static void test_index_random(unsigned seed)
 	struct rib rib;
 	struct rt x;
 	struct hits *h = malloc(sizeof(*h));
-	struct rib_watch w = { .ifindex = 2, .cb = watch_cb };
+	struct rib_watch w = {.ifindex = 2, .cb = watch_cb};
 	char dst[64], gw[64];
 	int i, bad = 0, matching = 0, expect_adds = 0, expect_dels = 0;
 
@@ -344,7 +347,7 @@ static void test_index_random(unsigned seed)
 	ilist_add_tail(&rib.watches, &w.link);
 	for (i = 0; i < 8000; i++) {
 		int op = rand() % 4, dev = 2 + rand() % 3;
-		struct scan before = { .gw = w.gw, .dev = 2 }, after = before;
+		struct scan before = {.gw = w.gw, .dev = 2}, after = before;
 
 		snprintf(dst, sizeof(dst), "10.%d.%d.0/24", rand() % 8, rand() % 64);
 		snprintf(gw, sizeof(gw), "192.0.2.%d", 1 + rand() % 10);
@@ -361,7 +364,7 @@ static void test_index_random(unsigned seed)
 		if (i % 500 == 0 || i == 7999) {
 			for (int g = 1; g <= 10; g++) {
 				for (int d = 0; d <= 4; d++) {
-					struct scan s = { .dev = d };
+					struct scan s = {.dev = d};
 
 					snprintf(gw, sizeof(gw), "192.0.2.%d", g);
 					s.gw = ip(gw);
@@ -372,7 +375,7 @@ static void test_index_random(unsigned seed)
 				}
 			}
 			for (int d = 2; d <= 4; d++) {
-				struct scan s = { .dev = d };
+				struct scan s = {.dev = d};
 
 				h->n = 0;
 				idx_by_dev(&rib, d, collect, h);
@@ -382,8 +385,9 @@ static void test_index_random(unsigned seed)
 			}
 		}
 	}
-	ok(bad == 0, "gateway and device index answers equal a full scan (%d mismatches, %d checked)",
-	   bad, matching);
+	ok(bad == 0,
+	   "gateway and device index answers equal a full scan (%d mismatches, %d checked)", bad,
+	   matching);
 	ok(watch_adds == expect_adds && watch_dels == expect_dels,
 	   "watch fired once per matching add (%d/%d) and delete (%d/%d)", watch_adds, expect_adds,
 	   watch_dels, expect_dels);
