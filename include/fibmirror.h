@@ -211,7 +211,9 @@ struct fm_open_opts {
 	const char *netns;	/**< name under /run/netns, or a path; NULL = current */
 	size_t rcvbuf;		/**< event socket buffer; 0 = 32 MiB (clamped by the kernel) */
 	uint64_t max_routes;	/**< 0 = unlimited; beyond it the state is flagged incomplete */
-	uint32_t resync_min_ms; /**< minimum interval between full resyncs; 0 = 1000 */
+	uint32_t resync_min_ms; /**< minimum interval between resync starts; 0 = 1000.
+				     A resync waits for the events to pause, or for
+				     10 x this interval during a storm that never does. */
 };
 
 /**
@@ -248,6 +250,14 @@ FM_API int fm_mirror_fd(const struct fm_mirror *m);
  * Return: number of messages applied, or -errno. Writer thread.
  */
 FM_API int fm_mirror_process(struct fm_mirror *m, int timeout_ms);
+
+/**
+ * fm_mirror_timeout() - milliseconds after which fm_mirror_process() should be
+ * called even if fm_mirror_fd() stays silent (a resync is waiting for the
+ * event stream to calm down), or -1 when nothing is pending. For callers that
+ * run their own poll loop. Writer thread.
+ */
+FM_API int fm_mirror_timeout(const struct fm_mirror *m);
 
 /**
  * fm_mirror_resync() - dump everything into a shadow state, diff it against the

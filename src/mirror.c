@@ -12,8 +12,13 @@
  * notifications were lost. The mirror then resyncs: it discards what is
  * queued (the dump will show it), dumps into a shadow RIB, diffs it against
  * the current one, announces the differences between RESYNC_BEGIN and
- * RESYNC_END markers, and swaps. Resyncs are rate-limited (resync_min_ms);
- * a pending one runs on a later fm_mirror_process(). Nothing here exits.
+ * RESYNC_END markers, and swaps. Nothing here exits.
+ *
+ * When to resync: a dump taken while the storm that caused the loss goes on
+ * would overrun again, so a pending resync waits until the event socket has
+ * been quiet for QUIET_MS, then runs at once: one resync after the storm.
+ * Two resyncs start at least resync_min_ms apart, and a storm that never
+ * pauses gets one every STORM_RESYNC_FACTOR * resync_min_ms all the same.
  */
 #include "fibmirror.h"
 
@@ -42,7 +47,9 @@
 
 #define DEFAULT_RCVBUF	  (32u << 20)
 #define DEFAULT_RESYNC_MS 1000
-#define MAX_BATCH	  4096 /* datagrams per fm_mirror_process() call */
+#define MAX_BATCH 4096	       /* datagrams per fm_mirror_process() call */
+#define QUIET_MS 20	       /* no event for this long: the storm is over */
+#define STORM_RESYNC_FACTOR 10 /* a storm without pause: resync this rarely */
 
 struct fm_mirror {
 	struct rib rib;
@@ -52,7 +59,9 @@ struct fm_mirror {
 	fm_event_cb sub;
 	void *sub_arg;
 	uint64_t drops;
-	uint64_t last_resync_ms;
+	uint64_t last_resync_ms; /* start of the last resync */
+	uint64_t loss_ms;	 /* when the pending resync was asked for */
+	uint64_t last_rx_ms;	 /* last datagram from the kernel */
 	bool resync_pending;
 	uint32_t resync_min_ms;
 	uint64_t max_routes;
@@ -373,6 +382,7 @@ int fm_mirror_resync(struct fm_mirror *m)
 	if ((rc = rib_init(&shadow)))
 		return rc;
 	shadow.max_routes = m->max_routes;
+	m->last_resync_ms = now_ms();
 	drain(m);
 	rc = dump_into(m, &shadow);
 	if (rc) {
@@ -388,17 +398,41 @@ int fm_mirror_resync(struct fm_mirror *m)
 	m->st.resyncs++;
 	m->st.resync_diffs += diffs > 0 ? (uint64_t)diffs : 0;
 	m->resync_pending = false;
-	m->last_resync_ms = now_ms();
 	return diffs < 0 ? (int)diffs : (int)(diffs > INT32_MAX ? INT32_MAX : diffs);
+}
+
+/* Milliseconds until a pending resync may run (0: now, -1: none pending). */
+static int64_t resync_due(const struct fm_mirror *m)
+{
+	uint64_t now = now_ms();
+	int64_t interval = (int64_t)(m->last_resync_ms + m->resync_min_ms) - (int64_t)now;
+	int64_t quiet = (int64_t)(m->last_rx_ms + QUIET_MS) - (int64_t)now;
+	int64_t ceiling = (int64_t)(m->loss_ms + STORM_RESYNC_FACTOR * m->resync_min_ms) -
+			  (int64_t)now;
+	int64_t wait;
+
+	if (!m->resync_pending)
+		return -1;
+	wait = quiet < ceiling ? quiet : ceiling;
+	if (interval > wait)
+		wait = interval;
+	return wait > 0 ? wait : 0;
 }
 
 static void maybe_resync(struct fm_mirror *m)
 {
-	if (!m->resync_pending)
-		return;
-	if (now_ms() - m->last_resync_ms < m->resync_min_ms)
-		return;
-	fm_mirror_resync(m);
+	if (resync_due(m) == 0)
+		fm_mirror_resync(m);
+}
+
+int fm_mirror_timeout(const struct fm_mirror *m)
+{
+	int64_t due;
+
+	if (!m || !m->live)
+		return -1;
+	due = resync_due(m);
+	return due < 0 ? -1 : due > INT32_MAX ? INT32_MAX : (int)due;
 }
 
 /* ----------------------------------------------------------------- events */
@@ -424,6 +458,8 @@ static int apply_datagram(struct fm_mirror *m, ssize_t n)
 static void loss(struct fm_mirror *m)
 {
 	m->st.overruns++;
+	if (!m->resync_pending)
+		m->loss_ms = now_ms();
 	m->resync_pending = true;
 }
 
@@ -436,12 +472,10 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 	if (!m || !m->live)
 		return -EOPNOTSUPP;
 	if (m->resync_pending && timeout_ms != 0) {
-		int64_t left = (int64_t)m->resync_min_ms - (int64_t)(now_ms() - m->last_resync_ms);
+		int due = fm_mirror_timeout(m);
 
-		if (left < 0)
-			left = 0;
-		if (timeout_ms < 0 || left < timeout_ms)
-			timeout_ms = (int)left;
+		if (timeout_ms < 0 || due < timeout_ms)
+			timeout_ms = due;
 	}
 	rc = nl_sock_wait(&m->ev, timeout_ms);
 	if (rc < 0)
@@ -452,6 +486,7 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			break;
 		if (n == -ENOBUFS) {
+			m->last_rx_ms = now_ms();
 			loss(m);
 			continue;
 		}
@@ -463,6 +498,7 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 			m->st.foreign++;
 			continue;
 		}
+		m->last_rx_ms = now_ms();
 		applied += apply_datagram(m, n);
 	}
 	/* Sysctls change without messages; a second of staleness at most. */
@@ -473,6 +509,7 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 	drops = nl_sock_drops(&m->ev);
 	if (drops != m->drops) {
 		m->drops = drops;
+		m->last_rx_ms = now_ms();
 		loss(m);
 	}
 	maybe_resync(m);

@@ -356,6 +356,7 @@ static void serve(struct daemon *d)
 {
 	struct pollfd p[MAX_CLIENTS + 2];
 	size_t i;
+	int timeout;
 
 	while (!stop) {
 		p[0] = (struct pollfd){.fd = fm_mirror_fd(d->c->m), .events = POLLIN};
@@ -363,7 +364,10 @@ static void serve(struct daemon *d)
 		for (i = 0; i < d->n; i++)
 			p[i + 2] = (struct pollfd){
 			    .fd = d->cl[i].fd, .events = POLLIN | (d->cl[i].out_len ? POLLOUT : 0)};
-		if (poll(p, d->n + 2, 250) < 0 && errno != EINTR)
+		timeout = fm_mirror_timeout(d->c->m);
+		if (timeout < 0 || timeout > 250)
+			timeout = 250;
+		if (poll(p, d->n + 2, timeout) < 0 && errno != EINTR)
 			break;
 		/* Always: a resync may be pending behind its rate limit. */
 		fm_mirror_process(d->c->m, 0);

@@ -51,6 +51,7 @@ static int set_rcvbuf(int fd, size_t want)
 
 int nl_sock_open(struct nl_sock *s, const unsigned int *groups, size_t ngroups, size_t rcvbuf)
 {
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	int one = 1;
 	size_t i;
 
@@ -63,6 +64,11 @@ int nl_sock_open(struct nl_sock *s, const unsigned int *groups, size_t ngroups, 
 	if (mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto fail;
 	s->portid = mnl_socket_get_portid(s->nl);
+	/* Connected to the kernel, the socket refuses unicast from anyone else
+	 * (ECONNREFUSED for the sender); multicast still arrives and is
+	 * filtered by sender in nl_sock_recv(). */
+	if (connect(s->fd, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		goto fail;
 	/* Strict checking and extended acks are hints; old kernels lack them. */
 	setsockopt(s->fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	setsockopt(s->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));

@@ -99,51 +99,75 @@ static size_t nh_affected(struct rib *rib, struct rib_nh *nh, struct rib_route *
 	return n;
 }
 
+/*
+ * A nexthop object is about to change: every route reached through it may
+ * gain or lose a gateway. The watches are evaluated for those routes before
+ * (nh_change_begin) and after (nh_change_end), and fire where a match changed;
+ * the routes are re-announced as implicit replacements.
+ */
+struct nh_change {
+	struct rib_route **users;
+	size_t nu;
+	bool *was; /* [watch * nu + route] */
+};
+
+static void nh_change_begin(struct rib *rib, struct rib_nh *n, struct nh_change *c)
+{
+	struct ilist *w;
+	size_t nw = 0, k = 0, i;
+
+	for (w = rib->watches.next; w != &rib->watches; w = w->next)
+		nw++;
+	c->nu = nh_affected(rib, n, &c->users);
+	c->was = calloc(c->nu * nw + 1, sizeof(*c->was));
+	for (w = rib->watches.next; c->was && w != &rib->watches; w = w->next, k++) {
+		struct rib_watch *x = container_of(w, struct rib_watch, link);
+
+		for (i = 0; i < c->nu; i++)
+			c->was[k * c->nu + i] =
+				idx_route_matches(rib, c->users[i], &x->gw, x->ifindex);
+	}
+}
+
+static void nh_change_end(struct rib *rib, struct nh_change *c)
+{
+	struct ilist *w;
+	size_t k = 0, i;
+
+	for (w = rib->watches.next; c->was && w != &rib->watches; w = w->next, k++) {
+		struct rib_watch *x = container_of(w, struct rib_watch, link);
+
+		for (i = 0; i < c->nu; i++) {
+			bool now = idx_route_matches(rib, c->users[i], &x->gw, x->ifindex);
+			struct fm_route r;
+
+			if (now == c->was[k * c->nu + i])
+				continue;
+			rib_route_export(rib, c->users[i], &r);
+			x->cb(&r, now, x->arg);
+		}
+	}
+	for (i = 0; i < c->nu; i++)
+		rib_route_changed(rib, c->users[i], true);
+	free(c->was);
+	free(c->users);
+}
+
 static int nh_replace(struct rib *rib, struct rib_nh *n, const struct fm_nexthop *o)
 {
-	struct rib_route **users;
-	bool *was;
-	size_t nu, i;
-	struct ilist *w;
-	int err, k = 0, nw = 0;
+	struct nh_change c;
+	int err;
 	struct fm_nh_member *m = members_dup(o, &err);
 
 	if (err)
 		return err;
-	/* Gateway watches compare each affected route before and after. */
-	for (w = rib->watches.next; w != &rib->watches; w = w->next)
-		nw++;
-	nu = nh_affected(rib, n, &users);
-	was = calloc(nu * nw + 1, sizeof(*was));
-	for (w = rib->watches.next; was && w != &rib->watches; w = w->next, k++) {
-		struct rib_watch *x = container_of(w, struct rib_watch, link);
-
-		for (i = 0; i < nu; i++)
-			was[k * nu + i] = idx_route_matches(rib, users[i], &x->gw, x->ifindex);
-	}
+	nh_change_begin(rib, n, &c);
 	idx_hop_del(rib, &n->hop);
 	nh_set(rib, n, o, m);
 	if (n->o.ifindex || n->o.gw.family)
 		idx_hop_add(rib, &n->hop);
 	rib_emit(rib, FM_EV_REPLACE, FM_KIND_NEXTHOP, false, n);
-	k = 0;
-	for (w = rib->watches.next; was && w != &rib->watches; w = w->next, k++) {
-		struct rib_watch *x = container_of(w, struct rib_watch, link);
-
-		for (i = 0; i < nu; i++) {
-			bool now = idx_route_matches(rib, users[i], &x->gw, x->ifindex);
-			struct fm_route r;
-
-			if (now == was[k * nu + i])
-				continue;
-			rib_route_export(rib, users[i], &r);
-			x->cb(&r, now, x->arg);
-		}
-	}
-	for (i = 0; i < nu; i++)
-		rib_route_changed(rib, users[i], true);
-	free(was);
-	free(users);
+	nh_change_end(rib, &c);
 	return 0;
 }
 
@@ -175,21 +199,28 @@ static int nh_add(struct rib *rib, const struct fm_nexthop *o)
 static void group_shrink(struct rib *rib, struct rib_nh *g, uint32_t id)
 {
 	struct fm_nh_member *m = (struct fm_nh_member *)g->o.members;
+	struct nh_change c;
 	int i, j = 0;
 
 	for (i = 0; i < g->o.nmembers; i++)
 		if (m[i].id != id)
-			m[j++] = m[i];
+			j++;
 	if (j == g->o.nmembers)
 		return;
-	rib->mem -= (g->o.nmembers - j) * sizeof(*m);
-	g->o.nmembers = j;
 	if (j == 0) {
 		rib_nh_remove(rib, g, true);
 		return;
 	}
+	/* The member is still listed while watches take the "before" view. */
+	nh_change_begin(rib, g, &c);
+	for (i = 0, j = 0; i < g->o.nmembers; i++)
+		if (m[i].id != id)
+			m[j++] = m[i];
+	rib->mem -= (g->o.nmembers - j) * sizeof(*m);
+	g->o.nmembers = j;
 	rib->implicit++;
 	rib_emit(rib, FM_EV_REPLACE, FM_KIND_NEXTHOP, true, g);
+	nh_change_end(rib, &c);
 }
 
 static void groups_shrink(struct rib *rib, uint32_t id)
@@ -229,6 +260,9 @@ void rib_nh_remove(struct rib *rib, struct rib_nh *nh, bool implicit)
 
 	ilist_for_each_safe (p, tmp, &nh->users)
 		rib_route_remove(rib, nh_user_route(p), true);
+	/* Groups shrink while the member can still be looked up, so watches see
+	 * the routes through them lose its gateway. */
+	groups_shrink(rib, id);
 	htab_remove(&rib->nhs, &nh->hn);
 	idx_hop_del(rib, &nh->hop);
 	rib->n_nhs--;
@@ -238,7 +272,6 @@ void rib_nh_remove(struct rib *rib, struct rib_nh *nh, bool implicit)
 	rib->mem -= sizeof(*nh) + nh->o.nmembers * sizeof(struct fm_nh_member);
 	free((void *)nh->o.members);
 	free(nh);
-	groups_shrink(rib, id);
 }
 
 int rib_nexthop_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_nexthop *o)

@@ -54,9 +54,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define MAX_PORTS 64
+#define MAX_PORTS    64
 #define SEND_WAIT_MS 200
-#define MAX_STALLS 3
+#define MAX_STALLS   3
 
 struct port {
 	uint32_t id;
@@ -161,8 +161,8 @@ int main(int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct port ports[MAX_PORTS];
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_usec = SEND_WAIT_MS * 1000 };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	struct timeval tv = {.tv_usec = SEND_WAIT_MS * 1000};
 	unsigned long count, i, unicast = 0, multicast = 0, refused = 0, stalled = 0, failed = 0;
 	struct mnl_socket *nl;
 	unsigned next = 0;
@@ -238,7 +238,9 @@ int main(int argc, char **argv)
 	mnl_socket_close(nl);
 	for (k = 0; k < nports; k++)
 		printf("# port %u unicast %lu %s\n", ports[k].id, ports[k].sent,
-		       ports[k].refused ? "refused" : ports[k].dead ? "stalled" : "open");
+		       ports[k].refused ? "refused"
+		       : ports[k].dead	? "stalled"
+					: "open");
 	printf("forge: ports %d unicast %lu multicast %lu refused %lu stalled %lu failed %lu\n",
 	       nports, unicast, multicast, refused, stalled, failed);
 	return unicast + multicast ? 0 : 1;

@@ -45,6 +45,7 @@ DPID=
 n=0
 failed=0
 
+# shellcheck disable=SC2317 # called from the trap
 cleanup() {
 	if [ -n "$DPID" ]; then
 		kill "$DPID" 2>/dev/null
