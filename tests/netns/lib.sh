@@ -66,7 +66,25 @@ settle_dad() {
 	done
 }
 
-stat_of() { fm -j stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+# add_veth A B [ADDR_A [ADDR_B]]: a veth pair in the namespace, both ends up,
+# with an optional address on each end.
+add_veth() {
+	nsip link add "$1" type veth peer name "$2" &&
+		nsip link set "$1" up && nsip link set "$2" up || return
+	[ -z "${3:-}" ] || nsip addr add "$3" dev "$1" || return
+	[ -z "${4:-}" ] || nsip addr add "$4" dev "$2"
+}
+
+# stat_from JSON FIELD: one scalar of a captured `-j stats` object, so that a
+# test can print and check the same snapshot. Flat object only; no python,
+# as the storm test polls this every 20 ms against a deadline.
+stat_from() {
+	local re="\"$2\":([^,}]*)"
+	[[ $1 =~ $re ]] && echo "${BASH_REMATCH[1]}"
+}
+
+# stat_of FIELD: the daemon's current value.
+stat_of() { stat_from "$(fm -j stats)" "$1"; }
 
 now() { date +%s.%N; }
 

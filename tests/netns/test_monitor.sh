@@ -8,10 +8,7 @@ set -u
 OUT=$SOCKDIR/monitor.out
 
 nsip link set lo up
-nsip link add v0 type veth peer name v1
-nsip link set v0 up
-nsip link set v1 up
-nsip addr add 192.0.2.1/24 dev v0
+add_veth v0 v1 192.0.2.1/24
 sleep 0.2
 start_daemon
 "$FM_BIN" -n "$NS" -j monitor route link >"$OUT" &

@@ -12,9 +12,8 @@ B=$SOCKDIR/batch
 
 setup() {
 	nsip link set lo up
-	nsip link add v0 type veth peer name v1
-	nsip link add v2 type veth peer name v3
-	for d in v0 v1 v2 v3; do nsip link set "$d" up; done
+	add_veth v0 v1
+	add_veth v2 v3
 	nsip addr add 192.0.2.1/24 dev v0
 	nsip addr add 198.51.100.1/24 dev v2
 	nsip addr add 2001:db8::1/64 dev v0 nodad

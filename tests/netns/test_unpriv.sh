@@ -8,10 +8,7 @@ set -u
 command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
 
 nsip link set lo up
-nsip link add v0 type veth peer name v1
-nsip link set v0 up
-nsip link set v1 up
-nsip addr add 192.0.2.1/24 dev v0
+add_veth v0 v1 192.0.2.1/24
 nsip route add 10.1.0.0/16 via 192.0.2.2
 nsip nexthop add id 1 via 192.0.2.2 dev v0
 nsip rule add fwmark 3 table 100
@@ -24,7 +21,7 @@ asuser() {
 out=$(asuser verify 2>&1)
 ok $? "unprivileged verify: $out"
 out=$(asuser -j stats)
-rcv=$(echo "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['rcvbuf'])")
+rcv=$(stat_from "$out" rcvbuf)
 ok "$([ "$rcv" -gt 0 ] && echo 0 || echo 1)" "unprivileged event socket buffer: $rcv bytes (SO_RCVBUF, capped by rmem_max)"
 ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 	--bounding-set=-all -- "$FM_BIN" --no-daemon -j monitor route >"$SOCKDIR/mon" 2>&1 &
