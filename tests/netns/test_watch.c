@@ -41,6 +41,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tap.h"
+
 #define G     "10.1.0.2"
 #define O     "10.1.0.3"
 #define NKEYS 8192
@@ -49,44 +51,12 @@
 enum { ANY, DEV, NW };
 
 static char ns[64], batch[128];
-static int n_tests, n_failed;
 
 /* Per watch, per key: expected state, and expected / seen callbacks. */
 static bool want[NW][NKEYS], have[NW][NKEYS];
 static unsigned exp_add[NW][NKEYS], exp_del[NW][NKEYS];
 static unsigned got_add[NW][NKEYS], got_del[NW][NKEYS];
 static unsigned stray[NW], twice[NW];
-
-__attribute__((format(printf, 2, 3))) static bool ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_tests++;
-	if (!cond)
-		n_failed++;
-	printf("%sok %d - ", cond ? "" : "not ", n_tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
-
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		printf("# command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
 
 static const char *dst(unsigned i)
 {
@@ -432,5 +402,5 @@ int main(void)
 	fm_watch_free(w[ANY]);
 	fm_watch_free(w[DEV]);
 	fm_mirror_free(m);
-	return n_failed ? 1 : 0;
+	return tap_failed ? 1 : 0;
 }

@@ -43,37 +43,11 @@
 #ifndef FM_SOURCE_DIR
 #define FM_SOURCE_DIR "."
 #endif
+#include "tap.h"
+
 #define DATA(name) FM_SOURCE_DIR "/tests/data/" name
 
-static int n_tests, n_failed;
 static bool exhaustive;
-
-__attribute__((format(printf, 2, 3))) static bool ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_tests++;
-	if (!cond)
-		n_failed++;
-	printf("%sok %d - ", cond ? "" : "not ", n_tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
-
-__attribute__((format(printf, 1, 2))) static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
@@ -1079,8 +1053,5 @@ int main(int argc, char **argv)
 	test_text();
 	test_savefile();
 	test_snapshot();
-	printf("1..%d\n", n_tests);
-	if (n_failed)
-		diag("%d of %d failed", n_failed, n_tests);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

@@ -17,21 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tap.h"
+
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
 #endif
-
-static int t_n, t_fail;
-
-#define ok(cond, ...)                                                                              \
-	do {                                                                                       \
-		t_n++;                                                                             \
-		if (!(cond))                                                                       \
-			t_fail++;                                                                  \
-		printf("%sok %d - ", (cond) ? "" : "not ", t_n);                                   \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
-	} while (0)
 
 #define ADD  (NLM_F_CREATE | NLM_F_EXCL)
 #define DUMP NLM_F_MULTI
@@ -404,6 +394,5 @@ int main(int argc, char **argv)
 	test_v6_siblings();
 	test_implicit();
 	test_index_random(seed);
-	printf("1..%d\n", t_n);
-	return t_fail ? 1 : 0;
+	return tap_done();
 }
