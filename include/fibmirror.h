@@ -367,6 +367,65 @@ FM_API int fm_link_get(struct fm_mirror *m, int ifindex, struct fm_link *ret);
 /** fm_link_by_name() - copy the link named @name into *ret. Return 0 or -ENODEV. */
 FM_API int fm_link_by_name(struct fm_mirror *m, const char *name, struct fm_link *ret);
 
+/* ----------------------------------------------------------- route lookup */
+
+/** A flow to route, the fields of `ip route get`. Zero-initialise. */
+struct fm_flow {
+	uint8_t family;	 /**< AF_INET or AF_INET6 */
+	uint8_t tos;	 /**< dsfield (IPv4 tos, IPv6 traffic class) */
+	uint8_t ip_proto; /**< IPPROTO_*; `ip route get` sends UDP for IPv4 by default */
+	uint8_t flags;	 /**< FM_FLOW_* */
+	struct fm_ip dst;
+	struct fm_ip src; /**< family 0: no source given */
+	int iif;	  /**< > 0: the input path, as if received on this device */
+	int oif;	  /**< > 0: output device given (SO_BINDTODEVICE, `oif`) */
+	uint32_t mark;
+	uint32_t uid; /**< used when FM_FLOW_UID is set (else root's 0 on output) */
+	uint16_t sport, dport;
+	uint32_t flowlabel; /**< IPv6 */
+};
+
+enum {
+	FM_FLOW_UID = 1 << 0,	   /**< uid is given */
+	FM_FLOW_FIBMATCH = 1 << 1, /**< return the matched FIB entry (`fibmatch`) */
+};
+
+#define FM_RESULT_MAX_HOPS 64
+
+/** The kernel's decision for a flow. */
+struct fm_result {
+	uint8_t family;
+	uint8_t type;	  /**< RTN_* of the result (unicast, local, broadcast, multicast...) */
+	uint8_t protocol; /**< of the matched route */
+	uint8_t scope;
+	uint8_t pref;	   /**< IPv6 route preference, 0xff if none */
+	uint8_t dst_len;   /**< matched prefix (fibmatch) */
+	uint8_t src_len;
+	bool has_table;	   /**< false when no FIB entry decided (on-link fallback, 0.0.0.0) */
+	uint32_t table;
+	uint32_t priority; /**< metric of the matched route */
+	uint32_t nhid;
+	uint32_t flags;	   /**< RTCF_* cache flags (RTCF_LOCAL, RTCF_BROADCAST, ...) */
+	int oif;	   /**< output device; loopback for local delivery */
+	int iif;	   /**< input path: the input device */
+	struct fm_ip gw;   /**< gateway of the chosen nexthop, family 0 if none */
+	struct fm_ip prefsrc;
+	struct fm_ip dst; /**< matched prefix (fibmatch) */
+	struct fm_ip src;
+	uint16_t nhops;	  /**< multipath: the live member set */
+	int16_t chosen;	  /**< index in hops of the member this flow uses, -1 if none */
+	bool choice_exact; /**< the member choice reproduces the kernel's hash */
+	struct fm_hop hops[FM_RESULT_MAX_HOPS];
+};
+
+/**
+ * fm_route_get() - route @fl exactly as the kernel would (`ip route get`).
+ * Return: 0 with *ret filled, or the kernel's error for this flow:
+ * -ENETUNREACH, -EHOSTUNREACH, -EINVAL, -EACCES, -ENODEV, -EAGAIN never.
+ * Thread: the writer thread (a lock-free reader path is to come).
+ */
+FM_API int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret);
+
 /* ----------------------------------------------------------------- events */
 
 enum fm_kind {

@@ -22,7 +22,10 @@
  */
 #include "fibmirror.h"
 
+#include "mirror.h"
+
 #include "index/index.h"
+#include "lookup/lookup.h"
 #include "io/io.h"
 #include "nl/nl.h"
 #include "nl/sock.h"
@@ -735,6 +738,28 @@ void fm_watch_free(struct fm_watch *w)
 		return;
 	ilist_del(&w->w.link);
 	free(w);
+}
+
+/* ----------------------------------------------------------------- lookup */
+
+struct rib *mirror_rib(struct fm_mirror *m)
+{
+	return &m->rib;
+}
+
+const struct sysctls *mirror_sysctls(const struct fm_mirror *m)
+{
+	return m->live ? &m->sys : NULL;
+}
+
+int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)
+{
+	struct lookup_env env = { .rib = &m->rib, .sys = mirror_sysctls(m) };
+
+	if (!m || !fl || !ret || (fl->family != AF_INET && fl->family != AF_INET6) ||
+	    fl->dst.family != fl->family || (fl->src.family && fl->src.family != fl->family))
+		return -EINVAL;
+	return lk_ref_route_get(&env, fl, ret);
 }
 
 /* ---------------------------------------------------------------- helpers */

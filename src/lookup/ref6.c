@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The reference IPv6 lookup: ip6_route_output_flags() / ip6_route_input_lookup()
+ * through the rules to ip6_pol_route(): fib6_table_lookup (subtrees,
+ * backtracking, rt6_select scoring) and fib6_select_path. kernel-semantics §5.
+ *
+ * The table walk is a plain scan: the destination prefixes of the table that
+ * contain the address, longest first. At a prefix that has source-specific
+ * routes (a subtree in the kernel), only those whose source prefix contains
+ * the flow's source are candidates, longest source first, and the prefix's
+ * source-less routes are hidden; no candidate there: a shorter destination.
+ *
+ * rt6_select: only the first metric group is scored, then, if nothing there
+ * is usable, the rest of the list. Score = 2 when the device is the oif (or no
+ * oif), a hard failure on another device when the lookup is strict, plus the
+ * route preference (high 3 > medium 2 > low 1) shifted by 2; the best score
+ * wins, ties go to the first. Expired, dead and ignorably-linkdown routes are
+ * skipped. Neighbour reachability (consulted only with forwarding off) is not
+ * mirrored: every gateway counts as reachable (docs/user-guide.md).
+ */
+#include "ref.h"
+
+#include <errno.h>
+#include <linux/icmpv6.h>
+#include <linux/in_route.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F_IFACE 1u	/* RT6_LOOKUP_F_IFACE: only routes through the oif */
+#define F_HAS_SADDR 2u	/* the flow has a source */
+#define SCORE_FAIL (-1) /* RT6_NUD_FAIL_HARD */
+
+static bool prefix_has(const uint8_t *p, int len, const uint8_t *a)
+{
+	int full = len / 8, rest = len % 8;
+
+	if (memcmp(a, p, full))
+		return false;
+	return !rest || ((a[full] ^ p[full]) & (0xff << (8 - rest))) == 0;
+}
+
+static bool need_strict(const uint8_t *d)
+{
+	static const uint8_t loop[16] = { [15] = 1 };
+
+	return d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80) || !memcmp(d, loop, 16);
+}
+
+static int type_error6(uint8_t type)
+{
+	switch (type) {
+	case RTN_BLACKHOLE:
+		return -EINVAL;
+	case RTN_UNREACHABLE:
+		return -EHOSTUNREACH;
+	case RTN_PROHIBIT:
+		return -EACCES;
+	case RTN_THROW:
+		return -EAGAIN;
+	default:
+		return 0;
+	}
+}
+
+/* IPV6_DECODE_PREF: medium 2, high 3, low 1. */
+static int pref_score(uint8_t pref)
+{
+	switch (pref) {
+	case ICMPV6_ROUTER_PREF_HIGH:
+		return 3;
+	case ICMPV6_ROUTER_PREF_LOW:
+		return 1;
+	case ICMPV6_ROUTER_PREF_INVALID:
+		return 0;
+	default:
+		return 2; /* medium, or not given */
+	}
+}
+
+struct pick {
+	struct rib_route *route;
+	int hop;
+	int score;
+	struct fm_hop hops[FM_RESULT_MAX_HOPS];
+	int nhops;
+};
+
+/* find_match() for every nexthop of @r; keeps the best strictly-better one. */
+static void score_route(const struct lookup_env *env, struct rib_route *r, const struct kflow *fl,
+			struct pick *best)
+{
+	struct fm_hop hops[FM_RESULT_MAX_HOPS];
+	int n, i;
+
+	if (r->expires && rib_expiry_left(r->expires) == 0)
+		return;
+	n = ref_route_hops(env, r, hops, FM_RESULT_MAX_HOPS);
+	for (i = 0; i < n; i++) {
+		int m = (!fl->oif || hops[i].ifindex == fl->oif) ? 2 : 0;
+
+		if (hops[i].flags & RTNH_F_DEAD)
+			continue;
+		if (!m && (fl->strict & F_IFACE))
+			continue;
+		m |= pref_score(r->pref) << 2;
+		if (m > best->score) {
+			best->score = m;
+			best->route = r;
+			best->hop = i;
+			best->nhops = n;
+			memcpy(best->hops, hops, (size_t)n * sizeof(*hops));
+		}
+		if (r->nhid)
+			break; /* a group is matched on its first usable member */
+	}
+}
+
+static void rt6_select(const struct lookup_env *env, struct rib_route *list,
+		       const struct kflow *fl, struct pick *best)
+{
+	struct rib_route *r;
+	uint32_t metric = list->priority;
+
+	best->route = NULL;
+	best->score = SCORE_FAIL;
+	for (r = list; r && r->priority == metric; r = r->next)
+		score_route(env, r, fl, best);
+	if (best->route)
+		return;
+	for (; r; r = r->next)
+		score_route(env, r, fl, best);
+}
+
+/* The alias lists of @table whose destination contains the flow's: sorted
+ * longest destination first, then longest source first. */
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct rib_key *x = &(*(struct rib_route *const *)a)->key;
+	const struct rib_key *y = &(*(struct rib_route *const *)b)->key;
+
+	if (x->dst_len != y->dst_len)
+		return y->dst_len - x->dst_len;
+	return y->src_len - x->src_len;
+}
+
+static size_t candidates(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+			 struct rib_route ***out)
+{
+	struct rib_route **v = NULL, **t;
+	size_t n = 0, cap = 0, i;
+	struct hnode *hn;
+
+	htab_for_each(&env->rib->routes, i, hn)
+	{
+		struct rib_route *r = container_of(hn, struct rib_route, hn);
+
+		if (r->key.family != AF_INET6 || r->key.table != table ||
+		    !prefix_has(r->key.dst, r->key.dst_len, fl->dst))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(t = realloc(v, cap * sizeof(*v))))
+				break;
+			v = t;
+		}
+		v[n++] = r;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cand_cmp);
+	*out = v;
+	return n;
+}
+
+static bool has_subtree(struct rib_route **v, size_t n, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (v[j]->key.dst_len == v[i]->key.dst_len &&
+		    !memcmp(v[j]->key.dst, v[i]->key.dst, 16) && v[j]->key.src_len)
+			return true;
+	return false;
+}
+
+static bool usable_at(struct rib_route **v, size_t n, size_t i, const struct kflow *fl)
+{
+	const struct rib_key *k = &v[i]->key;
+
+	if (!has_subtree(v, n, i))
+		return true;
+	/* Source-specific prefix: the source must fall in it; source-less
+	 * routes of a prefix with a subtree are never reached. */
+	return k->src_len && prefix_has(k->src, k->src_len, fl->src);
+}
+
+static int v6_table(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+		    struct kres *res)
+{
+	struct rib_route **v;
+	size_t n = candidates(env, table, fl, &v), i;
+	struct pick best;
+	int rc = -EAGAIN;
+
+	for (i = 0; i < n; i++) {
+		if (!usable_at(v, n, i, fl))
+			continue;
+		rt6_select(env, v[i], fl, &best);
+		if (!best.route)
+			continue;
+		rc = type_error6(best.route->type);
+		if (rc)
+			break;
+		res->route = best.route;
+		res->table = table;
+		res->type = best.route->type;
+		res->nhops = best.nhops;
+		memcpy(res->hops, best.hops, (size_t)best.nhops * sizeof(*best.hops));
+		res->nh_sel = best.hop;
+		res->nh = &res->hops[best.hop];
+		break;
+	}
+	free(v);
+	return rc;
+}
+
+/* ip6_pol_route_input(): devices are scored against the input device. */
+static int v6_table_input(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+			  struct kres *res)
+{
+	struct kflow k = *fl;
+
+	k.oif = fl->iif;
+	return v6_table(env, table, &k, res);
+}
+
+/* ------------------------------------------------------------------ paths */
+
+static void kflow6(const struct fm_flow *f, uint32_t uid, struct kflow *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = AF_INET6;
+	k->tos = f->tos;
+	k->proto = f->ip_proto;
+	k->has_saddr = f->src.family != 0;
+	memcpy(k->dst, f->dst.b, 16);
+	if (k->has_saddr)
+		memcpy(k->src, f->src.b, 16);
+	k->mark = f->mark;
+	k->uid = (f->flags & FM_FLOW_UID) ? f->uid : uid;
+	k->sport = f->sport;
+	k->dport = f->dport;
+	k->strict = k->has_saddr ? F_HAS_SADDR : 0;
+}
+
+/* ip6_route_get_saddr(): the route's src, else the source selected for the
+ * destination through the route's (first) device. */
+static void prefsrc6(const struct lookup_env *env, const struct kres *res, const uint8_t *dst,
+		     struct fm_result *ret)
+{
+	const struct rib_route *r = res->route;
+
+	memset(&ret->prefsrc, 0, sizeof(ret->prefsrc));
+	if (r->ext && r->ext->prefsrc_family == AF_INET6) {
+		ret->prefsrc.family = AF_INET6;
+		memcpy(ret->prefsrc.b, r->ext->prefsrc, 16);
+		return;
+	}
+	if (!lk_saddr6(env, res->nhops ? res->hops[0].ifindex : 0, dst, ret->prefsrc.b))
+		ret->prefsrc.family = AF_INET6;
+}
+
+static int finish6(const struct lookup_env *env, const struct kres *res, const struct kflow *k,
+		   struct fm_result *ret)
+{
+	ref_fill_route(res, AF_INET6, ret);
+	ret->choice_exact = res->route->nhid == 0 && res->nhops <= 1;
+	if (res->type == RTN_LOCAL || res->type == RTN_ANYCAST) {
+		ret->oif = LOOPBACK_IFINDEX;
+		ret->flags |= RTCF_LOCAL;
+	}
+	if (!k->iif || k->iif == LOOPBACK_IFINDEX)
+		prefsrc6(env, res, k->dst, ret);
+	return 0;
+}
+
+static int output6(const struct lookup_env *env, const struct fm_flow *f, struct fm_result *ret)
+{
+	struct kflow k;
+	struct kres res;
+	int rc;
+
+	if (f->oif > 0 && !rib_link_find(env->rib, f->oif))
+		return -ENODEV;
+	kflow6(f, 0, &k);
+	k.iif = LOOPBACK_IFINDEX;
+	k.oif = f->oif;
+	if (need_strict(k.dst) || (k.oif && !k.has_saddr))
+		k.strict |= F_IFACE;
+	rc = ref_rules(env, &k, v6_table, &res);
+	if (rc)
+		return rc;
+	return finish6(env, &res, &k, ret);
+}
+
+static int input6(const struct lookup_env *env, const struct fm_flow *f, struct fm_result *ret)
+{
+	struct kflow k;
+	struct kres res;
+	int rc;
+
+	if (!rib_link_find(env->rib, f->iif))
+		return -ENODEV;
+	ret->iif = f->iif;
+	kflow6(f, 0xffffffffu /* INVALID_UID */, &k);
+	k.iif = f->iif;
+	if (need_strict(k.dst))
+		k.strict |= F_IFACE;
+	rc = ref_rules(env, &k, v6_table_input, &res);
+	if (rc)
+		return rc;
+	rc = finish6(env, &res, &k, ret);
+	memset(&ret->prefsrc, 0, sizeof(ret->prefsrc));
+	return rc;
+}
+
+int ref_get6(const struct lookup_env *env, const struct fm_flow *f, struct fm_result *ret)
+{
+	return f->iif > 0 ? input6(env, f, ret) : output6(env, f, ret);
+}

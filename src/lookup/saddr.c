@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * DOC: source address selection (kernel-semantics.md §3.3, §3.4, §8)
+ *
+ * IPv4, inet_select_addr(dev, dst, scope):
+ *  1. the primaries of @dev in list order, scope <= @scope: the first one in
+ *     the same subnet as @dst (the subnet of IFA_ADDRESS, i.e. the peer's for
+ *     a point-to-point address), else the first one that passed;
+ *  2. failing that, the VRF device of @dev's L3 domain;
+ *  3. failing that, every device of the domain in device order (lo first):
+ *     the first primary of scope <= @scope that is not link scope.
+ *  Secondaries are never chosen.
+ *
+ * IPv6, ipv6_dev_get_saddr(net, oif, dst, prefs = 0): every usable address of
+ * the candidate devices is scored by a vector of rules (rules6[] below, the
+ * order of ipv6_get_saddr_eval) and the kernel keeps the first candidate that
+ * no later one beats lexicographically. The kernel runs a pairwise tournament
+ * with lazily evaluated rules; since every rule value depends only on the
+ * address and the destination, that is the same as taking the first maximum
+ * of the vectors, which is what we do. Candidates are the outgoing device's
+ * addresses only for link-local/loopback-scope or multicast destinations (or
+ * use_oif_addrs_only), else those of every device of the L3 domain.
+ *
+ * "Device order" is the kernel's dev_base list (registration order). The RIB
+ * only knows ifindexes; we use ifindex order, which is the same unless a
+ * device was moved into the namespace (it joins the list's tail with whatever
+ * ifindex it kept) or created with an explicit lower ifindex.
+ *
+ * What the RIB cannot tell us, and the kernel default we assume instead:
+ *  - IPv6 use_tempaddr, use_oif_addrs_only, optimistic_dad/use_optimistic and
+ *    IPv4 route_localnet are read by the kernel per device (idev->cnf,
+ *    IN_DEV_ORCONF). Writing conf/all does not propagate to existing devices
+ *    for the IPv6 ones (observed on 6.18), so the conf/all values that
+ *    nl/sysctl.c polls would be wrong more often than the default 0.
+ *  - the address label table (`ip addrlabel`) is assumed to be the built-in
+ *    default one;
+ *  - CONFIG_IPV6_MIP6=y (built in, not a module) adds a "prefer home address"
+ *    rule after rule 3; distributions build it as a module or not at all,
+ *    which leaves the rule out, so do we (SADDR_MIP6).
+ *
+ * Thread context: writer only (reads the RIB). No allocation.
+ */
+#include "lookup.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+
+#ifndef SADDR_MIP6
+#define SADDR_MIP6 0
+#endif
+
+/* ------------------------------------------------------------------ common */
+
+static bool is_vrf(const struct rib_link *l)
+{
+	return l && strcmp(l->o.kind, "vrf") == 0;
+}
+
+/*
+ * The L3 domain of a device (l3mdev_master_ifindex): a VRF device is its own
+ * domain, a VRF's slave is in its master's, everything else is in domain 0.
+ */
+static int l3_domain(const struct rib *rib, const struct rib_link *l)
+{
+	if (!l)
+		return 0;
+	if (is_vrf(l))
+		return l->o.ifindex;
+	if (l->o.master && is_vrf(rib_link_find(rib, l->o.master)))
+		return l->o.master;
+	return 0;
+}
+
+#define for_each_addr(a, l, fam)                                                                   \
+	for (struct ilist *p_ = (l)->addrs[fam].next;                                              \
+	     p_ != &(l)->addrs[fam] && ((a) = &container_of(p_, struct rib_addr, link)->o);        \
+	     p_ = p_->next)
+
+/* ------------------------------------------------------------------- IPv4 */
+
+static bool ifa4_primary(const struct fm_address *a)
+{
+	return !(a->flags & IFA_F_SECONDARY);
+}
+
+/* inet_ifa_match(): is @dst (network order) in the subnet of the address?
+ * The subnet is that of IFA_ADDRESS, the peer for point-to-point addresses. */
+static bool ifa4_match(const struct fm_address *a, uint32_t dst)
+{
+	uint32_t net = a->address.family ? a->address.v4 : a->local.v4;
+	uint32_t mask = a->prefixlen ? ~0u << (32 - a->prefixlen) : 0;
+
+	return ((ntohl(dst) ^ ntohl(net)) & mask) == 0;
+}
+
+/* Step 1 on @l; 0 when nothing qualified. */
+static uint32_t saddr4_on_dev(const struct rib_link *l, uint32_t dst, uint8_t scope)
+{
+	/* route_localnet would lower host scope to link here; default off. */
+	const uint8_t localnet_scope = RT_SCOPE_HOST;
+	const struct fm_address *a;
+	uint32_t first = 0;
+
+	for_each_addr(a, l, 0)
+	{
+		uint8_t s = a->scope < localnet_scope ? a->scope : localnet_scope;
+
+		if (!ifa4_primary(a) || s > scope)
+			continue;
+		if (!dst || ifa4_match(a, dst))
+			return a->local.v4;
+		if (!first)
+			first = a->local.v4;
+	}
+	return first;
+}
+
+/* Steps 2 and 3 on one device (in_dev_select_addr): no link scope here, and
+ * no route_localnet either. */
+static uint32_t saddr4_any(const struct rib_link *l, uint8_t scope)
+{
+	const struct fm_address *a;
+
+	for_each_addr(a, l, 0)
+	{
+		if (ifa4_primary(a) && a->scope != RT_SCOPE_LINK && a->scope <= scope)
+			return a->local.v4;
+	}
+	return 0;
+}
+
+int lk_saddr4(const struct rib *rib, int ifindex, uint32_t dst, uint8_t scope, uint32_t *out)
+{
+	const struct rib_link *dev = rib_link_find(rib, ifindex), *best = NULL;
+	uint32_t addr = 0, cand;
+	struct hnode *n;
+	int domain;
+	size_t i;
+
+	if (dev && (addr = saddr4_on_dev(dev, dst, scope)))
+		goto found;
+
+	/* In a VRF, the VRF device stands in for lo. */
+	domain = l3_domain(rib, dev);
+	if (domain && (addr = saddr4_any(rib_link_find(rib, domain), scope)))
+		goto found;
+
+	/* The first device of the domain in device order with a candidate. */
+	htab_for_each (&rib->links, i, n) {
+		const struct rib_link *l = container_of(n, struct rib_link, hn);
+
+		if (l3_domain(rib, l) != domain || (best && l->o.ifindex > best->o.ifindex))
+			continue;
+		if ((cand = saddr4_any(l, scope))) {
+			best = l;
+			addr = cand;
+		}
+	}
+	if (!addr)
+		return -EADDRNOTAVAIL;
+found:
+	*out = addr;
+	return 0;
+}
+
+/* ------------------------------------------------------------------- IPv6 */
+
+/* The kernel's address scopes (IPV6_ADDR_SCOPE_*), not the RT_SCOPE_* ones. */
+enum {
+	SCOPE6_INVALID = -1,
+	SCOPE6_NODE = 0x1,
+	SCOPE6_LINK = 0x2,
+	SCOPE6_SITE = 0x5,
+	SCOPE6_GLOBAL = 0xe,
+};
+
+/* The type bits that matter here (a subset of __ipv6_addr_type()). */
+enum {
+	A6_ANY = 1 << 0,
+	A6_MULTICAST = 1 << 1,
+	A6_LOOPBACK = 1 << 2, /* ::1, and multicast of node scope */
+	A6_MAPPED = 1 << 3,   /* ::ffff:0:0/96 */
+	A6_COMPAT = 1 << 4,   /* ::/96 except :: and ::1 */
+};
+
+struct a6type {
+	unsigned flags;
+	int scope; /* SCOPE6_* (multicast: the 4-bit scope field) */
+};
+
+static uint32_t word(const uint8_t a[16], int i)
+{
+	return (uint32_t)a[4 * i] << 24 | (uint32_t)a[4 * i + 1] << 16 |
+	       (uint32_t)a[4 * i + 2] << 8 | a[4 * i + 3];
+}
+
+/* Classify as __ipv6_addr_type() does. Note that ::1 has link scope there. */
+static struct a6type a6_type(const uint8_t a[16])
+{
+	uint32_t w0 = word(a, 0);
+
+	if ((w0 & 0xe0000000) != 0 && (w0 & 0xe0000000) != 0xe0000000)
+		return (struct a6type){0, SCOPE6_GLOBAL}; /* 2000::/3 .. c000::/3 */
+	if (a[0] == 0xff) {
+		int s = a[1] & 0x0f;
+
+		return (struct a6type){A6_MULTICAST | (s == SCOPE6_NODE ? A6_LOOPBACK : 0), s};
+	}
+	if ((w0 & 0xffc00000) == 0xfe800000)
+		return (struct a6type){0, SCOPE6_LINK};
+	if ((w0 & 0xffc00000) == 0xfec00000)
+		return (struct a6type){0, SCOPE6_SITE};
+	if (w0 == 0 && word(a, 1) == 0) {
+		if (word(a, 2) == 0) {
+			if (word(a, 3) == 0)
+				return (struct a6type){A6_ANY, SCOPE6_INVALID};
+			if (word(a, 3) == 1)
+				return (struct a6type){A6_LOOPBACK, SCOPE6_LINK};
+			return (struct a6type){A6_COMPAT, SCOPE6_GLOBAL};
+		}
+		if (word(a, 2) == 0xffff)
+			return (struct a6type){A6_MAPPED, SCOPE6_GLOBAL};
+	}
+	return (struct a6type){0, SCOPE6_GLOBAL}; /* fc00::/7 and the rest */
+}
+
+/* Leading bits in common (ipv6_addr_diff; 128 when equal). */
+static int common_bits(const uint8_t a[16], const uint8_t b[16])
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		uint8_t x = a[i] ^ b[i];
+
+		if (x)
+			return i * 8 + __builtin_clz(x) - 24;
+	}
+	return 128;
+}
+
+/*
+ * The default policy table (addrlabel.c), in the kernel's list order: longest
+ * prefix first, so the first match is the answer. An entry with a type only
+ * matches addresses of that type (::1/128 only ::1, the /96s only mapped
+ * resp. any address of ::/96). Labels for ULA and 6to4 differ from RFC 6724.
+ */
+static const struct label6 {
+	uint8_t prefix[16];
+	uint8_t len;
+	unsigned type; /* A6_LOOPBACK/A6_MAPPED, or 0 for any */
+	uint32_t label;
+} labels6[] = {
+    {{[15] = 1}, 128, A6_LOOPBACK, 0},		    /* ::1/128 */
+    {{0}, 96, 0, 3},				    /* ::/96 (IPv4-compatible) */
+    {{[10] = 0xff, [11] = 0xff}, 96, A6_MAPPED, 4}, /* ::ffff:0:0/96 */
+    {{0x20, 0x01}, 32, 0, 6},			    /* 2001::/32 Teredo */
+    {{0x20, 0x01, 0x00, 0x10}, 28, 0, 7},	    /* 2001:10::/28 ORCHID */
+    {{0x3f, 0xfe}, 16, 0, 12},			    /* 3ffe::/16 6bone */
+    {{0x20, 0x02}, 16, 0, 2},			    /* 2002::/16 6to4 */
+    {{0xfe, 0xc0}, 10, 0, 11},			    /* fec0::/10 site-local */
+    {{0xfc}, 7, 0, 5},				    /* fc00::/7 ULA */
+    {{0}, 0, 0, 1},				    /* ::/0 */
+};
+
+#define LABEL6_NONE 0xffffffffu /* IPV6_ADDR_LABEL_DEFAULT: no entry matched */
+
+static uint32_t label6(const uint8_t a[16], unsigned type)
+{
+	size_t i;
+
+	type &= A6_LOOPBACK | A6_MAPPED | A6_COMPAT;
+	for (i = 0; i < sizeof(labels6) / sizeof(labels6[0]); i++) {
+		const struct label6 *e = &labels6[i];
+
+		if (e->type && e->type != type)
+			continue;
+		if (common_bits(a, e->prefix) >= e->len)
+			return e->label;
+	}
+	return LABEL6_NONE;
+}
+
+/* What every rule may look at. */
+struct dst6 {
+	const uint8_t *addr;
+	struct a6type type;
+	int ifindex; /* the outgoing device, 0 for none */
+	uint32_t label;
+};
+
+struct cand6 {
+	const struct fm_address *a;
+	struct a6type type;
+};
+
+/* Per-device IPv6 settings the kernel reads; see the DOC block. */
+static int dev_use_tempaddr(const struct lookup_env *env, int ifindex)
+{
+	(void)env, (void)ifindex;
+	return 0;
+}
+
+static bool dev_use_oif_addrs_only(const struct lookup_env *env, int ifindex)
+{
+	(void)env, (void)ifindex;
+	return false;
+}
+
+static bool dev_use_optimistic(const struct lookup_env *env, int ifindex)
+{
+	(void)env, (void)ifindex;
+	return false;
+}
+
+static bool is_orchid(const uint8_t a[16])
+{
+	return (word(a, 0) & 0xfffffff0) == 0x20010010;
+}
+
+/* The rules, each a value where more is better. */
+typedef int (*rule6_fn)(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d);
+
+/* Rule 1: the destination itself. */
+static int rule_same(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+{
+	(void)env;
+	return memcmp(c->a->local.b, d->addr, 16) == 0;
+}
+
+/* Rule 2: the smallest scope that reaches the destination; if none does, the
+ * largest one (every "too small" value ranks below every "enough" one). */
+static int rule_scope(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+{
+	(void)env;
+	return c->type.scope >= d->type.scope ? -c->type.scope : c->type.scope - 128;
+}
+
+/* Rule 3: avoid deprecated and (unless use_optimistic) optimistic addresses.
+ * Loopback, mapped and compatible addresses count as preferred regardless. */
+static int rule_preferred(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+{
+	uint32_t avoid = IFA_F_DEPRECATED;
+
+	(void)d;
+	if (c->type.flags & (A6_LOOPBACK | A6_MAPPED | A6_COMPAT))
+		return 1;
+	if (!dev_use_optimistic(env, c->a->ifindex))
+		avoid |= IFA_F_OPTIMISTIC;
+	return !(c->a->flags & avoid);
+}
+
+/* Rule 4 (CONFIG_IPV6_MIP6=y only): prefer home addresses. */
+static int rule_home(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+{
+	(void)env, (void)d;
+	return (c->a->flags & IFA_F_HOMEADDRESS) != 0;
+}
+
+/* Rule 5: the outgoing device (every device when there is none). */
+static int rule_oif(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+{
+	(void)env;
+	return !d->ifindex || d->ifindex == c->a->ifindex;
+}
+
+/* Rule 6: the same label as the destination. */
+static int rule_label(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+{
+	(void)env;
+	return label6(c->a->local.b, c->type.flags) == d->label;
+}
+
+/* Rule 7: public addresses, or temporary ones when the device's
+ * use_tempaddr >= 2. */
+static int rule_privacy(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+{
+	bool temporary = c->a->flags & IFA_F_TEMPORARY;
+	bool want_temporary = dev_use_tempaddr(env, c->a->ifindex) >= 2;
+
+	(void)d;
+	return temporary == want_temporary;
+}
+
+/* Rule 8a: ORCHID for ORCHID, non-ORCHID for the rest. */
+static int rule_orchid(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+{
+	(void)env;
+	return is_orchid(c->a->local.b) == is_orchid(d->addr);
+}
+
+/* Rule 8: the longest common prefix, counted no further than the address's
+ * own prefix length. */
+static int rule_prefix(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+{
+	int n = common_bits(c->a->local.b, d->addr);
+
+	(void)env;
+	return n < c->a->prefixlen ? n : c->a->prefixlen;
+}
+
+/* CONFIG_IPV6_OPTIMISTIC_DAD: optimistic addresses last among equals. */
+static int rule_not_optimistic(const struct lookup_env *env, const struct cand6 *c,
+			       const struct dst6 *d)
+{
+	(void)env, (void)d;
+	return !(c->a->flags & IFA_F_OPTIMISTIC);
+}
+
+/* In the order of ipv6_get_saddr_eval(); the first rule that differs decides. */
+static const struct rule6 {
+	const char *name;
+	rule6_fn eval;
+	bool enabled;
+} rules6[] = {
+    {"same address", rule_same, true},		   /* 1 */
+    {"scope", rule_scope, true},		   /* 2 */
+    {"preferred", rule_preferred, true},	   /* 3 */
+    {"home address", rule_home, SADDR_MIP6},	   /* 4 */
+    {"outgoing device", rule_oif, true},	   /* 5 */
+    {"label", rule_label, true},		   /* 6 */
+    {"privacy", rule_privacy, true},		   /* 7 */
+    {"orchid", rule_orchid, true},		   /* 8a */
+    {"longest prefix", rule_prefix, true},	   /* 8 */
+    {"not optimistic", rule_not_optimistic, true}, /* optimistic DAD */
+};
+
+#define N_RULES6 (sizeof(rules6) / sizeof(rules6[0]))
+
+/* The best so far: its score, and its place in the kernel's walk for ties. */
+struct best6 {
+	const struct fm_address *a;
+	int score[N_RULES6];
+	int rank, ifindex; /* the walk order: (rank, ifindex), list order within */
+};
+
+static void score6(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d,
+		   int *score)
+{
+	size_t i;
+
+	for (i = 0; i < N_RULES6; i++)
+		score[i] = rules6[i].enabled ? rules6[i].eval(env, c, d) : 0;
+}
+
+/* Lexicographic order of two score vectors. */
+static int cmp_scores(const int *a, const int *b)
+{
+	size_t i;
+
+	for (i = 0; i < N_RULES6; i++) {
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Candidate source addresses: not tentative (optimistic ones are), not
+ * dadfailed (the kernel keeps those tentative), not :: nor multicast. */
+static bool usable6(const struct fm_address *a, struct a6type t)
+{
+	if ((a->flags & IFA_F_TENTATIVE) && !(a->flags & IFA_F_OPTIMISTIC))
+		return false;
+	if (a->flags & IFA_F_DADFAILED)
+		return false;
+	return !(t.flags & (A6_ANY | A6_MULTICAST));
+}
+
+/* Offer every address of @l; a tie goes to the earlier one in the walk. */
+static void consider_dev(const struct lookup_env *env, const struct rib_link *l, int rank,
+			 const struct dst6 *d, struct best6 *best)
+{
+	const struct fm_address *a;
+	int score[N_RULES6];
+
+	for_each_addr(a, l, 1)
+	{
+		struct cand6 c = {a, a6_type(a->local.b)};
+		int cmp;
+
+		if (!usable6(a, c.type))
+			continue;
+		score6(env, &c, d, score);
+		cmp = best->a ? cmp_scores(score, best->score) : 1;
+		if (cmp < 0)
+			continue;
+		if (cmp == 0 &&
+		    (rank > best->rank || (rank == best->rank && l->o.ifindex >= best->ifindex)))
+			continue;
+		best->a = a;
+		memcpy(best->score, score, sizeof(score));
+		best->rank = rank;
+		best->ifindex = l->o.ifindex;
+	}
+}
+
+int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint8_t out[16])
+{
+	const struct rib *rib = env->rib;
+	const struct rib_link *dev = oif ? rib_link_find(rib, oif) : NULL;
+	struct best6 best = {.a = NULL};
+	struct dst6 d = {.addr = dst, .ifindex = oif};
+	struct hnode *n;
+	int domain;
+	size_t i;
+
+	d.type = a6_type(dst);
+	d.label = label6(dst, d.type.flags);
+
+	if (oif && ((d.type.flags & A6_MULTICAST) || d.type.scope <= SCOPE6_LINK ||
+		    dev_use_oif_addrs_only(env, oif))) {
+		/* RFC 6724 §4: only the outgoing link's addresses. */
+		if (dev)
+			consider_dev(env, dev, 0, &d, &best);
+		goto out;
+	}
+
+	/*
+	 * In a VRF the kernel walks the device, then its VRF device, then every
+	 * device of the domain (again). Its early exit after the first two never
+	 * fires (it wants a non-negative scope rank), so only the walk order
+	 * matters: they win ties.
+	 */
+	domain = l3_domain(rib, dev);
+	if (domain) {
+		consider_dev(env, dev, 0, &d, &best);
+		consider_dev(env, rib_link_find(rib, domain), 1, &d, &best);
+	}
+	htab_for_each (&rib->links, i, n) {
+		const struct rib_link *l = container_of(n, struct rib_link, hn);
+
+		if (l3_domain(rib, l) == domain)
+			consider_dev(env, l, 2, &d, &best);
+	}
+out:
+	if (!best.a)
+		return -EADDRNOTAVAIL;
+	memcpy(out, best.a->local.b, 16);
+	return 0;
+}
