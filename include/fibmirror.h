@@ -188,6 +188,7 @@ struct fm_address {
 	char label[16];
 	uint32_t valid_lft, preferred_lft; /**< seconds, 0xffffffff = forever */
 	uint32_t metric;		   /**< IFA_RT_PRIORITY */
+	uint32_t cstamp;		   /**< creation time, 1/100 s since boot */
 };
 
 /** Per-device (or "all"/"default") netconf values; -1 = not reported. */

@@ -43,6 +43,20 @@ int monitor_parse(struct cli *c, int argc, char **argv, struct monitor_filter *f
 void monitor_print(FILE *out, struct fm_mirror *m, const struct monitor_filter *f,
 		   const struct fm_event *ev);
 
+/* get.c: `ip route get` from the mirror. */
+enum {
+	GET_CONNECTED = 1u << 0, /* "connected": look up again, print both answers */
+	GET_NOTIFY = 1u << 1,	 /* "notify" (IPv4): the answer carries RTCF_NOTIFY */
+	GET_FROM = 1u << 2,	 /* "from" was given (even "from 0.0.0.0") */
+};
+int cmd_get(struct cli *c, int argc, char **argv);
+/*
+ * Parse `get ARGS` (argv[0] is "get") into @fl and GET_* @opts, resolving
+ * device names in c->m (NULL: every name is unknown). Errors are printed to
+ * c->err as ip prints them. Return 0, or ip's exit status (1, 2 or 255).
+ */
+int get_parse(struct cli *c, int argc, char **argv, struct fm_flow *fl, unsigned *opts);
+
 /* daemon.c */
 int daemon_main(struct cli *c, int argc, char **argv);
 /* Forward argv to the daemon of this namespace. Return the exit status, or

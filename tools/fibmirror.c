@@ -596,6 +596,8 @@ static const struct cmd {
      "show [route|rule|nexthop|link|addr|netconf|sysctl] [table all|main|local|N]"},
     {"gw", cmd_gw, false, "gw ADDR [dev DEV]        routes via a gateway"},
     {"dev", cmd_dev, false, "dev DEV                  routes leaving through a device"},
+    {"get", cmd_get, false,
+     "get [fibmatch] ADDR [from A] [iif|oif DEV] [mark|tos|uid|ipproto|sport|dport X]"},
     {"monitor", cmd_monitor, false, "monitor [all|route|rule|nexthop|link|addr|netconf]"},
     {"verify", cmd_verify, false, "verify                   compare the mirror with a fresh dump"},
     {"stats", cmd_stats, false, "stats                    counters"},

@@ -23,6 +23,7 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
+#include <linux/in_route.h>
 #include <linux/netconf.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
@@ -1132,6 +1133,185 @@ void pr_netconf(struct pr_ctx *c, const struct fm_netconf *nc)
 {
 	obj_begin(c);
 	netconf_fields(c, nc);
+	obj_end(c);
+}
+
+/* --------------------------------------------------------------- route get */
+
+/*
+ * The RTCF_* cache flags of an IPv4 answer, named as `ip route get` prints
+ * them after "cache": "<local,brd> " in text, "cache":["local","brd"] in JSON.
+ * Observed: local, brd, mc, redirect, notify and the orders local<brd,
+ * local<mc, redirect<notify; the names of the flags the kernel no longer
+ * sets are iproute2's but their place in this order is a guess.
+ */
+static const struct pr_flag rtcf_flags[] = {
+    {RTCF_LOCAL, "local"},
+    {RTCF_REJECT, "reject"},
+    {RTCF_MULTICAST, "mc"},
+    {RTCF_BROADCAST, "brd"},
+    {RTCF_DNAT, "dst-nat"},
+    {RTCF_SNAT, "src-nat"},
+    {RTCF_MASQ, "masq"},
+    {RTCF_DIRECTDST, "dst-direct"},
+    {RTCF_DIRECTSRC, "src-direct"},
+    {RTCF_REDIRECTED, "redirected"},
+    {RTCF_DOREDIRECT, "redirect"},
+    {RTCF_FAST, "fastroute"},
+    {RTCF_NOTIFY, "notify"},
+    {RTCF_TPROXY, "proxy"},
+};
+
+/*
+ * The kernel answers an IPv4 query with rtm_flags = the high half of the
+ * cache flags, plus RTM_F_NOTIFY for RTCF_NOTIFY (rt_fill_info). iproute2
+ * then names those bits with the route flag table, so RTCF_MULTICAST shows
+ * as "rt_offload_failed" (the same bit as RTM_F_OFFLOAD_FAILED) and
+ * RTCF_NOTIFY as "notify". IPv6 answers carry no flags (not even linkdown
+ * or onlink, which only fibmatch shows).
+ */
+static uint32_t get_rtm_flags(const struct fm_result *r)
+{
+	if (r->family != AF_INET)
+		return 0;
+	return (r->flags & 0xffff0000u) | ((r->flags & RTCF_NOTIFY) ? RTM_F_NOTIFY : 0);
+}
+
+/* "type dst from": the query address; IPv6 always shows a source, "::" when none. */
+static void get_head(struct pr_ctx *c, const struct fm_flow *fl, const struct fm_result *r)
+{
+	struct fm_ip any6 = {.family = AF_INET6};
+	char b[NAMELEN];
+
+	if (r->type != RTN_UNICAST || c->details)
+		put_str(c, "type", "%s ", NAME(rt_types, r->type, "%u", b));
+	put_str(c, "dst", "%s ", ip_str(&fl->dst, b));
+	if (fl->src.family)
+		put_str(c, "from", "from %s ", ip_str(&fl->src, b));
+	else if (r->family == AF_INET6)
+		put_str(c, "from", "from %s ", ip_str(&any6, b));
+}
+
+/* Text "mark 7" below 16 and "mark 0x10" from 16 on, as observed; JSON a number. */
+static void get_mark(struct pr_ctx *c, uint32_t mark)
+{
+	put_uint(c, "mark", mark < 16 ? "mark %llu " : "mark 0x%llx ", mark);
+}
+
+/* IPv4: "\n    cache <local,brd> iif v2 " (the iif only on the input path). */
+static void get_cache(struct pr_ctx *c, const struct fm_result *r, int iif)
+{
+	char b[NAMELEN];
+	bool any = false;
+	size_t i;
+
+	put_text(c, "\n    cache ");
+	put_arr_begin(c, "cache");
+	for (i = 0; i < ARRAY_SIZE(rtcf_flags); i++) {
+		if (!(r->flags & rtcf_flags[i].bit))
+			continue;
+		put_str(c, NULL, any ? ",%s" : "<%s", rtcf_flags[i].name);
+		any = true;
+	}
+	put_arr_end(c);
+	if (any)
+		put_text(c, "> ");
+	if (iif)
+		put_str(c, "iif", "iif %s ", dev_name(c, iif, b));
+}
+
+/*
+ * An answer of the output or input path (not fibmatch), field for field as
+ * iproute2 prints the kernel's reply:
+ *   IPv4: type dst from via dev table src flags mark realm uid \n cache <..> iif
+ *   IPv6: type dst from via dev table proto scope src metric flags iif pref
+ * IPv4 has no proto/scope/metric; IPv6 no mark, uid, realm or cache line.
+ */
+static void get_fields(struct pr_ctx *c, const struct fm_flow *fl, const struct fm_result *r)
+{
+	bool v6 = r->family == AF_INET6;
+	int iif = fl->iif ? (r->iif ? r->iif : fl->iif) : 0;
+	const struct fm_hop *h =
+	    r->chosen >= 0 && r->chosen < r->nhops && r->chosen < FM_RESULT_MAX_HOPS
+		? &r->hops[r->chosen]
+		: NULL;
+	uint32_t uid = (fl->flags & FM_FLOW_UID) ? fl->uid : 0;
+	char b[NAMELEN];
+
+	get_head(c, fl, r);
+	put_gateway(c, r->family, &r->gw);
+	put_dev(c, r->oif);
+	if (r->has_table && (r->table != RT_TABLE_MAIN || c->details))
+		put_str(c, "table", "table %s ", NAME(rt_tables, r->table, "%u", b));
+	if (v6 && (r->protocol != RTPROT_BOOT || c->details))
+		put_str(c, "protocol", "proto %s ", NAME(rt_protos, r->protocol, "%u", b));
+	if (v6 && (r->scope != RT_SCOPE_UNIVERSE || c->details))
+		put_str(c, "scope", "scope %s ", NAME(rt_scopes, r->scope, "%u", b));
+	/* The engine reports what the kernel names: the chosen source on output
+	 * (IPv4: only when none was given), and on IPv6 input a route's own src. */
+	if (r->prefsrc.family && (v6 || (!iif && !fl->src.family)))
+		put_str(c, "prefsrc", "src %s ", ip_str(&r->prefsrc, b));
+	if (v6)
+		put_uint(c, "metric", "metric %llu ", r->priority);
+	put_flags(c, rt_flags, ARRAY_SIZE(rt_flags), get_rtm_flags(r));
+	if (!v6) {
+		if (fl->mark)
+			get_mark(c, fl->mark);
+		if (h && h->realm)
+			put_route_flow(c, h->realm);
+		/* RTA_UID on the output path only; INVALID_UID is not sent. */
+		if (!iif && uid != 0xffffffffu)
+			put_uint(c, "uid", "uid %llu ", uid);
+		get_cache(c, r, iif);
+	} else if (iif) {
+		put_str(c, "iif", "iif %s ", dev_name(c, iif, b));
+	}
+	if (v6)
+		route_pref(c, r->pref);
+	put_text(c, "\n");
+}
+
+/*
+ * fibmatch: the matched FIB entry, printed as `ip route show` prints it, but
+ * with the type of the answer (a multicast query matching the default route
+ * prints "multicast default via ..."). The entry's nexthops are r->hops; a
+ * result without them falls back to the chosen gateway and device.
+ */
+static void get_fibmatch(struct pr_ctx *c, const struct fm_result *r)
+{
+	struct fm_hop one = {.gw = r->gw, .ifindex = r->oif, .weight = 1};
+	struct fm_route rt = {
+	    .family = r->family,
+	    .dst_len = r->dst_len,
+	    .src_len = r->src_len,
+	    .type = r->type,
+	    .protocol = r->protocol,
+	    .scope = r->scope,
+	    .pref = r->pref,
+	    .table = r->has_table ? r->table : RT_TABLE_MAIN,
+	    .priority = r->priority,
+	    .nhid = r->nhid,
+	    .dst = r->dst,
+	    .src = r->src,
+	    .prefsrc = r->prefsrc,
+	    .nhops = r->nhops > FM_RESULT_MAX_HOPS ? FM_RESULT_MAX_HOPS : r->nhops,
+	    .hops = r->hops,
+	};
+
+	if (!rt.nhops && (r->gw.family || r->oif)) {
+		rt.nhops = 1;
+		rt.hops = &one;
+	}
+	route_fields(c, &rt);
+}
+
+void pr_get(struct pr_ctx *c, const struct fm_flow *fl, const struct fm_result *r)
+{
+	obj_begin(c);
+	if (fl->flags & FM_FLOW_FIBMATCH)
+		get_fibmatch(c, r);
+	else
+		get_fields(c, fl, r);
 	obj_end(c);
 }
 

@@ -65,6 +65,14 @@ void pr_addr(struct pr_ctx *c, const struct fm_link *l, const struct fm_address 
 void pr_netconf(struct pr_ctx *c, const struct fm_netconf *nc);
 
 /*
+ * pr_get() - the answer of a route lookup, like `ip route get` (text, -d, -j,
+ * -j -p) for @fl's family: the query address, the path taken, and for IPv4
+ * the "cache" line; with FM_FLOW_FIBMATCH in @fl->flags, the matched FIB
+ * entry as pr_route() prints it. @r->flags holds RTCF_* cache flags.
+ */
+void pr_get(struct pr_ctx *c, const struct fm_flow *fl, const struct fm_result *r);
+
+/*
  * pr_event() - one monitor event on one line (multi-line for multipath routes
  * in text, as `ip monitor`). Text: the object as shown above, prefixed
  * "Deleted " for deletions and "[implicit] " for implicit changes; resync

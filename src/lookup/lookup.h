@@ -23,8 +23,7 @@ struct lookup_env {
 };
 
 /* The reference lookup (ref.c): 0 or the kernel's -errno. */
-int lk_ref_route_get(const struct lookup_env *env, const struct fm_flow *fl,
-		     struct fm_result *ret);
+int lk_ref_route_get(const struct lookup_env *env, const struct fm_flow *fl, struct fm_result *ret);
 
 /*
  * IPv4 source address selection, inet_select_addr(dev, dst, scope):

@@ -10,16 +10,44 @@
 #include <errno.h>
 #include <string.h>
 
+static void fibmatch_prefsrc(const struct lookup_env *env, const struct fm_flow *fl,
+			     struct fm_result *ret)
+{
+	struct rib_key k;
+	struct rib_route *r;
+	int alen = fam_alen(fl->family);
+
+	memset(&ret->prefsrc, 0, sizeof(ret->prefsrc));
+	memset(&k, 0, sizeof(k));
+	k.family = fl->family;
+	k.table = ret->table;
+	k.dst_len = ret->dst_len;
+	k.src_len = ret->src_len;
+	memcpy(k.dst, ret->dst.b, alen);
+	memcpy(k.src, ret->src.b, alen);
+	for (r = rib_route_head(env->rib, &k); r; r = r->next) {
+		if (r->priority != ret->priority || !r->ext || !r->ext->prefsrc_family)
+			continue;
+		ret->prefsrc.family = r->ext->prefsrc_family;
+		memcpy(ret->prefsrc.b, r->ext->prefsrc, 16);
+		return;
+	}
+}
+
 int lk_ref_route_get(const struct lookup_env *env, const struct fm_flow *fl, struct fm_result *ret)
 {
+	int rc;
+
 	memset(ret, 0, sizeof(*ret));
 	ret->family = fl->family;
 	ret->chosen = -1;
 	ret->pref = 0xff;
 	ret->choice_exact = true;
-	if (fl->family == AF_INET)
-		return ref_get4(env, fl, ret);
-	if (fl->family == AF_INET6)
-		return ref_get6(env, fl, ret);
-	return -EAFNOSUPPORT;
+	if (fl->family != AF_INET && fl->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	rc = fl->family == AF_INET ? ref_get4(env, fl, ret) : ref_get6(env, fl, ret);
+	/* fibmatch shows the entry itself: its own configured source only. */
+	if (rc == 0 && (fl->flags & FM_FLOW_FIBMATCH) && ret->has_table)
+		fibmatch_prefsrc(env, fl, ret);
+	return rc;
 }

@@ -28,15 +28,16 @@ struct kres {
 	struct rib_route *route;
 	uint32_t table;
 	uint8_t type;
-	int nh_sel;		/* index of the chosen nexthop (first usable) */
+	int nh_sel;		 /* index of the chosen nexthop (first usable) */
+	int plen;		 /* prefix length where the table decided */
 	const struct fm_hop *nh; /* that nexthop (a copy lives in hops) */
 	struct fm_hop hops[FM_RESULT_MAX_HOPS];
 	int nhops;
 };
 
 /* A table lookup: 0 found, -EAGAIN nothing here (go on), other -errno final. */
-typedef int (*ref_table_fn)(const struct lookup_env *env, uint32_t table,
-			    const struct kflow *fl, struct kres *res);
+typedef int (*ref_table_fn)(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+			    struct kres *res);
 
 /* The policy rule walk of @fl's family (fib_rules_lookup). -ENETUNREACH when
  * nothing decided; the rule's table lookups go through @lookup. */

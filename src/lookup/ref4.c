@@ -25,11 +25,11 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#define IPPROTO_IGMP_ 2
-#define SCOPE_HOST 254
-#define SCOPE_LINK 253
+#define IPPROTO_IGMP_  2
+#define SCOPE_HOST     254
+#define SCOPE_LINK     253
 #define SCOPE_UNIVERSE 0
-#define INVALID_UID 0xffffffffu
+#define INVALID_UID    0xffffffffu
 
 static uint32_t be(const uint8_t *b)
 {
@@ -54,9 +54,10 @@ static bool is_lbcast(uint32_t h)
 	return h == 0xffffffff;
 }
 
+/* 0.0.0.0 only: since 5.3 the rest of 0.0.0.0/8 is ordinary unicast. */
 static bool is_zeronet(uint32_t h)
 {
-	return (h & 0xff000000) == 0;
+	return h == 0;
 }
 
 static bool is_loopback(uint32_t h)
@@ -135,22 +136,60 @@ static int v4_table(const struct lookup_env *env, uint32_t table, const struct k
 			k.dst[i] &= i == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
 		for (r = rib_route_head(env->rib, &k); r; r = r->next) {
 			rc = alias_try(env, r, table, fl, res);
+			res->plen = len;
 			if (rc != -ENOENT)
 				return rc;
 		}
 	}
+	res->plen = -1;
 	return -EAGAIN;
+}
+
+static bool custom_rules(const struct lookup_env *env);
+
+/*
+ * Until the first IPv4 rule change, the kernel keeps local and main in one
+ * trie and looks up main only (fib_lookup's fast path): the longest prefix of
+ * either table wins and is reported as table main. The mirror cannot see
+ * rule history; it assumes merged tables while the rules are the defaults
+ * (docs/user-guide.md).
+ */
+static int v4_lookup(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+		     struct kres *res)
+{
+	struct kres main;
+	int rl, rm;
+
+	if (table != RT_TABLE_LOCAL || custom_rules(env))
+		return v4_table(env, table, fl, res);
+	rl = v4_table(env, RT_TABLE_LOCAL, fl, res);
+	rm = v4_table(env, RT_TABLE_MAIN, fl, &main);
+	if (main.plen > res->plen) {
+		*res = main;
+		if (res->nh)
+			res->nh = &res->hops[res->nh_sel];
+		rl = rm;
+	}
+	if (rl == 0)
+		res->table = RT_TABLE_MAIN;
+	return rl;
 }
 
 /* ---------------------------------------------------------- local state */
 
+static int v4_table(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+		    struct kres *res);
+
+/* __ip_dev_find(): the device holding @addr, or else the device of a local
+ * route covering it in table local (so 127.0.0.5 is lo's). */
 static int dev_with_addr(const struct lookup_env *env, uint32_t addr)
 {
 	struct hnode *n;
+	struct kflow k = {.family = AF_INET};
+	struct kres res;
 	size_t i;
 
-	htab_for_each(&env->rib->links, i, n)
-	{
+	htab_for_each (&env->rib->links, i, n) {
 		struct rib_link *l = container_of(n, struct rib_link, hn);
 		struct ilist *p;
 
@@ -158,6 +197,9 @@ static int dev_with_addr(const struct lookup_env *env, uint32_t addr)
 			if (be(container_of(p, struct rib_addr, link)->o.local.b) == addr)
 				return l->o.ifindex;
 	}
+	memcpy(k.dst, &addr, 4);
+	if (v4_table(env, RT_TABLE_LOCAL, &k, &res) == 0 && res.type == RTN_LOCAL && res.nh)
+		return res.nh->ifindex;
 	return 0;
 }
 
@@ -180,14 +222,16 @@ static bool is_loopback_dev(const struct lookup_env *env, int ifindex)
 static bool custom_rules(const struct lookup_env *env)
 {
 	const struct rib_rules *l = &env->rib->rules[0];
-	static const uint32_t prio[] = { 0, 32766, 32767 }, tab[] = { 255, 254, 253 };
+	static const uint32_t prio[] = {0, 32766, 32767}, tab[] = {255, 254, 253};
 	size_t i;
 
 	if (l->n != 3)
 		return true;
 	for (i = 0; i < 3; i++)
-		if (l->v[i].priority != prio[i] || l->v[i].table != tab[i] || l->v[i].attrs ||
-		    l->v[i].src_len || l->v[i].dst_len)
+		if (l->v[i].priority != prio[i] || l->v[i].table != tab[i] ||
+		    l->v[i].action != 1 /* FR_ACT_TO_TBL */ || l->v[i].flags ||
+		    (l->v[i].attrs & ~(uint32_t)(FM_RULE_PROTOCOL | FM_RULE_PRIORITY)) ||
+		    l->v[i].src_len || l->v[i].dst_len || l->v[i].tos)
 			return true;
 	return false;
 }
@@ -198,8 +242,7 @@ static bool custom_local_routes(const struct lookup_env *env)
 	struct hnode *n;
 	size_t i;
 
-	htab_for_each(&env->rib->routes, i, n)
-	{
+	htab_for_each (&env->rib->routes, i, n) {
 		const struct rib_route *r = container_of(n, struct rib_route, hn);
 
 		for (; r; r = r->next)
@@ -285,7 +328,7 @@ static int validate_source(const struct lookup_env *env, const struct fm_flow *f
 	k.proto = 0;
 	k.sport = k.dport = 0;
 	k.uid = 0;
-	if (ref_rules(env, &k, v4_table, &res))
+	if (ref_rules(env, &k, v4_lookup, &res))
 		return rpf ? -EXDEV : 0;
 	if (res.type != RTN_UNICAST && (res.type != RTN_LOCAL || !accept_local))
 		return -EINVAL;
@@ -418,7 +461,7 @@ static int output4(const struct lookup_env *env, const struct fm_flow *f, struct
 	k.iif = LOOPBACK_IFINDEX;
 	k.oif = oif;
 	memcpy(k.src, &saddr, 4);
-	rc = ref_rules(env, &k, v4_table, &res);
+	rc = ref_rules(env, &k, v4_lookup, &res);
 	if (rc) {
 		if (!oif)
 			return rc;
@@ -431,9 +474,9 @@ static int output4(const struct lookup_env *env, const struct fm_flow *f, struct
 	ref_fill_route(&res, AF_INET, ret);
 	if (res.type == RTN_LOCAL) {
 		if (!saddr)
-			saddr = res.route->ext && res.route->ext->prefsrc_family ?
-					be(res.route->ext->prefsrc) :
-					daddr;
+			saddr = res.route->ext && res.route->ext->prefsrc_family
+				    ? be(res.route->ext->prefsrc)
+				    : daddr;
 		ret->oif = LOOPBACK_IFINDEX;
 		ret->flags |= RTCF_LOCAL;
 		set_ip(&ret->prefsrc, saddr);
@@ -517,7 +560,7 @@ static int input4(const struct lookup_env *env, const struct fm_flow *f, struct 
 		return rc;
 	kflow4(f, 0, &k);
 	k.iif = f->iif;
-	rc = ref_rules(env, &k, v4_table, &res);
+	rc = ref_rules(env, &k, v4_lookup, &res);
 	if (rc)
 		return fwd ? rc : -EHOSTUNREACH;
 	ref_fill_route(&res, AF_INET, ret);

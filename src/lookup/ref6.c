@@ -27,9 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define F_IFACE 1u	/* RT6_LOOKUP_F_IFACE: only routes through the oif */
-#define F_HAS_SADDR 2u	/* the flow has a source */
-#define SCORE_FAIL (-1) /* RT6_NUD_FAIL_HARD */
+#define F_IFACE	    1u	 /* RT6_LOOKUP_F_IFACE: only routes through the oif */
+#define F_HAS_SADDR 2u	 /* the flow has a source */
+#define SCORE_FAIL  (-1) /* RT6_NUD_FAIL_HARD */
 
 static bool prefix_has(const uint8_t *p, int len, const uint8_t *a)
 {
@@ -42,7 +42,7 @@ static bool prefix_has(const uint8_t *p, int len, const uint8_t *a)
 
 static bool need_strict(const uint8_t *d)
 {
-	static const uint8_t loop[16] = { [15] = 1 };
+	static const uint8_t loop[16] = {[15] = 1};
 
 	return d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80) || !memcmp(d, loop, 16);
 }
@@ -79,6 +79,7 @@ static int pref_score(uint8_t pref)
 }
 
 struct pick {
+	bool blackhole;
 	struct rib_route *route;
 	int hop;
 	int score;
@@ -116,16 +117,32 @@ static void score_route(const struct lookup_env *env, struct rib_route *r, const
 	}
 }
 
-static void rt6_select(const struct lookup_env *env, struct rib_route *list,
-		       const struct kflow *fl, struct pick *best)
+static bool nh_blackhole(const struct lookup_env *env, const struct rib_route *r)
+{
+	const struct rib_nh *nh = r->nhid ? rib_nh_find(env->rib, r->nhid) : NULL;
+
+	return nh && nh->o.blackhole;
+}
+
+static void rt6_select(const struct lookup_env *env, struct rib_route *list, const struct kflow *fl,
+		       struct pick *best)
 {
 	struct rib_route *r;
 	uint32_t metric = list->priority;
 
 	best->route = NULL;
+	best->blackhole = false;
 	best->score = SCORE_FAIL;
-	for (r = list; r && r->priority == metric; r = r->next)
+	for (r = list; r && r->priority == metric; r = r->next) {
+		/* __find_rr_leaf(): a blackhole nexthop object ends the search as
+		 * a blackhole route, whatever the device. */
+		if (nh_blackhole(env, r) && !(r->expires && rib_expiry_left(r->expires) == 0)) {
+			best->route = r;
+			best->blackhole = true;
+			return;
+		}
 		score_route(env, r, fl, best);
+	}
 	if (best->route)
 		return;
 	for (; r; r = r->next)
@@ -151,8 +168,7 @@ static size_t candidates(const struct lookup_env *env, uint32_t table, const str
 	size_t n = 0, cap = 0, i;
 	struct hnode *hn;
 
-	htab_for_each(&env->rib->routes, i, hn)
-	{
+	htab_for_each (&env->rib->routes, i, hn) {
 		struct rib_route *r = container_of(hn, struct rib_route, hn);
 
 		if (r->key.family != AF_INET6 || r->key.table != table ||
@@ -208,7 +224,7 @@ static int v6_table(const struct lookup_env *env, uint32_t table, const struct k
 		rt6_select(env, v[i], fl, &best);
 		if (!best.route)
 			continue;
-		rc = type_error6(best.route->type);
+		rc = best.blackhole ? -EINVAL : type_error6(best.route->type);
 		if (rc)
 			break;
 		res->route = best.route;
@@ -271,7 +287,7 @@ static void prefsrc6(const struct lookup_env *env, const struct kres *res, const
 }
 
 static int finish6(const struct lookup_env *env, const struct kres *res, const struct kflow *k,
-		   struct fm_result *ret)
+		   bool input, struct fm_result *ret)
 {
 	ref_fill_route(res, AF_INET6, ret);
 	ret->choice_exact = res->route->nhid == 0 && res->nhops <= 1;
@@ -279,7 +295,10 @@ static int finish6(const struct lookup_env *env, const struct kres *res, const s
 		ret->oif = LOOPBACK_IFINDEX;
 		ret->flags |= RTCF_LOCAL;
 	}
-	if (!k->iif || k->iif == LOOPBACK_IFINDEX)
+	/* On input only a configured src is reported (rt6_fill_node). */
+	if (!input)
+		prefsrc6(env, res, k->dst, ret);
+	else if (res->route->ext && res->route->ext->prefsrc_family == AF_INET6)
 		prefsrc6(env, res, k->dst, ret);
 	return 0;
 }
@@ -300,7 +319,7 @@ static int output6(const struct lookup_env *env, const struct fm_flow *f, struct
 	rc = ref_rules(env, &k, v6_table, &res);
 	if (rc)
 		return rc;
-	return finish6(env, &res, &k, ret);
+	return finish6(env, &res, &k, false, ret);
 }
 
 static int input6(const struct lookup_env *env, const struct fm_flow *f, struct fm_result *ret)
@@ -319,9 +338,11 @@ static int input6(const struct lookup_env *env, const struct fm_flow *f, struct 
 	rc = ref_rules(env, &k, v6_table_input, &res);
 	if (rc)
 		return rc;
-	rc = finish6(env, &res, &k, ret);
-	memset(&ret->prefsrc, 0, sizeof(ret->prefsrc));
-	return rc;
+	/* Multicast input goes to the multicast routing code, which answers a
+	 * route request with EMSGSIZE (kernel-semantics §9). */
+	if (res.type == RTN_MULTICAST)
+		return -EMSGSIZE;
+	return finish6(env, &res, &k, true, ret);
 }
 
 int ref_get6(const struct lookup_env *env, const struct fm_flow *f, struct fm_result *ret)

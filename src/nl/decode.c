@@ -550,6 +550,7 @@ int nl_decode_addr(const struct nlmsghdr *nlh, struct fm_address *a)
 		memcpy(&ci, mnl_attr_get_payload(tb.a[IFA_CACHEINFO]), sizeof(ci));
 		a->valid_lft = ci.ifa_valid;
 		a->preferred_lft = ci.ifa_prefered;
+		a->cstamp = ci.cstamp;
 	}
 	return 0;
 }

@@ -524,7 +524,8 @@ int nl_encode_addr(void *buf, size_t len, uint16_t type, uint16_t flags, const s
 {
 	struct enc e;
 	struct ifaddrmsg *ifa = enc_begin(&e, buf, len, type, flags, sizeof(*ifa));
-	struct ifa_cacheinfo ci = {.ifa_prefered = a->preferred_lft, .ifa_valid = a->valid_lft};
+	struct ifa_cacheinfo ci = {.ifa_prefered = a->preferred_lft, .ifa_valid = a->valid_lft,
+				    .cstamp = a->cstamp};
 
 	if (!ifa)
 		return e.err;

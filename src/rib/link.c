@@ -162,7 +162,12 @@ static struct rib_addr *addr_find(struct rib_link *l, const struct fm_address *o
 	return NULL;
 }
 
-/* Where the kernel links a new address into the device's list. */
+/*
+ * Where the kernel linked a new address into the device's list. IPv6 keeps
+ * the list by scope, newest first within a scope, but announces an address
+ * only when duplicate address detection is over, so announcement order is
+ * not creation order: the creation stamp places it.
+ */
 static struct ilist *addr_pos(struct rib_link *l, const struct fm_address *o)
 {
 	struct ilist *head = &l->addrs[fam_idx(o->family)], *p, *last_primary = head;
@@ -170,7 +175,8 @@ static struct ilist *addr_pos(struct rib_link *l, const struct fm_address *o)
 	for (p = head->next; p != head; p = p->next) {
 		const struct fm_address *a = &container_of(p, struct rib_addr, link)->o;
 
-		if (o->family == AF_INET6 && a->scope >= o->scope)
+		if (o->family == AF_INET6 &&
+		    (a->scope > o->scope || (a->scope == o->scope && a->cstamp <= o->cstamp)))
 			return p;
 		if (o->family == AF_INET && !(a->flags & IFA_F_SECONDARY) && o->scope <= a->scope)
 			last_primary = p;

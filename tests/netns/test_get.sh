@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# `fibmirror get` (through the daemon, changes applied while it runs) against
+# `ip route get`, scenario by scenario: targeted queries for each behaviour
+# plus random ones drawn from the namespace (getdiff.py; fixed seed, printed).
+# RANDOM_QUERIES (default 300) sets the random queries per scenario.
+set -u
+. "$(dirname "$0")/lib.sh"
+DIFF="python3 $(dirname "$0")/getdiff.py"
+N=${RANDOM_QUERIES:-300}
+SEED=${SEED:-20261122}
+Q=$SOCKDIR/queries
+nsx() { ip netns exec "$NS" "$@"; }
+
+# phase DESC: ask the targeted queries in $Q and N random ones.
+phase() {
+	local out rc
+	out=$($DIFF "$FM_BIN" "$NS" "$SEED" "$N" "$Q" 2>&1)
+	rc=$?
+	echo "$out" | grep '^#'
+	ok $rc "$1 ($(echo "$out" | tail -1 | sed 's/^# //'))"
+	SEED=$((SEED + 1))
+}
+
+base() {
+	nsip link set lo up
+	add_veth v0 v1 192.0.2.1/24
+	add_veth v2 v3 198.51.100.1/24
+	nsip addr add 2001:db8::1/64 dev v0 nodad
+	nsip addr add 2001:db8:2::1/64 dev v2 nodad
+	nsip addr add 203.0.113.1/32 dev lo
+	nsip addr add 192.0.2.9/24 dev v0
+	nsip addr add 10.99.0.1/16 dev v2 scope link
+	nsip route add default via 192.0.2.254
+	nsip -6 route add default via 2001:db8::fe
+	settle_dad
+}
+
+base
+start_daemon
+
+cat >"$Q" <<'EOF'
+198.51.100.7
+192.0.2.1
+192.0.2.9
+192.0.2.255
+192.0.2.77
+203.0.113.1
+127.0.0.1
+0.0.0.0
+255.255.255.255
+224.0.0.1
+224.0.0.251
+239.1.2.3
+10.99.3.4
+8.8.8.8 from 192.0.2.9
+8.8.8.8 from 192.0.2.77
+8.8.8.8 oif v2
+8.8.8.8 oif v3
+8.8.8.8 oif nosuchdev
+-6 2001:db8::5
+-6 2001:db8::1
+-6 2001:db8:2::7
+-6 2001:4860::1
+-6 fe80::1
+-6 fe80::1 oif v2
+-6 ff02::1
+-6 ::1
+-6 2001:4860::1 oif v2
+-6 2001:4860::1 from 2001:db8:2::1 oif v2
+EOF
+phase "addresses, connected, default, local, broadcast, multicast, oif"
+
+nsip route add 10.1.0.0/16 via 192.0.2.2 metric 10
+nsip route add 10.1.0.0/16 via 198.51.100.2 metric 20
+nsip route add 10.1.0.0/16 via 198.51.100.3 metric 5 tos 0x10
+nsip route add 10.1.1.0/24 via 198.51.100.4
+nsip route add unreachable 10.2.0.0/16
+nsip route add 10.2.0.0/16 via 192.0.2.2 metric 20
+nsip route add blackhole 10.3.0.0/16
+nsip route add prohibit 10.4.0.0/16
+nsip route add 10.5.0.0/16 dev lo
+nsip route add anycast 10.6.0.1 dev v0 table local
+nsip route add throw 10.7.0.0/16
+nsip route add 10.8.0.0/16 via 192.0.2.2 src 192.0.2.9
+nsip route add 10.9.0.0/16 via 198.51.100.2 onlink dev v2
+nsip route add 10.10.0.0/16 via inet6 2001:db8::2 dev v0
+nsip -6 route add 2001:db8:10::/48 via 2001:db8::2 metric 10
+nsip -6 route add 2001:db8:10::/48 via 2001:db8:2::2 metric 5 pref low
+nsip -6 route add 2001:db8:11::/48 via 2001:db8::2 pref low
+nsip -6 route append 2001:db8:11::/48 dev v2 pref high
+nsip -6 route add unreachable 2001:db8:12::/48
+nsip -6 route add blackhole 2001:db8:13::/48
+nsip -6 route add prohibit 2001:db8:14::/48
+nsip -6 route add 2001:db8:15::/48 from 2001:db8:99::/64 via 2001:db8::2
+nsip -6 route add 2001:db8:15::/48 via 2001:db8:2::2
+nsip -6 route add 2001:db8:16::/48 via 2001:db8::2 expires 1
+nsip -6 route add 2001:db8:17::/48 via 2001:db8::2 src 2001:db8::1
+sleep 1.2
+cat >"$Q" <<'EOF'
+10.1.2.3
+10.1.2.3 tos 0x10
+10.1.2.3 tos 0x14
+10.1.2.3 tos 0x20
+10.1.1.1
+10.1.1.1 tos 0x10
+10.1.2.3 oif v2
+10.1.2.3 oif v0
+10.2.0.1
+10.2.0.1 oif v0
+10.3.0.1
+10.3.0.1 oif v2
+10.4.0.1
+10.5.1.1
+10.6.0.1
+10.7.0.1
+10.8.0.1
+10.9.0.1
+10.10.0.1
+-6 2001:db8:10::1
+-6 2001:db8:11::1
+-6 2001:db8:12::1
+-6 2001:db8:13::1
+-6 2001:db8:14::1
+-6 2001:db8:15::1
+-6 2001:db8:15::1 from 2001:db8:99::5
+-6 2001:db8:15::1 from 2001:db8::1
+-6 2001:db8:16::1
+-6 2001:db8:17::1
+-6 2001:db8:10::1 oif v0
+EOF
+phase "route types, tos before metric, metric order, onlink, via inet6, v6 pref, subtrees, expiry"
+
+nsip rule add fwmark 7 lookup 100
+nsip rule add fwmark 0x10/0x10 lookup 101 pref 1001
+nsip route add 10.20.0.0/16 via 198.51.100.2 table 100
+nsip route add default via 198.51.100.254 table 101
+nsip rule add from 192.0.2.9 lookup 102 pref 1100
+nsip route add default via 192.0.2.253 table 102
+nsip rule add to 10.21.0.0/16 lookup 103 pref 1200
+nsip route add 10.21.0.0/16 via 198.51.100.5 table 103
+nsip rule add iif lo to 10.22.0.0/16 unreachable pref 1300
+nsip rule add iif v1 to 10.22.0.0/16 prohibit pref 1301
+nsip rule add oif v2 to 10.23.0.0/16 blackhole pref 1400
+nsip rule add tos 0x10 to 10.24.0.0/16 lookup 100 pref 1500
+nsip route add 10.24.0.0/16 via 198.51.100.6 table 100
+nsip rule add ipproto tcp dport 80 to 10.25.0.0/16 lookup 100 pref 1600
+nsip rule add sport 1000-2000 to 10.25.0.0/16 prohibit pref 1601
+nsip route add 10.25.0.0/16 via 198.51.100.7 table 100
+nsip rule add uidrange 100-200 to 10.26.0.0/16 lookup 100 pref 1700
+nsip route add 10.26.0.0/16 via 198.51.100.8 table 100
+nsip rule add not fwmark 3 to 10.27.0.0/16 lookup 100 pref 1800
+nsip route add 10.27.0.0/16 via 198.51.100.9 table 100
+nsip rule add to 10.28.0.0/16 goto 1950 pref 1900
+nsip rule add to 10.28.0.0/16 unreachable pref 1901
+nsip rule add to 10.28.0.0/16 lookup 100 pref 1950
+nsip route add 10.28.0.0/16 via 198.51.100.10 table 100
+nsip rule add to 10.29.0.0/16 goto 1990 pref 1980
+nsip rule add to 10.29.0.0/16 prohibit pref 1981
+nsip rule add to 10.30.0.0/16 nop pref 2000
+nsip rule add to 10.30.0.0/16 lookup 999 pref 2001
+nsip rule add to 10.31.0.0/16 lookup 100 pref 2100
+nsip route add throw 10.31.0.0/16 table 100
+nsip rule add lookup main suppress_prefixlength 0 pref 2200
+nsip rule add to 10.32.0.0/16 lookup 104 pref 2300
+nsip route add default via 198.51.100.11 table 104
+nsip link set v2 group 5
+nsip rule add to 10.33.0.0/16 lookup 100 suppress_ifgroup 5 pref 2400
+nsip route add 10.33.0.0/16 via 198.51.100.12 table 100
+nsip rule add iif vx lookup 100 pref 2500
+nsip -6 rule add from 2001:db8::/64 lookup 100 pref 1000
+nsip -6 route add 2001:db8:20::/48 via 2001:db8:2::9 table 100
+nsip -6 rule add fwmark 7 lookup 101 pref 1001
+nsip -6 route add default via 2001:db8:2::fe table 101
+nsip -6 rule add tos 0x10 lookup 101 pref 1002
+nsip -6 rule add to 2001:db8:21::/48 prohibit pref 1003
+cat >"$Q" <<'EOF'
+10.20.0.1
+10.20.0.1 mark 7
+10.20.0.1 mark 0x30
+8.8.8.8 mark 0x10
+8.8.8.8 from 192.0.2.9
+10.21.1.1
+10.22.0.1
+10.22.0.1 from 192.0.2.2 iif v1
+10.23.0.1 oif v2
+10.23.0.1
+10.24.0.1 tos 0x10
+10.24.0.1 tos 0x11
+10.24.0.1 tos 0x30
+10.25.0.1 ipproto tcp dport 80
+10.25.0.1 ipproto udp dport 80
+10.25.0.1 sport 1500
+10.25.0.1 dport 80
+10.26.0.1 uid 150
+10.26.0.1 uid 201
+10.26.0.1
+10.27.0.1
+10.27.0.1 mark 3
+10.28.0.1
+10.29.0.1
+10.30.0.1
+10.31.0.1
+10.32.0.1
+8.8.8.8
+10.33.0.1
+10.33.0.1 oif v0
+-6 2001:db8:20::1
+-6 2001:db8:20::1 from 2001:db8::1
+-6 2001:4860::1 mark 7
+-6 2001:4860::1 tos 0x10
+-6 2001:4860::1 tos 0x13
+-6 2001:db8:21::1
+EOF
+phase "rules: every selector and action, goto, nop, missing table, throw, suppress"
+nsip link add vx type veth peer name vy
+phase "rule iif device appears"
+nsip link del vx
+
+nsip route add 10.40.0.0/16 nexthop via 192.0.2.2 weight 1 nexthop via 198.51.100.2 weight 3
+nsip -6 route add 2001:db8:40::/48 nexthop via 2001:db8::2 nexthop via 2001:db8:2::2
+nsip nexthop add id 1 via 192.0.2.2 dev v0
+nsip nexthop add id 2 via 198.51.100.2 dev v2
+nsip nexthop add id 3 via 2001:db8::2 dev v0
+nsip nexthop add id 4 via 2001:db8:2::2 dev v2
+nsip nexthop add id 5 blackhole
+nsip -6 nexthop add id 6 blackhole
+nsip nexthop add id 10 group 1/2
+nsip nexthop add id 11 group 3/4
+nsip nexthop add id 12 group 1/2 type resilient buckets 8
+nsip route add 10.41.0.0/16 nhid 1
+nsip route add 10.42.0.0/16 nhid 10
+nsip route add 10.43.0.0/16 nhid 5
+nsip route add 10.44.0.0/16 nhid 12
+nsip -6 route add 2001:db8:41::/48 nhid 3
+nsip -6 route add 2001:db8:42::/48 nhid 11
+nsip -6 route add 2001:db8:43::/48 nhid 6
+cat >"$Q" <<'EOF'
+10.40.1.1
+10.40.1.1 oif v2
+10.41.1.1
+10.42.1.1
+10.42.1.1 oif v2
+10.43.1.1
+10.44.1.1
+-6 2001:db8:40::1
+-6 2001:db8:41::1
+-6 2001:db8:42::1
+-6 2001:db8:43::1
+EOF
+for pol in 0 1; do
+	nsx sysctl -qw net.ipv4.fib_multipath_hash_policy=$pol net.ipv6.fib_multipath_hash_policy=$pol
+	phase "multipath and nexthop objects, hash policy $pol"
+done
+
+nsx sysctl -qw net.ipv4.ip_forward=1
+nsx sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.v0.rp_filter=0
+cat >"$Q" <<'EOF'
+10.20.0.1 from 192.0.2.2 iif v0
+198.51.100.7 from 192.0.2.2 iif v0
+192.0.2.7 from 192.0.2.2 iif v0
+192.0.2.1 from 192.0.2.2 iif v0
+192.0.2.255 from 192.0.2.2 iif v0
+255.255.255.255 from 192.0.2.2 iif v0
+224.0.0.1 from 192.0.2.2 iif v0
+198.51.100.7 from 192.0.2.9 iif v0
+198.51.100.7 from 127.0.0.1 iif v0
+198.51.100.7 from 0.0.0.0 iif v0
+127.0.0.1 from 192.0.2.2 iif v0
+198.51.100.7 from 198.51.100.50 iif v0
+198.51.100.7 from 8.8.8.8 iif v0
+10.3.0.1 from 192.0.2.2 iif v0
+-6 2001:db8:2::7 from 2001:db8::5 iif v0
+-6 2001:db8::1 from 2001:db8::5 iif v0
+-6 ::1 from 2001:db8::5 iif v0
+-6 fe80::1 from fe80::2 iif v0
+EOF
+phase "input path, forwarding on, rp_filter 0"
+nsx sysctl -qw net.ipv4.conf.all.rp_filter=1
+phase "input path, rp_filter strict"
+nsx sysctl -qw net.ipv4.conf.all.rp_filter=2
+phase "input path, rp_filter loose"
+nsx sysctl -qw net.ipv4.ip_forward=0 net.ipv4.conf.all.rp_filter=0
+phase "input path, forwarding off"
+
+nsx sysctl -qw net.ipv4.conf.v2.ignore_routes_with_linkdown=1
+nsip link set v3 down
+sleep 0.2
+cat >"$Q" <<'EOF'
+10.1.2.3
+10.1.1.1
+10.40.1.1
+10.42.1.1
+198.51.100.7
+-6 2001:db8:2::7
+-6 2001:db8:40::1
+EOF
+phase "carrier loss with ignore_routes_with_linkdown on one device"
+nsip link set v3 up
+nsip link set v0 down
+sleep 0.2
+phase "link admin down"
+nsip link set v0 up
+nsip addr add 2001:db8::1/64 dev v0 nodad
+sleep 0.2
+phase "link admin up"
+nsip addr del 198.51.100.1/24 dev v2
+phase "address removal"
+finish
