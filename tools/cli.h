@@ -21,6 +21,8 @@ struct cli {
 	uint64_t max_routes; /* --max-routes N */
 	uint64_t rcvbuf;     /* --rcvbuf BYTES: event socket buffer */
 	bool no_daemon;	     /* --no-daemon: never ask a daemon */
+	const char *batch;   /* -batch FILE */
+	bool force;	     /* -force: go on after a failing batch line */
 	FILE *out, *err;
 	struct fm_mirror *m; /* opened on first use, or the daemon's */
 	bool in_daemon;	     /* running inside the daemon for a client */
@@ -56,6 +58,9 @@ int cmd_get(struct cli *c, int argc, char **argv);
  * c->err as ip prints them. Return 0, or ip's exit status (1, 2 or 255).
  */
 int get_parse(struct cli *c, int argc, char **argv, struct fm_flow *fl, unsigned *opts);
+
+/* batch.c: run the subcommands of @path ("-": standard input). */
+int batch_run(struct cli *c, const char *path, bool force);
 
 /* daemon.c */
 int daemon_main(struct cli *c, int argc, char **argv);

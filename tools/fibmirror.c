@@ -614,7 +614,7 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	fprintf(c->out, "Usage: fibmirror [-4|-6] [-j [-p]] [-d] [-n NETNS] [--file F] "
-			"[--max-routes N] [--rcvbuf BYTES] [--no-daemon] COMMAND\n");
+			"[--max-routes N] [--rcvbuf BYTES] [--no-daemon] [-batch FILE [-force]] COMMAND\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(c->out, "  %s\n", cmds[i].usage);
 	return 0;
@@ -673,7 +673,8 @@ static int parse_globals(struct cli *c, int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *o = argv[i];
 		bool need = !strcmp(o, "-n") || !strcmp(o, "-netns") || !strcmp(o, "--file") ||
-			    !strcmp(o, "--max-routes") || !strcmp(o, "--rcvbuf");
+			    !strcmp(o, "--max-routes") || !strcmp(o, "--rcvbuf") ||
+			    !strcmp(o, "-batch") || !strcmp(o, "-b");
 
 		if (need && i + 1 >= argc) {
 			fprintf(c->err, "Error: option \"%s\" needs an argument\n", o);
@@ -691,6 +692,10 @@ static int parse_globals(struct cli *c, int argc, char **argv)
 			c->details = true;
 		else if (!strcmp(o, "--no-daemon"))
 			c->no_daemon = true;
+		else if (!strcmp(o, "-batch") || !strcmp(o, "-b"))
+			c->batch = argv[++i];
+		else if (!strcmp(o, "-force"))
+			c->force = true;
 		else if (!strcmp(o, "-n") || !strcmp(o, "-netns"))
 			c->netns = argv[++i];
 		else if (!strcmp(o, "--file"))
@@ -723,7 +728,11 @@ int main(int argc, char **argv)
 	if (i >= argc && argc > 1 &&
 	    (!strcmp(argv[argc - 1], "-h") || !strcmp(argv[argc - 1], "--help")))
 		return cmd_help(&c, 0, NULL);
-	rc = cli_run(&c, argc - i, argv + i);
+	if (c.batch && i < argc) {
+		fprintf(c.err, "Error: -batch takes no command on the command line\n");
+		return 1;
+	}
+	rc = c.batch ? batch_run(&c, c.batch, c.force) : cli_run(&c, argc - i, argv + i);
 	fm_mirror_free(c.m);
 	fflush(stdout);
 	return rc;

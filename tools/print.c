@@ -1190,6 +1190,9 @@ static void get_head(struct pr_ctx *c, const struct fm_flow *fl, const struct fm
 		put_str(c, "from", "from %s ", ip_str(&fl->src, b));
 	else if (r->family == AF_INET6)
 		put_str(c, "from", "from %s ", ip_str(&any6, b));
+	/* IPv4 echoes the request's DSCP (rtm_tos); IPv6 sends 0. */
+	if (r->family == AF_INET && (fl->tos & 0xfc))
+		put_str(c, "tos", "tos %s ", tos_name(fl->tos & 0xfc, b));
 }
 
 /* Text "mark 7" below 16 and "mark 0x10" from 16 on, as observed; JSON a number. */

@@ -306,4 +306,30 @@ sleep 0.2
 phase "link admin up"
 nsip addr del 198.51.100.1/24 dev v2
 phase "address removal"
+
+# -batch: the same answers, in one process, as `ip -batch` gives them.
+cat >"$Q" <<'EOF2'
+8.8.8.8
+192.0.2.1
+192.0.2.255
+10.1.2.3 tos 0x10
+10.2.0.1
+10.20.0.1 mark 7
+10.26.0.1 uid 150
+203.0.113.1 from 192.0.2.9
+-6 2001:db8:10::1
+-6 2001:db8:15::1 from 2001:db8:99::5
+EOF2
+sed 's/^-6 \(.*\)/get \1/; s/^\([^g]\)/get \1/' "$Q" >"$SOCKDIR/ours.batch"
+sed 's/^get /route get /' "$SOCKDIR/ours.batch" >"$SOCKDIR/ip.batch"
+# Standard output must be identical; the errors must be the same lines.
+"$FM_BIN" -n "$NS" -force -batch "$SOCKDIR/ours.batch" >"$SOCKDIR/ours.out" 2>"$SOCKDIR/ours.err"
+ip -n "$NS" -force -batch "$SOCKDIR/ip.batch" >"$SOCKDIR/ip.out" 2>"$SOCKDIR/ip.err"
+sed -i 's|Command failed .*:|Command failed FILE:|' "$SOCKDIR/ours.err" "$SOCKDIR/ip.err"
+cat "$SOCKDIR/ours.err" >>"$SOCKDIR/ours.out"
+cat "$SOCKDIR/ip.err" >>"$SOCKDIR/ip.out"
+diff "$SOCKDIR/ours.out" "$SOCKDIR/ip.out" >"$SOCKDIR/batch.diff"
+rc=$?
+[ $rc -eq 0 ] || diag "$(head -20 "$SOCKDIR/batch.diff")"
+ok $rc "-batch output equals ip -batch output ($(wc -l <"$SOCKDIR/ours.out") lines)"
 finish

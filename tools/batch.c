@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * -batch FILE: many subcommands in one process, as `ip -batch` runs them. One
+ * mirror serves every line (opened by the first command that needs it), so a
+ * line costs a parse and a lookup, not a process start and a kernel dump.
+ * Lines are split on blanks; "double" or 'single' quotes group words; '#'
+ * starts a comment. The first failing line stops the batch with "Command
+ * failed FILE:LINE" unless -force is given, as in iproute2.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ARGS 128
+
+/* Split @line in place; return the word count, or -1 on an open quote. */
+static int split(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *p = line, *out;
+
+	while (*p) {
+		char quote = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (argc == max)
+			return -1;
+		argv[argc++] = out = p;
+		for (; *p && (quote || (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'));
+		     p++) {
+			if (!quote && (*p == '"' || *p == '\'')) {
+				quote = *p;
+				continue;
+			}
+			if (quote && *p == quote) {
+				quote = 0;
+				continue;
+			}
+			*out++ = *p;
+		}
+		if (quote)
+			return -1;
+		if (*p)
+			p++;
+		*out = '\0';
+	}
+	return argc;
+}
+
+int batch_run(struct cli *c, const char *path, bool force)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	char *line = NULL, *argv[MAX_ARGS + 1];
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	int status = 0, rc, argc;
+
+	if (!f) {
+		fprintf(c->err, "Cannot open file \"%s\" for reading: %s\n", path, strerror(errno));
+		return 1;
+	}
+	c->no_daemon = true; /* one in-process mirror for the whole batch */
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		argc = split(line, argv, MAX_ARGS);
+		if (argc == 0)
+			continue;
+		rc = argc < 0 ? 1 : cli_run(c, argc, argv);
+		if (argc < 0)
+			fprintf(c->err, "Error: unbalanced quote or too many words\n");
+		if (rc == 0)
+			continue;
+		fprintf(c->err, "Command failed %s:%lu\n", path, lineno);
+		status = 1;
+		if (!force)
+			break;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return status;
+}
