@@ -3,11 +3,11 @@
 # `fibmirror get` (through the daemon, changes applied while it runs) against
 # `ip route get`, scenario by scenario: targeted queries for each behaviour
 # plus random ones drawn from the namespace (getdiff.py; fixed seed, printed).
-# RANDOM_QUERIES (default 300) sets the random queries per scenario.
+# RANDOM_QUERIES (default 1000) sets the random queries per scenario.
 set -u
 . "$(dirname "$0")/lib.sh"
 DIFF="python3 $(dirname "$0")/getdiff.py"
-N=${RANDOM_QUERIES:-300}
+N=${RANDOM_QUERIES:-1000}
 SEED=${SEED:-20261122}
 Q=$SOCKDIR/queries
 nsx() { ip netns exec "$NS" "$@"; }
@@ -306,6 +306,30 @@ sleep 0.2
 phase "link admin up"
 nsip addr del 198.51.100.1/24 dev v2
 phase "address removal"
+
+# A 100k-route table (BIG routes): overlapping prefixes of many lengths over
+# several gateways and both devices, some with tos and metrics.
+BIG=${GET_BIG:-100000}
+python3 - "$BIG" >"$SOCKDIR/big.batch" <<'PY'
+import random, sys
+rnd = random.Random(4242)
+gws = ["192.0.2.%d" % i for i in range(2, 60)] + ["198.51.100.%d" % i for i in range(2, 60)]
+seen = set()
+while len(seen) < int(sys.argv[1]):
+    plen = rnd.choice([8, 12, 16, 18, 20, 22, 24, 24, 24, 24, 26, 28, 32])
+    a = rnd.getrandbits(32) & (0xffffffff << (32 - plen)) & 0xffffffff
+    if a >> 24 in (0, 10, 127, 192, 198, 203) or a >> 28 >= 14:
+        continue
+    p = "%d.%d.%d.%d/%d" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, plen)
+    if p in seen:
+        continue
+    seen.add(p)
+    extra = rnd.choice(["", "", "", " metric 50", " tos 0x10"])
+    print("route add %s via %s%s" % (p, rnd.choice(gws), extra))
+PY
+nsip -batch "$SOCKDIR/big.batch"
+: >"$Q"
+phase "a $BIG-route table"
 
 # -batch: the same answers, in one process, as `ip -batch` gives them.
 cat >"$Q" <<'EOF2'
