@@ -41,4 +41,14 @@ int lk_saddr4(const struct rib *rib, int ifindex, uint32_t dst, uint8_t scope, u
  */
 int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint8_t out[16]);
 
+/*
+ * The kernel's multipath hash for @fl (mphash.c). Return 0 with *hash set
+ * (already shifted as the kernel compares it), or -1 when it cannot be
+ * reproduced (random seed, or a hash policy other than 0 and 1).
+ */
+int lk_mp_hash(const struct lookup_env *env, const struct fm_flow *fl, uint32_t *hash);
+/* The member @hash picks among @hops by upper bounds of cumulative weight;
+ * dead members are skipped. Return its index, or -1 if none is live. */
+int lk_mp_select(const struct fm_hop *hops, int n, uint32_t hash);
+
 #endif

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <linux/in_route.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -427,11 +428,77 @@ static int output_checks(const struct lookup_env *env, const struct fm_flow *f, 
 	return 0;
 }
 
-static void multipath(const struct kres *res, int oif, struct fm_result *ret)
+/* A nexthop's own source (nh_saddr), for the multipath source preference. */
+static uint32_t nh_saddr(const struct lookup_env *env, const struct kres *res, int i)
 {
-	/* The member set is exact; which member the kernel's seeded hash picks
-	 * is not known here: report the first live one. */
-	ret->choice_exact = oif != 0 || res->nhops <= 1;
+	const struct fm_hop *h = &res->hops[i];
+
+	return select_addr(env, h->ifindex, h->gw.family == AF_INET ? be(h->gw.b) : 0,
+			   res->route->scope);
+}
+
+/* fib_select_multipath() with the 6.15 source preference: among the members
+ * the hash reaches, one whose own source is the flow's wins. */
+static int select4(const struct lookup_env *env, const struct kres *res, uint32_t hash,
+		   uint32_t saddr)
+{
+	uint64_t total = 0, w = 0;
+	int i, sel = -1;
+	bool found = false;
+
+	for (i = 0; i < res->nhops; i++)
+		if (!(res->hops[i].flags & RTNH_F_DEAD))
+			total += res->hops[i].weight;
+	for (i = 0; i < res->nhops && total; i++) {
+		bool mine;
+		int64_t ub;
+
+		if (res->hops[i].flags & RTNH_F_DEAD)
+			continue;
+		w += res->hops[i].weight;
+		ub = (int64_t)(((w << 31) + total / 2) / total) - 1;
+		mine = !saddr || nh_saddr(env, res, i) == saddr;
+		if (!found) {
+			sel = i;
+			found = mine;
+		}
+		if ((int64_t)hash > ub)
+			continue;
+		if (mine)
+			return i;
+		if (found)
+			return sel;
+	}
+	return sel;
+}
+
+/*
+ * The member set is always exact. The member itself is reproduced when the
+ * kernel's hash can be (lk_mp_hash: a known seed, policy 0 or 1) and the
+ * route is not a resilient group (its buckets depend on history); otherwise
+ * the first live member is reported and choice_exact says so.
+ */
+static void multipath(const struct lookup_env *env, const struct fm_flow *f, struct kres *res,
+		      int oif, struct fm_result *ret)
+{
+	const struct rib_nh *nh = res->route->nhid ? rib_nh_find(env->rib, res->route->nhid) : NULL;
+	uint32_t hash, saddr = f->src.family ? be(f->src.b) : 0;
+	int sel;
+
+	if (oif || res->nhops <= 1)
+		return;
+	ret->choice_exact = false;
+	if ((nh && nh->o.group_type == NEXTHOP_GRP_TYPE_RES) || lk_mp_hash(env, f, &hash))
+		return;
+	sel = nh ? lk_mp_select(res->hops, res->nhops, hash) : select4(env, res, hash, saddr);
+	if (sel < 0)
+		return;
+	res->nh_sel = sel;
+	res->nh = &res->hops[sel];
+	ret->chosen = (int16_t)sel;
+	ret->gw = res->nh->gw;
+	ret->oif = res->nh->ifindex;
+	ret->choice_exact = true;
 }
 
 static int output4(const struct lookup_env *env, const struct fm_flow *f, struct fm_result *ret)
@@ -482,7 +549,7 @@ static int output4(const struct lookup_env *env, const struct fm_flow *f, struct
 		set_ip(&ret->prefsrc, saddr);
 		return 0;
 	}
-	multipath(&res, oif, ret);
+	multipath(env, f, &res, oif, ret);
 	if (!saddr)
 		saddr = route_prefsrc(env, &res);
 	return mkroute_output(env, daddr, saddr, ret, true, res.route->key.dst_len);
@@ -576,7 +643,7 @@ static int input4(const struct lookup_env *env, const struct fm_flow *f, struct 
 		return -EHOSTUNREACH;
 	if (res.type != RTN_UNICAST)
 		return -EINVAL;
-	multipath(&res, 0, ret);
+	multipath(env, f, &res, 0, ret);
 	rc = validate_source(env, f, saddr, daddr, res.nh->ifindex, f->iif);
 	if (rc < 0)
 		return -EINVAL;

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <linux/icmpv6.h>
 #include <linux/in_route.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,15 +283,54 @@ static void prefsrc6(const struct lookup_env *env, const struct kres *res, const
 		memcpy(ret->prefsrc.b, r->ext->prefsrc, 16);
 		return;
 	}
-	if (!lk_saddr6(env, res->nhops ? res->hops[0].ifindex : 0, dst, ret->prefsrc.b))
+	/* Each ECMP sibling is its own route in the kernel: the chosen one's
+	 * device; a nexthop group's source comes from its first member. */
+	if (!lk_saddr6(env, res->route->nhid || !res->nh ? res->hops[0].ifindex : res->nh->ifindex,
+		       dst, ret->prefsrc.b))
 		ret->prefsrc.family = AF_INET6;
 }
 
-static int finish6(const struct lookup_env *env, const struct kres *res, const struct kflow *k,
-		   bool input, struct fm_result *ret)
+/* Score of one hop as rt6_score_route() sees it: < 0 is a hard failure. */
+static int hop_score(const struct kflow *k, const struct fm_hop *h)
 {
+	if (h->flags & RTNH_F_DEAD)
+		return SCORE_FAIL;
+	return (!k->oif || h->ifindex == k->oif || !(k->strict & F_IFACE)) ? 0 : SCORE_FAIL;
+}
+
+/*
+ * fib6_select_path(): the hash picks among the siblings by upper bounds; the
+ * first sibling if the hash reaches it and it scores, else the first later
+ * one the hash reaches, unless that one fails its score (then the match
+ * stays). A nexthop group picks by hash alone. Exact only when the hash can
+ * be reproduced (a known seed) and the group is not resilient.
+ */
+static void select6(const struct lookup_env *env, const struct fm_flow *f, const struct kflow *k,
+		    struct kres *res, struct fm_result *ret)
+{
+	const struct rib_nh *nh = res->route->nhid ? rib_nh_find(env->rib, res->route->nhid) : NULL;
+	uint32_t hash;
+	int sel;
+
+	ret->choice_exact = res->nhops <= 1;
+	if (res->nhops <= 1 || (nh && nh->o.group_type == NEXTHOP_GRP_TYPE_RES) ||
+	    lk_mp_hash(env, f, &hash))
+		return;
+	sel = lk_mp_select(res->hops, res->nhops, hash);
+	if (!nh && sel >= 0 && hop_score(k, &res->hops[sel]) < 0)
+		sel = -1;
+	if (sel >= 0) {
+		res->nh_sel = sel;
+		res->nh = &res->hops[sel];
+	}
+	ret->choice_exact = true;
+}
+
+static int finish6(const struct lookup_env *env, const struct fm_flow *f, struct kres *res,
+		   const struct kflow *k, bool input, struct fm_result *ret)
+{
+	select6(env, f, k, res, ret);
 	ref_fill_route(res, AF_INET6, ret);
-	ret->choice_exact = res->route->nhid == 0 && res->nhops <= 1;
 	if (res->type == RTN_LOCAL || res->type == RTN_ANYCAST) {
 		ret->oif = LOOPBACK_IFINDEX;
 		ret->flags |= RTCF_LOCAL;
@@ -319,7 +359,7 @@ static int output6(const struct lookup_env *env, const struct fm_flow *f, struct
 	rc = ref_rules(env, &k, v6_table, &res);
 	if (rc)
 		return rc;
-	return finish6(env, &res, &k, false, ret);
+	return finish6(env, f, &res, &k, false, ret);
 }
 
 static int input6(const struct lookup_env *env, const struct fm_flow *f, struct fm_result *ret)
@@ -342,7 +382,7 @@ static int input6(const struct lookup_env *env, const struct fm_flow *f, struct 
 	 * route request with EMSGSIZE (kernel-semantics §9). */
 	if (res.type == RTN_MULTICAST)
 		return -EMSGSIZE;
-	return finish6(env, &res, &k, true, ret);
+	return finish6(env, f, &res, &k, true, ret);
 }
 
 int ref_get6(const struct lookup_env *env, const struct fm_flow *f, struct fm_result *ret)

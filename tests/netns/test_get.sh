@@ -15,7 +15,7 @@ nsx() { ip netns exec "$NS" "$@"; }
 # phase DESC: ask the targeted queries in $Q and N random ones.
 phase() {
 	local out rc
-	out=$($DIFF "$FM_BIN" "$NS" "$SEED" "$N" "$Q" 2>&1)
+	out=$($DIFF "$FM_BIN" "$NS" "$SEED" "${COUNT:-$N}" "$Q" 2>&1)
 	rc=$?
 	echo "$out" | grep '^#'
 	ok $rc "$1 ($(echo "$out" | tail -1 | sed 's/^# //'))"
@@ -250,8 +250,29 @@ cat >"$Q" <<'EOF'
 EOF
 for pol in 0 1; do
 	nsx sysctl -qw net.ipv4.fib_multipath_hash_policy=$pol net.ipv6.fib_multipath_hash_policy=$pol
-	phase "multipath and nexthop objects, hash policy $pol"
+	phase "multipath and nexthop objects, hash policy $pol (random seed: any live member)"
 done
+# With a known seed the member choice itself must agree.
+nsip route add 10.45.0.0/16 nexthop via 192.0.2.2 weight 3 nexthop via 192.0.2.3 \
+	nexthop via 198.51.100.2 weight 2 nexthop via 198.51.100.3
+nsip -6 route add 2001:db8:45::/48 nexthop via 2001:db8::2 nexthop via 2001:db8::3 \
+	nexthop via 2001:db8:2::2 nexthop via 2001:db8:2::3
+for i in $(seq 1 200); do
+	echo "10.45.$((i % 250)).$((i * 7 % 250)) from 192.0.2.$((i % 9 + 1))"
+	echo "10.45.$((i % 250)).$((i * 3 % 250)) ipproto tcp sport $((1000 + i)) dport 80"
+	echo "-6 2001:db8:45::$i from 2001:db8::$((i % 9 + 1))"
+	echo "-6 2001:db8:45::$i ipproto udp sport $((2000 + i)) dport 53"
+	echo "10.40.$i.1"
+	echo "-6 2001:db8:40::$i"
+	echo "10.42.$i.1"
+done >"$Q"
+nsx sysctl -qw net.ipv4.fib_multipath_hash_seed=1234567
+for pol in 0 1; do
+	nsx sysctl -qw net.ipv4.fib_multipath_hash_policy=$pol net.ipv6.fib_multipath_hash_policy=$pol
+	sleep 1.1 # sysctls are polled once a second
+	EXACT_MULTIPATH=1 phase "multipath member choice with a known seed, hash policy $pol"
+done
+nsx sysctl -qw net.ipv4.fib_multipath_hash_seed=0
 
 nsx sysctl -qw net.ipv4.ip_forward=1
 nsx sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.v0.rp_filter=0
@@ -327,7 +348,9 @@ while len(seen) < int(sys.argv[1]):
     extra = rnd.choice(["", "", "", " metric 50", " tos 0x10"])
     print("route add %s via %s%s" % (p, rnd.choice(gws), extra))
 PY
+nsip addr add 198.51.100.1/24 dev v2 # removed by the previous phase
 nsip -batch "$SOCKDIR/big.batch"
+ok $? "$BIG routes loaded with ip -batch"
 : >"$Q"
 phase "a $BIG-route table"
 

@@ -1,0 +1,828 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * DOC: bench_get - route lookup: fm_route_get() on a mirror against the
+ * kernel's own RTM_GETROUTE, over the real IPv4 and IPv6 full views.
+ *
+ * Setup (root): a network namespace "fmbench-PID" with veth pairs v0/v1 and
+ * v2/v3, 10.0.0.1/16 on v0 and fd00::1/64 (nodad) on v2, and NGW (300)
+ * gateways 10.0.1.1.. and fd00::100.. used round-robin. The prefixes are the
+ * real full views (FM_SOURCE_DIR/../shared/data/ipv4-fullview-901899.txt.xz
+ * and ipv6-fullview-160147.txt.xz, read with `xz -dc`); --v4 N / --v6 N keep
+ * N of them, an even stride over the sorted list (so a small run still spans
+ * the address space). They are loaded with one `ip -batch` file per family
+ * of "route add P via G" lines (about 15 s for everything; timed, printed,
+ * not the benchmark). With --netns NAME an existing namespace is measured as
+ * it is (for instance one left by --keep with the same --v4/--v6): nothing
+ * is loaded, and the in-table streams are still drawn from the data files.
+ *
+ * Query streams, per family, --queries N addresses each, from a fixed
+ * (printed) seed: "in-table" (a loaded prefix picked uniformly, random host
+ * bits) and "uniform" (uniformly random addresses, so misses too: about 29%
+ * for IPv4, 7/8 for IPv6, which lies in 2000::/3). A flow is what
+ * `ip route get ADDR` asks: the destination only (IPv4 with ip_proto UDP, as
+ * inet_rtm_getroute assumes).
+ *
+ * Measured in this one process, single thread, for each stream:
+ *  (a) fm_route_get() on a live mirror of the namespace (fm_mirror_open with
+ *      opts.netns): passes over the stream until MIN_TIME has elapsed, the
+ *      mean ns per lookup (a pass over the first CHECK_N queries warms up
+ *      first, untimed);
+ *  (b) the kernel: one RTM_GETROUTE request (rtmsg family, RTA_DST,
+ *      RTM_F_LOOKUP_TABLE, as `ip route get` sends) and its reply, one at a
+ *      time on a NETLINK_ROUTE socket opened inside the namespace; the reply
+ *      is parsed for the error, RTA_OIF and RTA_GATEWAY/RTA_VIA;
+ *  (c) their ratio;
+ *  (d) all of it again with 10, then 100 extra rules in both families,
+ *      "fwmark N lookup 1000+N pref 100+N": none matches a flow (mark 0), so
+ *      every lookup walks past them (and the kernel leaves its no-custom-rules
+ *      fast path). The mirror learns them from its own event stream. They
+ *      are deleted at the end, so a kept or given namespace is left as loaded.
+ *
+ * Cross-check: the first CHECK_N queries of every stream (and rule count)
+ * are compared between (a) and (b): the same error, or the same output
+ * device and gateway (nothing is multipath). Disagreements are counted,
+ * the first few described on stderr; the count should be 0.
+ *
+ * Output: a table per rule count, or with --json one object per
+ * measurement ({"impl","family","stream","rules","ns_per_lookup",
+ * "lookups_per_s"}) and a last summary object ("bench":"get").
+ */
+#include "fibmirror.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef FM_SOURCE_DIR
+#define FM_SOURCE_DIR "."
+#endif
+#define DATA	    FM_SOURCE_DIR "/../shared/data/"
+#define FULLVIEW4   DATA "ipv4-fullview-901899.txt.xz"
+#define FULLVIEW6   DATA "ipv6-fullview-160147.txt.xz"
+#define NGW	    300	 /* gateways per family, used round-robin */
+#define CHECK_N	    2000 /* queries per stream compared between mirror and kernel */
+#define MIN_TIME    0.3	 /* seconds: fm_route_get passes repeat until this much */
+#define MAX_TIME    5.0	 /* seconds: ... but stop there, even within a pass */
+#define CHUNK	    256	 /* lookups between clock reads */
+#define SHOW_DIFFS  5	 /* disagreements described on stderr per stream */
+#define DEF_SEED    0x5eed2024ULL
+#define DEF_QUERIES 100000L
+
+/* A prefix of the data files: 16 bytes (IPv4 in the first 4), network order. */
+struct pfx {
+	uint8_t b[16];
+	uint8_t len;
+};
+
+/* One family's prefixes as read (all) and as loaded (a stride sample). */
+struct pfxset {
+	int family;
+	const char *path;
+	struct pfx *all;
+	long nall;
+	struct pfx *sel;
+	long nsel;
+};
+
+/* What a lookup answered, for the cross-check. */
+struct answer {
+	int rc;
+	int oif;
+	struct fm_ip gw;
+};
+
+struct stream {
+	int family;
+	const char *name; /* "in-table" or "uniform" */
+	struct fm_ip *dst;
+	long n;
+};
+
+/* A NETLINK_ROUTE socket in the namespace, for one request at a time. */
+struct kq {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	unsigned int seq;
+	char buf[8192];
+};
+
+static char ns[64];
+static bool own_ns, keep;
+static char batch[64];
+static int extra_rules; /* rules this run added (priorities 101..100+extra_rules) */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc != 0)
+		fprintf(stderr, "bench_get: command failed (%d): %s\n", rc, cmd);
+	return rc;
+}
+
+/* splitmix64: small, fast, and the same sequence everywhere for a seed. */
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz);
+
+	if (!p) {
+		fprintf(stderr, "bench_get: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+/* Write a batch file of @lines lines, made by @line(i, buf), into batch[]. */
+static int write_batch(const char *what, long lines,
+		       void (*line)(const void *, long, char *, size_t), const void *ctx)
+{
+	char l[160];
+	FILE *out;
+	long i;
+	int fd;
+
+	snprintf(batch, sizeof(batch), "/tmp/bench_get.XXXXXX");
+	fd = mkstemp(batch);
+	if (fd < 0 || !(out = fdopen(fd, "w"))) {
+		fprintf(stderr, "bench_get: %s batch file: %s\n", what, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < lines; i++) {
+		line(ctx, i, l, sizeof(l));
+		fputs(l, out);
+	}
+	if (fclose(out)) {
+		fprintf(stderr, "bench_get: %s batch file: %s\n", what, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Run `ip -n NS [-6] -force -batch` on batch[], then remove it. Return seconds. */
+static double run_batch(bool v6)
+{
+	double t0 = now();
+
+	if (sh("ip -n %s %s-force -batch %s", ns, v6 ? "-6 " : "", batch))
+		fprintf(stderr, "bench_get: some lines were refused; going on\n");
+	t0 = now() - t0;
+	unlink(batch);
+	batch[0] = '\0';
+	return t0;
+}
+
+static void cleanup(void)
+{
+	char l[160];
+	FILE *f;
+	int i;
+
+	if (batch[0])
+		unlink(batch);
+	if (own_ns && !keep) {
+		sh("ip netns del %s", ns);
+		return;
+	}
+	if (!extra_rules || !ns[0])
+		return;
+	/* Leave a kept or given namespace as it was loaded: delete our rules. */
+	snprintf(batch, sizeof(batch), "/tmp/bench_get.XXXXXX");
+	i = mkstemp(batch);
+	if (i < 0 || !(f = fdopen(i, "w"))) {
+		batch[0] = '\0';
+		return;
+	}
+	for (i = 1; i <= extra_rules; i++) {
+		snprintf(l, sizeof(l), "rule del pref %d\n", 100 + i);
+		fputs(l, f);
+	}
+	fclose(f);
+	sh("ip -n %s -force -batch %s && ip -n %s -6 -force -batch %s", ns, batch, ns, batch);
+	unlink(batch);
+	batch[0] = '\0';
+}
+
+/* ------------------------------------------------------------- prefixes */
+
+/* Read every prefix of @s->path (xz) into s->all. */
+static int read_prefixes(struct pfxset *s)
+{
+	char cmd[4200], line[128];
+	long cap = 1 << 16;
+	FILE *in;
+
+	snprintf(cmd, sizeof(cmd), "xz -dc '%s'", s->path);
+	in = popen(cmd, "r");
+	if (!in) {
+		perror("bench_get: popen");
+		return -1;
+	}
+	s->all = xcalloc((size_t)cap, sizeof(*s->all));
+	while (fgets(line, sizeof(line), in)) {
+		struct pfx *p;
+		char *slash;
+
+		line[strcspn(line, " \t\r\n")] = '\0';
+		slash = strchr(line, '/');
+		if (!line[0] || line[0] == '#' || !slash)
+			continue;
+		*slash = '\0';
+		if (s->nall == cap) {
+			cap *= 2;
+			s->all = realloc(s->all, (size_t)cap * sizeof(*s->all));
+			if (!s->all) {
+				fprintf(stderr, "bench_get: out of memory\n");
+				exit(1);
+			}
+		}
+		p = &s->all[s->nall];
+		memset(p, 0, sizeof(*p));
+		if (inet_pton(s->family, line, p->b) != 1)
+			continue;
+		p->len = (uint8_t)atoi(slash + 1);
+		s->nall++;
+	}
+	if (pclose(in) != 0 || s->nall == 0) {
+		fprintf(stderr, "bench_get: cannot read %s\n", s->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep @n prefixes: an even stride over the sorted list. */
+static void select_prefixes(struct pfxset *s, long n)
+{
+	long i;
+
+	if (n < 0 || n > s->nall)
+		n = s->nall;
+	s->sel = xcalloc((size_t)n, sizeof(*s->sel));
+	for (i = 0; i < n; i++)
+		s->sel[i] = s->all[(long)((double)i * (double)s->nall / (double)n)];
+	s->nsel = n;
+}
+
+static void gw4(long i, char *buf, size_t len)
+{
+	long h = 257 + i % NGW; /* 10.0.1.1 .. 10.0.2.44, inside 10.0.0.0/16 */
+
+	snprintf(buf, len, "10.0.%ld.%ld", h >> 8, h & 255);
+}
+
+static void gw6(long i, char *buf, size_t len)
+{
+	snprintf(buf, len, "fd00::%lx", 0x100 + i % NGW);
+}
+
+static void route_line(const void *ctx, long i, char *buf, size_t len)
+{
+	const struct pfxset *s = ctx;
+	const struct pfx *p = &s->sel[i];
+	char a[INET6_ADDRSTRLEN], g[48];
+
+	inet_ntop(s->family, p->b, a, sizeof(a));
+	if (s->family == AF_INET)
+		gw4(i, g, sizeof(g));
+	else
+		gw6(i, g, sizeof(g));
+	snprintf(buf, len, "route add %s/%u via %s\n", a, p->len, g);
+}
+
+static int setup_ns(struct pfxset *s4, struct pfxset *s6, double *load4, double *load6)
+{
+	snprintf(ns, sizeof(ns), "fmbench-%d", (int)getpid());
+	if (sh("ip netns add %s", ns))
+		return -1;
+	own_ns = true;
+	if (sh("ip -n %s link set lo up && "
+	       "ip -n %s link add v0 type veth peer name v1 && "
+	       "ip -n %s link add v2 type veth peer name v3 && "
+	       "ip -n %s addr add 10.0.0.1/16 dev v0 && "
+	       "ip -n %s addr add fd00::1/64 dev v2 nodad && "
+	       "for d in v0 v1 v2 v3; do ip -n %s link set $d up || exit 1; done",
+	       ns, ns, ns, ns, ns, ns))
+		return -1;
+	if (s4->nsel && write_batch("IPv4", s4->nsel, route_line, s4))
+		return -1;
+	*load4 = s4->nsel ? run_batch(false) : 0;
+	if (s6->nsel && write_batch("IPv6", s6->nsel, route_line, s6))
+		return -1;
+	*load6 = s6->nsel ? run_batch(true) : 0;
+	return 0;
+}
+
+/* -------------------------------------------------------------- streams */
+
+static void random_bytes(uint8_t *b, int n)
+{
+	uint64_t r = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!(i & 7))
+			r = rnd();
+		b[i] = (uint8_t)r;
+		r >>= 8;
+	}
+}
+
+/* The prefix bits of one address byte, @bits of them (<= 0: none, >= 8: all). */
+static uint8_t byte_mask(int bits)
+{
+	if (bits <= 0)
+		return 0;
+	if (bits >= 8)
+		return 0xff;
+	return (uint8_t)(0xff << (8 - bits));
+}
+
+/* A loaded prefix picked uniformly, then random host bits. */
+static void make_in_table(struct stream *st, const struct pfxset *s, long n)
+{
+	int alen = s->family == AF_INET ? 4 : 16;
+	long i;
+
+	st->dst = xcalloc((size_t)n, sizeof(*st->dst));
+	for (i = 0; i < n; i++) {
+		const struct pfx *p = &s->sel[rnd() % (uint64_t)s->nsel];
+		struct fm_ip *d = &st->dst[i];
+		uint8_t host[16];
+		int k;
+
+		random_bytes(host, alen);
+		d->family = (uint8_t)s->family;
+		for (k = 0; k < alen; k++) {
+			uint8_t keep = byte_mask(p->len - 8 * k);
+
+			d->b[k] = (uint8_t)((p->b[k] & keep) | (host[k] & ~keep));
+		}
+	}
+	st->n = n;
+}
+
+static void make_uniform(struct stream *st, int family, long n)
+{
+	long i;
+
+	st->dst = xcalloc((size_t)n, sizeof(*st->dst));
+	for (i = 0; i < n; i++) {
+		st->dst[i].family = (uint8_t)family;
+		random_bytes(st->dst[i].b, family == AF_INET ? 4 : 16);
+	}
+	st->n = n;
+}
+
+/* --------------------------------------------------------------- kernel */
+
+/* A socket in netns @name (created there, then back to our namespace). */
+static struct mnl_socket *socket_in(const char *name)
+{
+	char path[256];
+	struct mnl_socket *nl = NULL;
+	int self, fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (self >= 0 && fd >= 0 && setns(fd, CLONE_NEWNET) == 0) {
+		nl = mnl_socket_open(NETLINK_ROUTE);
+		if (setns(self, CLONE_NEWNET) < 0) {
+			perror("bench_get: setns back");
+			exit(1);
+		}
+	}
+	if (self >= 0)
+		close(self);
+	if (fd >= 0)
+		close(fd);
+	return nl;
+}
+
+static int kq_open(struct kq *q)
+{
+	q->nl = socket_in(ns);
+	if (!q->nl || mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("bench_get: netlink socket in the namespace");
+		return -1;
+	}
+	q->portid = mnl_socket_get_portid(q->nl);
+	q->seq = 1;
+	return 0;
+}
+
+/*
+ * One `ip route get ADDR`: RTM_GETROUTE, its reply read and parsed (error,
+ * RTA_OIF, RTA_GATEWAY or RTA_VIA). Return the kernel's verdict (0 or -errno);
+ * -EIO when the socket itself fails.
+ */
+static int kq_get(struct kq *q, const struct fm_ip *dst, struct answer *a)
+{
+	int alen = dst->family == AF_INET ? 4 : 16;
+	unsigned int seq = q->seq++;
+	const struct nlmsghdr *h;
+	struct nlmsghdr *nlh;
+	const struct nlattr *at;
+	struct rtmsg *rtm;
+	ssize_t n;
+
+	memset(a, 0, sizeof(*a));
+	nlh = mnl_nlmsg_put_header(q->buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = dst->family;
+	rtm->rtm_dst_len = (unsigned char)(8 * alen);
+	rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
+	mnl_attr_put(nlh, RTA_DST, (size_t)alen, dst->b);
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+		return a->rc = -EIO;
+	for (;;) {
+		n = mnl_socket_recvfrom(q->nl, q->buf, sizeof(q->buf));
+		if (n <= 0)
+			return a->rc = -EIO;
+		h = (const struct nlmsghdr *)q->buf;
+		if (mnl_nlmsg_ok(h, (int)n) && h->nlmsg_seq == seq)
+			break; /* anything else is a stale reply: read on */
+	}
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+
+		return a->rc = e->error ? e->error : -EIO;
+	}
+	if (h->nlmsg_type != RTM_NEWROUTE)
+		return a->rc = -EIO;
+	mnl_attr_for_each (at, h, sizeof(struct rtmsg)) {
+		const uint8_t *v = mnl_attr_get_payload(at);
+
+		switch (mnl_attr_get_type(at)) {
+		case RTA_OIF:
+			if (mnl_attr_get_payload_len(at) >= 4)
+				a->oif = (int)mnl_attr_get_u32(at);
+			break;
+		case RTA_GATEWAY:
+			if (mnl_attr_get_payload_len(at) == (uint16_t)alen) {
+				a->gw.family = dst->family;
+				memcpy(a->gw.b, v, (size_t)alen);
+			}
+			break;
+		case RTA_VIA:
+			if (mnl_attr_get_payload_len(at) >= 2 + 16 && v[0] == AF_INET6) {
+				a->gw.family = AF_INET6;
+				memcpy(a->gw.b, v + 2, 16);
+			} else if (mnl_attr_get_payload_len(at) >= 2 + 4 && v[0] == AF_INET) {
+				a->gw.family = AF_INET;
+				memcpy(a->gw.b, v + 2, 4);
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------------- measure */
+
+static void flow_init(struct fm_flow *fl, int family)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->family = (uint8_t)family;
+	/* inet_rtm_getroute asks for UDP when nothing is said; IPv6 leaves 0. */
+	fl->ip_proto = family == AF_INET ? IPPROTO_UDP : 0;
+}
+
+/*
+ * fm_route_get over @st, from its start, wrapping around, in chunks of CHUNK:
+ * until MIN_TIME has elapsed at the end of a whole pass, or MAX_TIME in any
+ * case (the reference engine can take milliseconds per IPv6 lookup). Return
+ * ns per lookup; *timed is the number of lookups timed.
+ */
+static double time_mirror(struct fm_mirror *m, const struct stream *st, long *timed)
+{
+	struct fm_result res;
+	struct fm_flow fl;
+	long i = 0, done = 0, end;
+	double t0, t;
+	int sink = 0;
+
+	flow_init(&fl, st->family);
+	t0 = now();
+	for (;;) {
+		end = i + CHUNK < st->n ? i + CHUNK : st->n;
+		done += end - i;
+		for (; i < end; i++) {
+			fl.dst = st->dst[i];
+			if (fm_route_get(m, &fl, &res) == 0)
+				sink += res.oif;
+		}
+		t = now() - t0;
+		if (i == st->n) {
+			i = 0;
+			if (t >= MIN_TIME)
+				break;
+		}
+		if (t >= MAX_TIME)
+			break;
+	}
+	if (sink == -1) /* keeps the results live; never true */
+		fputc(' ', stderr);
+	*timed = done;
+	return t * 1e9 / (double)done;
+}
+
+/* RTM_GETROUTE over @st, one pass (enough: microseconds each). Return ns per lookup. */
+static double time_kernel(struct kq *q, const struct stream *st, struct answer *first, long *found)
+{
+	struct answer a;
+	long i, ok = 0;
+	double t0 = now();
+
+	for (i = 0; i < st->n; i++) {
+		if (kq_get(q, &st->dst[i], &a) == 0)
+			ok++;
+		else if (a.rc == -EIO) {
+			fprintf(stderr, "bench_get: netlink request failed: %s\n", strerror(errno));
+			exit(1);
+		}
+		if (i < CHECK_N)
+			first[i] = a;
+	}
+	*found = ok;
+	return (now() - t0) * 1e9 / (double)st->n;
+}
+
+static bool same_answer(const struct answer *k, int rc, const struct fm_result *r)
+{
+	int alen = k->gw.family == AF_INET ? 4 : 16;
+
+	if (k->rc != rc)
+		return false;
+	if (rc)
+		return true;
+	return k->oif == r->oif && k->gw.family == r->gw.family &&
+	       (!k->gw.family || !memcmp(k->gw.b, r->gw.b, (size_t)alen));
+}
+
+/* Mirror answers for the first CHECK_N queries against the kernel's. Untimed. */
+static long check(struct fm_mirror *m, const struct stream *st, const struct answer *k, int rules)
+{
+	char a[48], g1[48], g2[48];
+	struct fm_result res;
+	struct fm_flow fl;
+	long i, bad = 0;
+	int rc;
+
+	flow_init(&fl, st->family);
+	for (i = 0; i < st->n && i < CHECK_N; i++) {
+		fl.dst = st->dst[i];
+		rc = fm_route_get(m, &fl, &res);
+		if (same_answer(&k[i], rc, &res))
+			continue;
+		if (bad++ < SHOW_DIFFS)
+			fprintf(stderr,
+				"bench_get: disagreement (IPv%d %s, %d rules, query %ld) %s: "
+				"kernel rc %d oif %d gw %s, fibmirror rc %d oif %d gw %s\n",
+				st->family == AF_INET ? 4 : 6, st->name, rules, i,
+				fm_ip_format(&st->dst[i], a, sizeof(a)), k[i].rc, k[i].oif,
+				k[i].rc ? "-" : fm_ip_format(&k[i].gw, g1, sizeof(g1)), rc,
+				rc ? 0 : res.oif, rc ? "-" : fm_ip_format(&res.gw, g2, sizeof(g2)));
+	}
+	return bad;
+}
+
+/* Add rules up to @total: "fwmark N lookup 1000+N pref 100+N", both families. */
+static int add_rules(struct fm_mirror *m, int total)
+{
+	struct fm_stats st;
+	uint64_t want;
+	double t0;
+	char l[160];
+	FILE *f;
+	int i, fd;
+
+	fm_mirror_stats(m, &st);
+	want = st.rules + 2 * (uint64_t)(total - extra_rules);
+	snprintf(batch, sizeof(batch), "/tmp/bench_get.XXXXXX");
+	fd = mkstemp(batch);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		perror("bench_get: rules batch file");
+		return -1;
+	}
+	for (i = extra_rules + 1; i <= total; i++) {
+		snprintf(l, sizeof(l), "rule add fwmark %d lookup %d pref %d\n", i, 1000 + i,
+			 100 + i);
+		fputs(l, f);
+	}
+	fclose(f);
+	i = sh("ip -n %s -batch %s && ip -n %s -6 -batch %s", ns, batch, ns, batch);
+	unlink(batch);
+	batch[0] = '\0';
+	extra_rules = total; /* even on failure: cleanup deletes what is there */
+	if (i)
+		return -1;
+	/* The mirror learns them from its event socket. */
+	t0 = now();
+	do {
+		if (fm_mirror_process(m, 100) < 0)
+			break;
+		fm_mirror_stats(m, &st);
+	} while (st.rules < want && now() - t0 < 10);
+	if (st.rules != want) {
+		fprintf(stderr, "bench_get: the mirror has %llu rules, expected %llu\n",
+			(unsigned long long)st.rules, (unsigned long long)want);
+		return -1;
+	}
+	return 0;
+}
+
+static void json_line(const char *impl, int family, const char *stream, int rules, double ns)
+{
+	printf("{\"impl\":\"%s\",\"family\":%d,\"stream\":\"%s\",\"rules\":%d,"
+	       "\"ns_per_lookup\":%.1f,\"lookups_per_s\":%.0f}\n",
+	       impl, family, stream, rules, ns, 1e9 / ns);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "Usage: bench_get [--v4 N] [--v6 N] [--queries N] [--seed S] [--json]\n"
+			"                 [--netns NAME] [--keep]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const int rule_counts[] = {0, 10, 100};
+	struct pfxset s4 = {.family = AF_INET, .path = FULLVIEW4};
+	struct pfxset s6 = {.family = AF_INET6, .path = FULLVIEW6};
+	struct fm_open_opts o = {.sz = sizeof(o)};
+	struct stream streams[4];
+	struct answer *kans;
+	struct fm_mirror *m;
+	struct fm_stats fst;
+	struct kq *q;
+	long n4 = -1, n6 = -1, nq = DEF_QUERIES, total_bad = 0;
+	double load4 = -1, load6 = -1, open_s, t0;
+	uint64_t seed = DEF_SEED;
+	int i, r, ns_count = 0, rc;
+	bool json = false;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--v4") && i + 1 < argc)
+			n4 = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--v6") && i + 1 < argc)
+			n6 = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
+			nq = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--netns") && i + 1 < argc)
+			snprintf(ns, sizeof(ns), "%s", argv[++i]);
+		else if (!strcmp(argv[i], "--keep"))
+			keep = true;
+		else if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			return usage();
+	}
+	if (nq <= 0)
+		return usage();
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench_get: needs root (network namespaces)\n");
+		return 77;
+	}
+	atexit(cleanup);
+
+	if ((n4 && read_prefixes(&s4)) || (n6 && read_prefixes(&s6)))
+		return 1;
+	select_prefixes(&s4, n4);
+	select_prefixes(&s6, n6);
+	if (!ns[0] && setup_ns(&s4, &s6, &load4, &load6))
+		return 1;
+
+	/* The streams, from the seed, before anything else draws from it. */
+	rng_state = seed;
+	if (s4.nsel) {
+		streams[ns_count] = (struct stream){.family = AF_INET, .name = "in-table"};
+		make_in_table(&streams[ns_count++], &s4, nq);
+	}
+	streams[ns_count] = (struct stream){.family = AF_INET, .name = "uniform"};
+	make_uniform(&streams[ns_count++], AF_INET, nq);
+	if (s6.nsel) {
+		streams[ns_count] = (struct stream){.family = AF_INET6, .name = "in-table"};
+		make_in_table(&streams[ns_count++], &s6, nq);
+	}
+	streams[ns_count] = (struct stream){.family = AF_INET6, .name = "uniform"};
+	make_uniform(&streams[ns_count++], AF_INET6, nq);
+
+	o.netns = ns;
+	t0 = now();
+	rc = fm_mirror_open(&o, &m);
+	open_s = now() - t0;
+	if (rc) {
+		fprintf(stderr, "bench_get: fm_mirror_open(%s): %s\n", ns, strerror(-rc));
+		return 1;
+	}
+	fm_mirror_stats(m, &fst);
+	q = xcalloc(1, sizeof(*q));
+	if (kq_open(q))
+		return 1;
+	kans = xcalloc(CHECK_N, sizeof(*kans));
+
+	if (!json) {
+		printf("namespace %s: IPv4 %ld prefixes%s, IPv6 %ld prefixes%s, %d gateways "
+		       "each\n",
+		       ns, s4.nsel, s4.nsel == s4.nall ? " (all)" : "", s6.nsel,
+		       s6.nsel == s6.nall ? " (all)" : "", NGW);
+		if (load4 >= 0)
+			printf("loaded with ip -batch: IPv4 %.1f s, IPv6 %.1f s\n", load4, load6);
+		printf("fm_mirror_open: %.2f s, %llu routes, %llu rules in the mirror\n", open_s,
+		       (unsigned long long)fst.routes, (unsigned long long)fst.rules);
+		printf("queries: %ld per stream, seed 0x%llx. The kernel runs a stream once;\n"
+		       "fibmirror repeats it for >= %.1f s, or stops at %.0f s (\"timed\": lookups "
+		       "timed).\ncheck: disagreements in the first %d queries.\n",
+		       nq, (unsigned long long)seed, MIN_TIME, MAX_TIME, CHECK_N);
+	}
+
+	for (r = 0; r < 3; r++) {
+		int rules = rule_counts[r];
+
+		if (rules && add_rules(m, rules))
+			return 1;
+		if (!json) {
+			printf("\n%d extra rules (fwmark, never matching)\n", rules);
+			printf("%-4s %-8s %7s | %9s %12s %10s | %9s %10s | %8s %5s\n", "fam",
+			       "stream", "match", "timed", "fibmirror ns", "lookups/s", "kernel us",
+			       "lookups/s", "kern/fm", "check");
+		}
+		for (i = 0; i < ns_count; i++) {
+			const struct stream *st = &streams[i];
+			int fam = st->family == AF_INET ? 4 : 6;
+			double k_ns, m_ns;
+			long k_ok, m_n, bad;
+
+			k_ns = time_kernel(q, st, kans, &k_ok);
+			bad = check(m, st, kans, rules); /* also the mirror's warm-up */
+			m_ns = time_mirror(m, st, &m_n);
+			total_bad += bad;
+			if (json) {
+				json_line("fibmirror", fam, st->name, rules, m_ns);
+				json_line("kernel", fam, st->name, rules, k_ns);
+				fflush(stdout);
+				continue;
+			}
+			printf("IPv%d %-8s %6.1f%% | %9ld %12.1f %10.0f | %9.2f %10.0f | %7.3gx "
+			       "%5ld\n",
+			       fam, st->name, 100.0 * (double)k_ok / (double)st->n, m_n, m_ns,
+			       1e9 / m_ns, k_ns / 1e3, 1e9 / k_ns, k_ns / m_ns, bad);
+			fflush(stdout);
+		}
+	}
+	if (json)
+		printf("{\"bench\":\"get\",\"netns\":\"%s\",\"v4_prefixes\":%ld,"
+		       "\"v6_prefixes\":%ld,\"queries\":%ld,\"seed\":%llu,\"routes\":%llu,"
+		       "\"open_s\":%.3f,\"load4_s\":%.3f,\"load6_s\":%.3f,"
+		       "\"disagreements\":%ld}\n",
+		       ns, s4.nsel, s6.nsel, nq, (unsigned long long)seed,
+		       (unsigned long long)fst.routes, open_s, load4, load6, total_bad);
+	else
+		printf("\ndisagreements fibmirror/kernel: %ld (of %d per stream and rule count)\n",
+		       total_bad, CHECK_N);
+	fm_mirror_free(m);
+	mnl_socket_close(q->nl);
+	return total_bad ? 3 : 0;
+}
