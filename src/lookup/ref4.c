@@ -428,6 +428,15 @@ static int output_checks(const struct lookup_env *env, const struct fm_flow *f, 
 	return 0;
 }
 
+/* A gateway that is one of our own addresses gets host scope when the route
+ * is added (fib_check_nh), and a host-scope nexthop is not used as a gateway
+ * (rt_uses_gateway): the answer names the device only. */
+static void gw_scope(const struct lookup_env *env, struct fm_result *ret)
+{
+	if (ret->gw.family == AF_INET && dev_with_addr(env, be(ret->gw.b)))
+		memset(&ret->gw, 0, sizeof(ret->gw));
+}
+
 /* A nexthop's own source (nh_saddr), for the multipath source preference. */
 static uint32_t nh_saddr(const struct lookup_env *env, const struct kres *res, int i)
 {
@@ -550,6 +559,7 @@ static int output4(const struct lookup_env *env, const struct fm_flow *f, struct
 		return 0;
 	}
 	multipath(env, f, &res, oif, ret);
+	gw_scope(env, ret);
 	if (!saddr)
 		saddr = route_prefsrc(env, &res);
 	return mkroute_output(env, daddr, saddr, ret, true, res.route->key.dst_len);
@@ -644,6 +654,7 @@ static int input4(const struct lookup_env *env, const struct fm_flow *f, struct 
 	if (res.type != RTN_UNICAST)
 		return -EINVAL;
 	multipath(env, f, &res, 0, ret);
+	gw_scope(env, ret);
 	rc = validate_source(env, f, saddr, daddr, res.nh->ifindex, f->iif);
 	if (rc < 0)
 		return -EINVAL;

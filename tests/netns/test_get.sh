@@ -258,7 +258,7 @@ nsip route add 10.45.0.0/16 nexthop via 192.0.2.2 weight 3 nexthop via 192.0.2.3
 nsip -6 route add 2001:db8:45::/48 nexthop via 2001:db8::2 nexthop via 2001:db8::3 \
 	nexthop via 2001:db8:2::2 nexthop via 2001:db8:2::3
 for i in $(seq 1 200); do
-	echo "10.45.$((i % 250)).$((i * 7 % 250)) from 192.0.2.$((i % 9 + 1))"
+	echo "10.45.$((i % 250)).$((i * 7 % 250)) from $(case $((i % 3)) in 0) echo 192.0.2.1 ;; 1) echo 192.0.2.9 ;; *) echo 198.51.100.1 ;; esac)"
 	echo "10.45.$((i % 250)).$((i * 3 % 250)) ipproto tcp sport $((1000 + i)) dport 80"
 	echo "-6 2001:db8:45::$i from 2001:db8::$((i % 9 + 1))"
 	echo "-6 2001:db8:45::$i ipproto udp sport $((2000 + i)) dport 53"
@@ -270,7 +270,7 @@ nsx sysctl -qw net.ipv4.fib_multipath_hash_seed=1234567
 for pol in 0 1; do
 	nsx sysctl -qw net.ipv4.fib_multipath_hash_policy=$pol net.ipv6.fib_multipath_hash_policy=$pol
 	sleep 1.1 # sysctls are polled once a second
-	EXACT_MULTIPATH=1 phase "multipath member choice with a known seed, hash policy $pol"
+	EXACT_MULTIPATH=1 COUNT=0 phase "multipath member choice with a known seed, hash policy $pol"
 done
 nsx sysctl -qw net.ipv4.fib_multipath_hash_seed=0
 
