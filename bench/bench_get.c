@@ -74,7 +74,7 @@
 #define CHECK_N	    2000 /* queries per stream compared between mirror and kernel */
 #define MIN_TIME    0.3	 /* seconds: fm_route_get passes repeat until this much */
 #define MAX_TIME    5.0	 /* seconds: ... but stop there, even within a pass */
-#define CHUNK	    256	 /* lookups between clock reads */
+#define CHUNK_MAX   256	 /* lookups between clock reads, at most */
 #define SHOW_DIFFS  5	 /* disagreements described on stderr per stream */
 #define DEF_SEED    0x5eed2024ULL
 #define DEF_QUERIES 100000L
@@ -527,23 +527,25 @@ static void flow_init(struct fm_flow *fl, int family)
 }
 
 /*
- * fm_route_get over @st, from its start, wrapping around, in chunks of CHUNK:
- * until MIN_TIME has elapsed at the end of a whole pass, or MAX_TIME in any
- * case (the reference engine can take milliseconds per IPv6 lookup). Return
- * ns per lookup; *timed is the number of lookups timed.
+ * fm_route_get over @st, from its start, wrapping around: until MIN_TIME has
+ * elapsed at the end of a whole pass, or MAX_TIME in any case (the reference
+ * engine can take tens of milliseconds per IPv6 lookup). The clock is read
+ * between chunks, which double from 1 lookup up to CHUNK_MAX while one takes
+ * under a millisecond, so a slow engine still stops near MAX_TIME. Return ns
+ * per lookup; *timed is the number of lookups timed.
  */
 static double time_mirror(struct fm_mirror *m, const struct stream *st, long *timed)
 {
 	struct fm_result res;
 	struct fm_flow fl;
-	long i = 0, done = 0, end;
-	double t0, t;
+	long i = 0, done = 0, end, chunk = 1;
+	double t0, t, tc = 0;
 	int sink = 0;
 
 	flow_init(&fl, st->family);
 	t0 = now();
 	for (;;) {
-		end = i + CHUNK < st->n ? i + CHUNK : st->n;
+		end = i + chunk < st->n ? i + chunk : st->n;
 		done += end - i;
 		for (; i < end; i++) {
 			fl.dst = st->dst[i];
@@ -551,6 +553,9 @@ static double time_mirror(struct fm_mirror *m, const struct stream *st, long *ti
 				sink += res.oif;
 		}
 		t = now() - t0;
+		if (t - tc < 1e-3 && chunk < CHUNK_MAX)
+			chunk *= 2;
+		tc = t;
 		if (i == st->n) {
 			i = 0;
 			if (t >= MIN_TIME)

@@ -56,7 +56,8 @@ struct fm_hop {
 	uint32_t realm; /**< RTA_FLOW, 0 if none */
 };
 
-#define FM_RTAX_MAX 18 /**< metrics slots; index = RTAX_* */
+#define FM_RTAX_MAX 18	       /**< metrics slots; index = RTAX_* */
+#define FM_EXPIRED  UINT32_MAX /**< fm_route.expires of a route past its lifetime */
 
 /** A route, as the kernel holds it (one fib_alias / fib6_info). */
 struct fm_route {
@@ -72,7 +73,7 @@ struct fm_route {
 	uint32_t priority; /**< metric */
 	uint32_t flags;	   /**< rtm_flags (RTNH_F_* for single-hop routes, RTM_F_*) */
 	uint32_t nhid;	   /**< nexthop object id, 0 if none */
-	uint32_t expires;  /**< seconds left when last seen, 0 = none */
+	uint32_t expires;  /**< seconds left, 0 = none, FM_EXPIRED = past (not yet removed) */
 	struct fm_ip dst;
 	struct fm_ip src;
 	struct fm_ip prefsrc;  /**< RTA_PREFSRC */
@@ -372,10 +373,10 @@ FM_API int fm_link_by_name(struct fm_mirror *m, const char *name, struct fm_link
 
 /** A flow to route, the fields of `ip route get`. Zero-initialise. */
 struct fm_flow {
-	uint8_t family;	 /**< AF_INET or AF_INET6 */
-	uint8_t tos;	 /**< dsfield (IPv4 tos, IPv6 traffic class) */
+	uint8_t family;	  /**< AF_INET or AF_INET6 */
+	uint8_t tos;	  /**< dsfield (IPv4 tos, IPv6 traffic class) */
 	uint8_t ip_proto; /**< IPPROTO_*; `ip route get` sends UDP for IPv4 by default */
-	uint8_t flags;	 /**< FM_FLOW_* */
+	uint8_t flags;	  /**< FM_FLOW_* */
 	struct fm_ip dst;
 	struct fm_ip src; /**< family 0: no source given */
 	int iif;	  /**< > 0: the input path, as if received on this device */
@@ -399,22 +400,22 @@ struct fm_result {
 	uint8_t type;	  /**< RTN_* of the result (unicast, local, broadcast, multicast...) */
 	uint8_t protocol; /**< of the matched route */
 	uint8_t scope;
-	uint8_t pref;	   /**< IPv6 route preference, 0xff if none */
-	uint8_t dst_len;   /**< matched prefix (fibmatch) */
+	uint8_t pref;	 /**< IPv6 route preference, 0xff if none */
+	uint8_t dst_len; /**< matched prefix (fibmatch) */
 	uint8_t src_len;
-	bool has_table;	   /**< false when no FIB entry decided (on-link fallback, 0.0.0.0) */
+	bool has_table; /**< false when no FIB entry decided (on-link fallback, 0.0.0.0) */
 	uint32_t table;
 	uint32_t priority; /**< metric of the matched route */
 	uint32_t nhid;
-	uint32_t flags;	   /**< RTCF_* cache flags (RTCF_LOCAL, RTCF_BROADCAST, ...) */
-	int oif;	   /**< output device; loopback for local delivery */
-	int iif;	   /**< input path: the input device */
-	struct fm_ip gw;   /**< gateway of the chosen nexthop, family 0 if none */
+	uint32_t flags;	 /**< RTCF_* cache flags (RTCF_LOCAL, RTCF_BROADCAST, ...) */
+	int oif;	 /**< output device; loopback for local delivery */
+	int iif;	 /**< input path: the input device */
+	struct fm_ip gw; /**< gateway of the chosen nexthop, family 0 if none */
 	struct fm_ip prefsrc;
 	struct fm_ip dst; /**< matched prefix (fibmatch) */
 	struct fm_ip src;
-	uint16_t nhops;	  /**< multipath: the live member set */
-	int16_t chosen;	  /**< index in hops of the member this flow uses, -1 if none */
+	uint16_t nhops;	   /**< multipath: the live member set */
+	int16_t chosen;	   /**< index in hops of the member this flow uses, -1 if none */
 	bool choice_exact; /**< the member choice reproduces the kernel's hash */
 	struct fm_hop hops[FM_RESULT_MAX_HOPS];
 };

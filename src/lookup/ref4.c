@@ -125,6 +125,10 @@ static int v4_table(const struct lookup_env *env, uint32_t table, const struct k
 	struct rib_key k;
 	int len, rc;
 
+	res->route = NULL;
+	res->nh = NULL;
+	res->nh_sel = -1;
+	res->nhops = 0;
 	for (len = 32; len >= 0; len--) {
 		struct rib_route *r;
 
@@ -167,7 +171,7 @@ static int v4_lookup(const struct lookup_env *env, uint32_t table, const struct 
 	rm = v4_table(env, RT_TABLE_MAIN, fl, &main);
 	if (main.plen > res->plen) {
 		*res = main;
-		if (res->nh)
+		if (res->nh && res->nh_sel >= 0)
 			res->nh = &res->hops[res->nh_sel];
 		rl = rm;
 	}

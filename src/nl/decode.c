@@ -244,7 +244,11 @@ static int decode_route_attrs(struct tb *tb, struct fm_route *r, struct fm_hop *
 			return -EBADMSG;
 		memcpy(&ci, mnl_attr_get_payload(tb->a[RTA_CACHEINFO]), sizeof(ci));
 		/* clock_t at USER_HZ (100), shown in whole seconds as iproute2 does */
-		r->expires = ci.rta_expires > 0 ? (uint32_t)ci.rta_expires / 100 : 0;
+		/* A route past its expiry but not yet collected dumps a negative
+		 * countdown: it is already skipped by lookups. */
+		r->expires = ci.rta_expires > 0	  ? (uint32_t)ci.rta_expires / 100
+			     : ci.rta_expires < 0 ? FM_EXPIRED
+						  : 0;
 	}
 	if (tb->a[RTA_MULTIPATH])
 		return decode_multipath(tb->a[RTA_MULTIPATH], fam, r, hops, max_hops);

@@ -113,7 +113,11 @@ static uint32_t now_ds(void)
 
 uint32_t rib_expiry_deadline(uint32_t seconds_left)
 {
-	return now_ds() + seconds_left * 10 + 5;
+	uint32_t now = now_ds();
+
+	if (seconds_left == FM_EXPIRED)
+		return now > 1 ? now - 1 : UINT32_MAX; /* already past; never 0 (none) */
+	return now + seconds_left * 10 + 5;
 }
 
 uint32_t rib_expiry_left(uint32_t deadline)
