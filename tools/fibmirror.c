@@ -19,37 +19,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-static const char *ifname_cb(void *arg, int ifindex)
-{
-	static char names[8][16];
-	static unsigned slot;
-	struct fm_link l;
-	char *b;
-
-	if (fm_link_get(arg, ifindex, &l))
-		return NULL;
-	b = names[slot++ % 8];
-	memcpy(b, l.name, sizeof(l.name));
-	return b;
-}
-
-static const struct fm_nexthop *nexthop_cb(void *arg, uint32_t id)
-{
-	static struct fm_nexthop nh;
-
-	return fm_nexthop_get(arg, id, &nh) ? NULL : &nh;
-}
-
 static void pr_init(struct cli *c, struct pr_ctx *p)
 {
-	memset(p, 0, sizeof(*p));
-	p->out = c->out;
-	p->json = c->json;
-	p->pretty = c->pretty;
-	p->details = c->details;
-	p->ifname = ifname_cb;
-	p->nexthop = nexthop_cb;
-	p->arg = c->m;
+	pr_ctx_mirror(p, c->out, c->json, c->pretty, c->details, c->m);
 }
 
 int cli_mirror(struct cli *c)
@@ -437,12 +409,7 @@ void monitor_print(FILE *out, struct fm_mirror *m, const struct monitor_filter *
 		return;
 	if (f->family && fam && fam != f->family)
 		return;
-	memset(&p, 0, sizeof(p));
-	p.out = out;
-	p.json = f->json;
-	p.ifname = ifname_cb;
-	p.nexthop = nexthop_cb;
-	p.arg = m;
+	pr_ctx_mirror(&p, out, f->json, false, false, m);
 	pr_event(&p, ev);
 	fflush(out);
 }
@@ -613,8 +580,9 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	fprintf(c->out, "Usage: fibmirror [-4|-6] [-j [-p]] [-d] [-n NETNS] [--file F] "
-			"[--max-routes N] [--rcvbuf BYTES] [--no-daemon] [-batch FILE [-force]] COMMAND\n");
+	fprintf(c->out,
+		"Usage: fibmirror [-4|-6] [-j [-p]] [-d] [-n NETNS] [--file F] "
+		"[--max-routes N] [--rcvbuf BYTES] [--no-daemon] [-batch FILE [-force]] COMMAND\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(c->out, "  %s\n", cmds[i].usage);
 	return 0;

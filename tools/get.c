@@ -548,42 +548,14 @@ int get_parse(struct cli *c, int argc, char **argv, struct fm_flow *fl, unsigned
 
 /* ------------------------------------------------------------ the lookup */
 
-static const char *get_ifname(void *arg, int ifindex)
-{
-	static char names[8][16];
-	static unsigned int slot;
-	struct fm_link l;
-	char *b;
-
-	if (fm_link_get(arg, ifindex, &l))
-		return NULL;
-	b = names[slot++ % 8];
-	memcpy(b, l.name, sizeof(l.name));
-	return b;
-}
-
-static const struct fm_nexthop *get_nexthop(void *arg, uint32_t id)
-{
-	static struct fm_nexthop nh;
-
-	return fm_nexthop_get(arg, id, &nh) ? NULL : &nh;
-}
-
 /* One lookup and its answer; the error as ip reports a kernel's. */
 static int get_one(struct cli *c, const struct fm_flow *fl, unsigned int opts, bool json,
 		   struct fm_result *res)
 {
-	struct pr_ctx p = {
-	    .out = c->out,
-	    .json = json,
-	    .pretty = c->pretty,
-	    .details = c->details,
-	    .ifname = get_ifname,
-	    .nexthop = get_nexthop,
-	    .arg = c->m,
-	};
+	struct pr_ctx p;
 	int rc = fm_route_get(c->m, fl, res);
 
+	pr_ctx_mirror(&p, c->out, json, c->pretty, c->details, c->m);
 	if (rc < 0) {
 		fprintf(c->err, "RTNETLINK answers: %s\n", strerror(-rc));
 		return EXIT_KERNEL;

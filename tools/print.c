@@ -1421,3 +1421,39 @@ void pr_event(struct pr_ctx *c, const struct fm_event *ev)
 	else
 		event_text(c, ev);
 }
+
+/* ------------------------------------------------- a mirror as name source */
+
+static const char *mirror_ifname(void *arg, int ifindex)
+{
+	static char names[8][16]; /* a few names may be live in one line */
+	static unsigned int slot;
+	struct fm_link l;
+	char *b;
+
+	if (!arg || fm_link_get(arg, ifindex, &l))
+		return NULL;
+	b = names[slot++ % 8];
+	memcpy(b, l.name, sizeof(l.name));
+	return b;
+}
+
+static const struct fm_nexthop *mirror_nexthop(void *arg, uint32_t id)
+{
+	static struct fm_nexthop nh;
+
+	return arg && fm_nexthop_get(arg, id, &nh) == 0 ? &nh : NULL;
+}
+
+void pr_ctx_mirror(struct pr_ctx *c, FILE *out, bool json, bool pretty, bool details,
+		   struct fm_mirror *m)
+{
+	memset(c, 0, sizeof(*c));
+	c->out = out;
+	c->json = json;
+	c->pretty = pretty;
+	c->details = details;
+	c->ifname = mirror_ifname;
+	c->nexthop = mirror_nexthop;
+	c->arg = m;
+}

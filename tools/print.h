@@ -41,6 +41,13 @@ struct pr_ctx {
 	bool open; /* pr_begin() opened the JSON array */
 };
 
+/*
+ * pr_ctx_mirror() - zero @c and set it up to print to @out with device names
+ * and nexthop objects looked up in @m (NULL: none). Writer thread of @m.
+ */
+void pr_ctx_mirror(struct pr_ctx *c, FILE *out, bool json, bool pretty, bool details,
+		   struct fm_mirror *m);
+
 /* pr_begin() - JSON: "[" (pretty: "[ "); text: nothing. */
 void pr_begin(struct pr_ctx *c);
 /* pr_end() - JSON: "]\n" (pretty: " ]\n", "[ ]\n" when empty); text: nothing. */

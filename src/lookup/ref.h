@@ -49,6 +49,8 @@ int ref_rules(const struct lookup_env *env, const struct kflow *fl, ref_table_fn
 int ref_route_hops(const struct lookup_env *env, const struct rib_route *r, struct fm_hop *out,
 		   int max);
 
+int ref_type_error(uint8_t type);
+
 /* Per-device and "all" values (netconf, then sysctls). */
 bool ref_ignore_linkdown(const struct lookup_env *env, uint8_t family, int ifindex);
 int ref_netconf(const struct lookup_env *env, uint8_t family, int ifindex, int field);

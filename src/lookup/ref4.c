@@ -66,24 +66,6 @@ static bool is_loopback(uint32_t h)
 	return (h & 0xff000000) == 0x7f000000;
 }
 
-static int type_error(uint8_t type)
-{
-	switch (type) {
-	case RTN_BLACKHOLE:
-	case RTN_NAT:
-	case RTN_XRESOLVE:
-		return -EINVAL;
-	case RTN_UNREACHABLE:
-		return -EHOSTUNREACH;
-	case RTN_PROHIBIT:
-		return -EACCES;
-	case RTN_THROW:
-		return -EAGAIN;
-	default:
-		return 0;
-	}
-}
-
 /* ----------------------------------------------------------- table lookup */
 
 static bool nh_good(const struct fm_hop *h, int oif)
@@ -101,7 +83,7 @@ static int alias_try(const struct lookup_env *env, struct rib_route *r, uint32_t
 
 	if (r->tos && r->tos != (fl->tos & 0x1c))
 		return -ENOENT;
-	if ((err = type_error(r->type)))
+	if ((err = ref_type_error(r->type)))
 		return err;
 	if (r->nhid && (nh = rib_nh_find(env->rib, r->nhid)) && nh->o.blackhole)
 		return -EINVAL;

@@ -48,22 +48,6 @@ static bool need_strict(const uint8_t *d)
 	return d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80) || !memcmp(d, loop, 16);
 }
 
-static int type_error6(uint8_t type)
-{
-	switch (type) {
-	case RTN_BLACKHOLE:
-		return -EINVAL;
-	case RTN_UNREACHABLE:
-		return -EHOSTUNREACH;
-	case RTN_PROHIBIT:
-		return -EACCES;
-	case RTN_THROW:
-		return -EAGAIN;
-	default:
-		return 0;
-	}
-}
-
 /* IPV6_DECODE_PREF: medium 2, high 3, low 1. */
 static int pref_score(uint8_t pref)
 {
@@ -225,7 +209,7 @@ static int v6_table(const struct lookup_env *env, uint32_t table, const struct k
 		rt6_select(env, v[i], fl, &best);
 		if (!best.route)
 			continue;
-		rc = best.blackhole ? -EINVAL : type_error6(best.route->type);
+		rc = best.blackhole ? -EINVAL : ref_type_error(best.route->type);
 		if (rc)
 			break;
 		res->route = best.route;

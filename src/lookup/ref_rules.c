@@ -16,9 +16,30 @@
 #include <errno.h>
 #include <linux/fib_rules.h>
 #include <linux/netconf.h>
+#include <linux/rtnetlink.h>
 #include <string.h>
 
 /* ----------------------------------------------------------- environment */
+
+/* The error a route type answers with (fib_props[], ip6_rt_type_to_error):
+ * throw's -EAGAIN sends the rule walk on. */
+int ref_type_error(uint8_t type)
+{
+	switch (type) {
+	case RTN_BLACKHOLE:
+	case RTN_NAT:
+	case RTN_XRESOLVE:
+		return -EINVAL;
+	case RTN_UNREACHABLE:
+		return -EHOSTUNREACH;
+	case RTN_PROHIBIT:
+		return -EACCES;
+	case RTN_THROW:
+		return -EAGAIN;
+	default:
+		return 0;
+	}
+}
 
 bool ref_link_up(const struct lookup_env *env, int ifindex)
 {
