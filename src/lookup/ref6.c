@@ -146,8 +146,36 @@ static int cand_cmp(const void *a, const void *b)
 	return y->src_len - x->src_len;
 }
 
-static size_t candidates(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
-			 struct rib_route ***out)
+/* Without source-specific routes every candidate has src ::/0: one hash
+ * probe per destination length finds them, longest first. */
+static size_t candidates_by_probe(const struct lookup_env *env, uint32_t table,
+				  const struct kflow *fl, struct rib_route ***out)
+{
+	struct rib_route **v = malloc(129 * sizeof(*v)), *r;
+	struct rib_key k;
+	size_t n = 0;
+	int len, i;
+
+	*out = v;
+	if (!v)
+		return 0;
+	for (len = 128; len >= 0; len--) {
+		memset(&k, 0, sizeof(k));
+		k.family = AF_INET6;
+		k.table = table;
+		k.dst_len = (uint8_t)len;
+		memcpy(k.dst, fl->dst, 16);
+		for (i = len / 8; i < 16; i++)
+			k.dst[i] &= i == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
+		if ((r = rib_route_head(env->rib, &k)))
+			v[n++] = r;
+	}
+	return n;
+}
+
+/* With source-specific routes: a scan of the table (the subtrees' shape). */
+static size_t candidates_scan(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+			      struct rib_route ***out)
 {
 	struct rib_route **v = NULL, **t;
 	size_t n = 0, cap = 0, i;
@@ -171,6 +199,14 @@ static size_t candidates(const struct lookup_env *env, uint32_t table, const str
 		qsort(v, n, sizeof(*v), cand_cmp);
 	*out = v;
 	return n;
+}
+
+static size_t candidates(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+			 struct rib_route ***out)
+{
+	if (!env->rib->n_src_routes)
+		return candidates_by_probe(env, table, fl, out);
+	return candidates_scan(env, table, fl, out);
 }
 
 static bool has_subtree(struct rib_route **v, size_t n, size_t i)

@@ -265,6 +265,7 @@ static void route_added(struct rib *rib, struct rib_route *n, enum fm_event_type
 {
 	route_index(rib, n);
 	rib->n_routes++;
+	rib->n_src_routes += n->key.src_len != 0;
 	if (watch)
 		idx_watch_route(rib, n, true);
 	rib_emit(rib, ev, FM_KIND_ROUTE, false, n);
@@ -275,6 +276,7 @@ static void route_drop(struct rib *rib, struct rib_route *r)
 	route_unindex(rib, r);
 	list_unlink(rib, r);
 	rib->n_routes--;
+	rib->n_src_routes -= r->key.src_len != 0;
 	route_free(rib, r);
 }
 
