@@ -414,7 +414,8 @@ struct fm_result {
 	struct fm_ip prefsrc;
 	struct fm_ip dst; /**< matched prefix (fibmatch) */
 	struct fm_ip src;
-	uint16_t nhops;	   /**< the matched route's nexthops with weights and flags (dead ones flagged) */
+	uint16_t
+	    nhops; /**< the matched route's nexthops with weights and flags (dead ones flagged) */
 	int16_t chosen;	   /**< index in hops of the member this flow uses, -1 if none */
 	bool choice_exact; /**< the member choice reproduces the kernel's hash */
 	struct fm_hop hops[FM_RESULT_MAX_HOPS];
