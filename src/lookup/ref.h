@@ -50,6 +50,8 @@ int ref_route_hops(const struct lookup_env *env, const struct rib_route *r, stru
 		   int max);
 
 int ref_type_error(uint8_t type);
+/* The kernel's view of a public flow; @uid when the flow names none. */
+void ref_kflow(const struct fm_flow *f, uint32_t uid, struct kflow *k);
 
 /* Per-device and "all" values (netconf, then sysctls). */
 bool ref_ignore_linkdown(const struct lookup_env *env, uint8_t family, int ifindex);

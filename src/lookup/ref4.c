@@ -242,18 +242,8 @@ static bool custom_local_routes(const struct lookup_env *env)
 
 static void kflow4(const struct fm_flow *f, uint32_t uid, struct kflow *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->family = AF_INET;
-	k->tos = f->tos & 0xfc;
-	k->proto = f->ip_proto;
-	k->has_saddr = f->src.family != 0;
-	memcpy(k->dst, f->dst.b, 4);
-	if (k->has_saddr)
-		memcpy(k->src, f->src.b, 4);
-	k->mark = f->mark;
-	k->uid = (f->flags & FM_FLOW_UID) ? f->uid : uid;
-	k->sport = f->sport;
-	k->dport = f->dport;
+	ref_kflow(f, uid, k);
+	k->tos = f->tos & 0xfc; /* the output path clears ECN (INET_DSCP_MASK) */
 }
 
 static void set_ip(struct fm_ip *ip, uint32_t addr)

@@ -275,18 +275,7 @@ static int v6_table_input(const struct lookup_env *env, uint32_t table, const st
 
 static void kflow6(const struct fm_flow *f, uint32_t uid, struct kflow *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->family = AF_INET6;
-	k->tos = f->tos;
-	k->proto = f->ip_proto;
-	k->has_saddr = f->src.family != 0;
-	memcpy(k->dst, f->dst.b, 16);
-	if (k->has_saddr)
-		memcpy(k->src, f->src.b, 16);
-	k->mark = f->mark;
-	k->uid = (f->flags & FM_FLOW_UID) ? f->uid : uid;
-	k->sport = f->sport;
-	k->dport = f->dport;
+	ref_kflow(f, uid, k);
 	k->strict = k->has_saddr ? F_HAS_SADDR : 0;
 }
 

@@ -108,6 +108,24 @@ int ref_route_hops(const struct lookup_env *env, const struct rib_route *r, stru
 	return n;
 }
 
+void ref_kflow(const struct fm_flow *f, uint32_t uid, struct kflow *k)
+{
+	int alen = fam_alen(f->family);
+
+	memset(k, 0, sizeof(*k));
+	k->family = f->family;
+	k->tos = f->tos;
+	k->proto = f->ip_proto;
+	k->has_saddr = f->src.family != 0;
+	memcpy(k->dst, f->dst.b, alen);
+	if (k->has_saddr)
+		memcpy(k->src, f->src.b, alen);
+	k->mark = f->mark;
+	k->uid = (f->flags & FM_FLOW_UID) ? f->uid : uid;
+	k->sport = f->sport;
+	k->dport = f->dport;
+}
+
 /* ------------------------------------------------------------- selectors */
 
 static bool prefix_match(const uint8_t *a, const uint8_t *p, int len)
