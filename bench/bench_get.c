@@ -47,6 +47,8 @@
  * measurement ({"impl","family","stream","rules","ns_per_lookup",
  * "lookups_per_s"}) and a last summary object ("bench":"get").
  */
+#define FM_BENCH_NETLINK
+#include "bench.h"
 #include "fibmirror.h"
 
 #include <errno.h>
@@ -121,29 +123,6 @@ static char ns[64];
 static bool own_ns, keep;
 static char batch[64];
 static int extra_rules; /* rules this run added (priorities 101..100+extra_rules) */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fprintf(stderr, "bench_get: command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
 
 /* splitmix64: small, fast, and the same sequence everywhere for a seed. */
 static uint64_t rng_state;
@@ -409,30 +388,6 @@ static void make_uniform(struct stream *st, int family, long n)
 }
 
 /* --------------------------------------------------------------- kernel */
-
-/* A socket in netns @name (created there, then back to our namespace). */
-static struct mnl_socket *socket_in(const char *name)
-{
-	char path[256];
-	struct mnl_socket *nl = NULL;
-	int self, fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (self >= 0 && fd >= 0 && setns(fd, CLONE_NEWNET) == 0) {
-		nl = mnl_socket_open(NETLINK_ROUTE);
-		if (setns(self, CLONE_NEWNET) < 0) {
-			perror("bench_get: setns back");
-			exit(1);
-		}
-	}
-	if (self >= 0)
-		close(self);
-	if (fd >= 0)
-		close(fd);
-	return nl;
-}
 
 static int kq_open(struct kq *q)
 {

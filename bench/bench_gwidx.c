@@ -23,6 +23,7 @@
  * about 2M returned routes (at most 2M queries). Output: a table, or one JSON
  * line with --json. --keep FILE keeps the generated route list there.
  */
+#include "bench.h"
 #include "fibmirror.h"
 
 #include <arpa/inet.h>
@@ -45,14 +46,6 @@ static const unsigned sizes[] = {1, 10, 100, 1000, 10000};
 
 static unsigned count[NGW];
 static unsigned runs = 3;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 

@@ -28,6 +28,8 @@
  * Output: a few lines of text, or one JSON line with --json (open_s is the
  * first open, open_best_s the best of --repeat).
  */
+#define FM_BENCH_NETLINK
+#include "bench.h"
 #include "fibmirror.h"
 
 #include <errno.h>
@@ -51,29 +53,6 @@
 static char ns[64];
 static bool own_ns, keep;
 static char batch[64];
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fprintf(stderr, "bench_sync: command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
 
 /* Resident set size in bytes (VmRSS). */
 static long long rss_bytes(void)
@@ -173,30 +152,6 @@ static int setup_ns(long n, const char *prefixes, double *load_s, long *written)
 	unlink(batch);
 	batch[0] = '\0';
 	return 0;
-}
-
-/* A socket in netns @name (created there, then back to our namespace). */
-static struct mnl_socket *socket_in(const char *name)
-{
-	char path[256];
-	struct mnl_socket *nl = NULL;
-	int self, fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (self >= 0 && fd >= 0 && setns(fd, CLONE_NEWNET) == 0) {
-		nl = mnl_socket_open(NETLINK_ROUTE);
-		if (setns(self, CLONE_NEWNET) < 0) {
-			perror("bench_sync: setns back");
-			exit(1);
-		}
-	}
-	if (self >= 0)
-		close(self);
-	if (fd >= 0)
-		close(fd);
-	return nl;
 }
 
 /* Raw dump of every IPv4 route: messages counted, nothing parsed. */
