@@ -27,6 +27,8 @@
  *      opts.netns): passes over the stream until MIN_TIME has elapsed, the
  *      mean ns per lookup (a pass over the first CHECK_N queries warms up
  *      first, untimed);
+ *  (a2) the same in two threads at once (two readers of one mirror; the
+ *      table's "2 threads/s" is their summed lookups per second);
  *  (b) the kernel: one RTM_GETROUTE request (rtmsg family, RTA_DST,
  *      RTM_F_LOOKUP_TABLE, as `ip route get` sends) and its reply, one at a
  *      time on a NETLINK_ROUTE socket opened inside the namespace; the reply
@@ -44,7 +46,7 @@
  * the first few described on stderr; the count should be 0.
  *
  * Output: a table per rule count, or with --json one object per
- * measurement ({"impl","family","stream","rules","ns_per_lookup",
+ * measurement ({"impl","family","stream","rules","threads","ns_per_lookup",
  * "lookups_per_s"}) and a last summary object ("bench":"get").
  */
 #define FM_BENCH_NETLINK
@@ -57,6 +59,7 @@
 #include <linux/rtnetlink.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -525,6 +528,44 @@ static double time_mirror(struct fm_mirror *m, const struct stream *st, long *ti
 	return t * 1e9 / (double)done;
 }
 
+struct thr {
+	pthread_t t;
+	struct fm_mirror *m;
+	const struct stream *st;
+	long timed;
+	double ns;
+};
+
+static void *thr_main(void *arg)
+{
+	struct thr *x = arg;
+
+	x->ns = time_mirror(x->m, x->st, &x->timed);
+	return NULL;
+}
+
+/* time_mirror() in @n threads at once (readers of one mirror); return the
+ * mean ns per lookup per thread, *mps the lookups per second of them all. */
+static double time_threads(struct fm_mirror *m, const struct stream *st, int n, double *mps)
+{
+	struct thr x[8];
+	double ns = 0;
+	int i;
+
+	*mps = 0;
+	for (i = 0; i < n; i++) {
+		x[i] = (struct thr){.m = m, .st = st};
+		if (pthread_create(&x[i].t, NULL, thr_main, &x[i]))
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(x[i].t, NULL);
+		ns += x[i].ns / n;
+		*mps += 1e9 / x[i].ns;
+	}
+	return ns;
+}
+
 /* RTM_GETROUTE over @st, one pass (enough: microseconds each). Return ns per lookup. */
 static double time_kernel(struct kq *q, const struct stream *st, struct answer *first, long *found)
 {
@@ -630,11 +671,12 @@ static int add_rules(struct fm_mirror *m, int total)
 	return 0;
 }
 
-static void json_line(const char *impl, int family, const char *stream, int rules, double ns)
+static void json_line(const char *impl, int family, const char *stream, int rules, int threads,
+		      double ns)
 {
 	printf("{\"impl\":\"%s\",\"family\":%d,\"stream\":\"%s\",\"rules\":%d,"
-	       "\"ns_per_lookup\":%.1f,\"lookups_per_s\":%.0f}\n",
-	       impl, family, stream, rules, ns, 1e9 / ns);
+	       "\"threads\":%d,\"ns_per_lookup\":%.1f,\"lookups_per_s\":%.0f}\n",
+	       impl, family, stream, rules, threads, ns, threads * 1e9 / ns);
 }
 
 static int usage(void)
@@ -745,30 +787,32 @@ int main(int argc, char **argv)
 			return 1;
 		if (!json) {
 			printf("\n%d extra rules (fwmark, never matching)\n", rules);
-			printf("%-4s %-8s %7s | %9s %12s %10s | %9s %10s | %8s %5s\n", "fam",
-			       "stream", "match", "timed", "fibmirror ns", "lookups/s", "kernel us",
-			       "lookups/s", "kern/fm", "check");
+			printf("%-4s %-8s %7s | %9s %12s %10s %11s | %9s %10s | %8s %5s\n", "fam",
+			       "stream", "match", "timed", "fibmirror ns", "lookups/s",
+			       "2 threads/s", "kernel us", "lookups/s", "kern/fm", "check");
 		}
 		for (i = 0; i < ns_count; i++) {
 			const struct stream *st = &streams[i];
 			int fam = st->family == AF_INET ? 4 : 6;
-			double k_ns, m_ns;
+			double k_ns, m_ns, m2_ns, m2_mps;
 			long k_ok, m_n, bad;
 
 			k_ns = time_kernel(q, st, kans, &k_ok);
 			bad = check(m, st, kans, rules); /* also the mirror's warm-up */
 			m_ns = time_mirror(m, st, &m_n);
+			m2_ns = time_threads(m, st, 2, &m2_mps);
 			total_bad += bad;
 			if (json) {
-				json_line("fibmirror", fam, st->name, rules, m_ns);
-				json_line("kernel", fam, st->name, rules, k_ns);
+				json_line("fibmirror", fam, st->name, rules, 1, m_ns);
+				json_line("fibmirror", fam, st->name, rules, 2, m2_ns);
+				json_line("kernel", fam, st->name, rules, 1, k_ns);
 				fflush(stdout);
 				continue;
 			}
-			printf("IPv%d %-8s %6.1f%% | %9ld %12.1f %10.0f | %9.2f %10.0f | %7.3gx "
-			       "%5ld\n",
+			printf("IPv%d %-8s %6.1f%% | %9ld %12.1f %10.0f %11.0f | %9.2f %10.0f | "
+			       "%7.3gx %5ld\n",
 			       fam, st->name, 100.0 * (double)k_ok / (double)st->n, m_n, m_ns,
-			       1e9 / m_ns, k_ns / 1e3, 1e9 / k_ns, k_ns / m_ns, bad);
+			       1e9 / m_ns, m2_mps, k_ns / 1e3, 1e9 / k_ns, k_ns / m_ns, bad);
 			fflush(stdout);
 		}
 	}

@@ -425,7 +425,15 @@ struct fm_result {
  * fm_route_get() - route @fl exactly as the kernel would (`ip route get`).
  * Return: 0 with *ret filled, or the kernel's error for this flow:
  * -ENETUNREACH, -EHOSTUNREACH, -EINVAL, -EACCES, -ENODEV, -EAGAIN never.
- * Thread: the writer thread (a lock-free reader path is to come).
+ * Thread: any thread, any number at once. Plain flows (output path: no iif,
+ * oif or source, not fibmatch, an ordinary unicast destination) are
+ * answered from the published FIB under RCU, without locks; other flows,
+ * the few routes the FIB leaves to it, and any lookup while the writer has
+ * changes not yet published take the general path, which shares a read
+ * lock with the writer's updates. A thread registers itself with
+ * liburcu (memb) on its first call and unregisters when it exits. In the
+ * writer's own event callbacks the answer reflects the change being
+ * applied.
  */
 FM_API int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret);
 

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs what fibmirror needs from Debian (only what is missing), then builds.
-# Usage: scripts/bootstrap.sh [run|test|asan]
+# Usage: scripts/bootstrap.sh [run|test|asan|bench]
 #   run   (default) build, then mirror the kernel of this network namespace:
 #         a summary and the routing table, as `ip route show table all` prints it
 #   test  build and run the whole test suite (what CI runs)
 #   asan  the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   bench also libdpdk-dev and gnuplot-nox; the Release "bench" preset (build-bench/),
+#         with fibmirror-bench (`fibmirror bench lpm`, bench/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev liburcu-dev iproute2 xz-utils
       clang libclang-rt-14-dev python3 bc)
+if [ "${1:-run}" = bench ]; then
+	pkgs+=(libdpdk-dev gnuplot-nox) # benchmark-only: fibmirror-bench and bench/plot_lpm.sh
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -36,8 +41,13 @@ test)
 asan)
 	cmake --workflow --preset asan
 	;;
+bench)
+	cmake --preset bench >/dev/null
+	cmake --build --preset bench
+	echo "run: build-bench/tools/fibmirror bench lpm [-4|-6] [--json]; plot: bench/plot_lpm.sh"
+	;;
 *)
-	echo "usage: $0 [run|test|asan]" >&2
+	echo "usage: $0 [run|test|asan|bench]" >&2
 	exit 1
 	;;
 esac

@@ -24,7 +24,9 @@
 
 #include "mirror.h"
 
+#include "fib/fib.h"
 #include "index/index.h"
+#include "lookup/fast.h"
 #include "lookup/lookup.h"
 #include "io/io.h"
 #include "nl/nl.h"
@@ -37,22 +39,26 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/rtnetlink.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu/pointer.h>
+#include <urcu/urcu-memb.h>
 
 #ifndef FM_VERSION
 #define FM_VERSION "0.0.0"
 #endif
 
-#define DEFAULT_RCVBUF	  (32u << 20)
-#define DEFAULT_RESYNC_MS 1000
-#define MAX_BATCH 4096	       /* datagrams per fm_mirror_process() call */
-#define QUIET_MS 20	       /* no event for this long: the storm is over */
-#define STORM_RESYNC_FACTOR 10 /* a storm without pause: resync this rarely */
+#define DEFAULT_RCVBUF	    (32u << 20)
+#define DEFAULT_RESYNC_MS   1000
+#define MAX_BATCH	    4096 /* datagrams per fm_mirror_process() call */
+#define QUIET_MS	    20	 /* no event for this long: the storm is over */
+#define STORM_RESYNC_FACTOR 10	 /* a storm without pause: resync this rarely */
+#define PUBLISH_DUTY	    10	 /* compiling the FIB: at most 1/10 of the writer's time */
 
 struct fm_mirror {
 	struct rib rib;
@@ -70,6 +76,13 @@ struct fm_mirror {
 	uint64_t max_routes;
 	struct sysctls sys;
 	uint64_t last_sysctl_ms;
+	/* What readers see (fib/fib.h): published by the writer with RCU. */
+	struct fib *fib;
+	struct fib_dirty dirty;
+	uint64_t publish_due_ms; /* the next compile may start then */
+	/* Held for writing while the writer changes the RIB, for reading by
+	 * lookups the FIB leaves to the general path (which reads the RIB). */
+	pthread_rwlock_t lock;
 };
 
 struct fm_watch {
@@ -125,6 +138,18 @@ static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kin
 	struct fm_mirror *m = arg;
 	struct fm_event ev = {.type = type, .kind = kind, .implicit = implicit};
 
+	if (kind == FM_KIND_ROUTE) {
+		const struct rib_route *r = obj;
+
+		fib_dirty_table(&m->dirty, r->key.family, r->key.table);
+	} else if (kind == FM_KIND_RULE) {
+		m->dirty.rules = true;
+	} else {
+		m->dirty.all = true; /* hop states, sources, rules: everything */
+	}
+	/* From now until the next publication the FIB is not the RIB. */
+	if (m->fib)
+		__atomic_store_n(&m->fib->stale, true, __ATOMIC_RELEASE);
 	if (!m->sub)
 		return;
 	export_event(m, rib, &ev, obj);
@@ -200,6 +225,66 @@ static int open_sockets(struct fm_mirror *m)
 	return nl_sock_open(&m->req, NULL, 0, 0);
 }
 
+/* ------------------------------------------------------------ publication */
+
+/* Set while this thread holds the writer lock of that mirror: its own
+ * lookups (from event callbacks) read the RIB directly. */
+static __thread const struct fm_mirror *tl_writing;
+
+static void writer_lock(struct fm_mirror *m)
+{
+	pthread_rwlock_wrlock(&m->lock);
+	tl_writing = m;
+}
+
+static void writer_unlock(struct fm_mirror *m)
+{
+	tl_writing = NULL;
+	pthread_rwlock_unlock(&m->lock);
+}
+
+static bool fib_current(const struct fm_mirror *m)
+{
+	return m->fib && !m->dirty.all && !m->dirty.n && !m->dirty.rules;
+}
+
+/*
+ * Compile what changed into a new FIB and swap it in; the old one is freed
+ * after a grace period. Compiling a big table takes a while, so under churn
+ * it runs at most one tenth of the time (PUBLISH_DUTY): meanwhile the FIB is
+ * marked stale and every lookup takes the general path, which reads the RIB
+ * itself. Without memory for a FIB, the same until a later publication.
+ */
+static void publish(struct fm_mirror *m)
+{
+	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m)};
+	struct fib *old = m->fib, *nf = NULL;
+	uint64_t t0 = now_ms();
+
+	bool tables = !old || m->dirty.all || m->dirty.n;
+
+	if (fib_current(m) || (tables && old && t0 < m->publish_due_ms))
+		return;
+	if (fib_build(&env, old, &m->dirty, &nf))
+		nf = NULL;
+	rcu_assign_pointer(m->fib, nf);
+	fib_retire(old);
+	memset(&m->dirty, 0, sizeof(m->dirty));
+	m->dirty.all = !nf;
+	if (tables)
+		m->publish_due_ms = now_ms() + (PUBLISH_DUTY - 1) * (now_ms() - t0);
+}
+
+/* Milliseconds until a stale FIB may be compiled again (-1: none pending). */
+static int64_t publish_due(const struct fm_mirror *m)
+{
+	int64_t d = (int64_t)m->publish_due_ms - (int64_t)now_ms();
+
+	if (fib_current(m))
+		return -1;
+	return d > 0 && (m->dirty.all || m->dirty.n) ? d : 0;
+}
+
 /* ------------------------------------------------------------------- open */
 
 static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
@@ -225,6 +310,8 @@ static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 	m->rib.max_routes = m->max_routes;
 	m->rib.emit = on_change;
 	m->rib.emit_arg = m;
+	m->dirty.all = true;
+	pthread_rwlock_init(&m->lock, NULL);
 	return m;
 }
 
@@ -255,6 +342,7 @@ int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 	}
 	m->drops = nl_sock_drops(&m->ev);
 	m->last_resync_ms = now_ms();
+	publish(m);
 	*ret = m;
 	return 0;
 }
@@ -277,6 +365,7 @@ int fm_mirror_open_file(const char *path, const struct fm_open_opts *opts, struc
 		fm_mirror_free(m); /* nothing half-loaded survives */
 		return rc;
 	}
+	publish(m);
 	*ret = m;
 	return 0;
 }
@@ -286,6 +375,10 @@ void fm_mirror_free(struct fm_mirror *m)
 	if (!m)
 		return;
 	m->rib.emit = NULL;
+	/* No reader may be inside any more; let retired FIBs go too. */
+	fib_free(m->fib);
+	urcu_memb_barrier();
+	pthread_rwlock_destroy(&m->lock);
 	rib_fini(&m->rib);
 	if (m->ev.nl)
 		nl_sock_close(&m->ev);
@@ -396,11 +489,15 @@ int fm_mirror_resync(struct fm_mirror *m)
 	marker(m, FM_EV_RESYNC_BEGIN);
 	diffs = rib_diff(&m->rib, &shadow, NULL, NULL, resync_diff, &c);
 	shadow.implicit = m->rib.implicit;
+	writer_lock(m);
 	rib_adopt(m, &shadow);
+	m->dirty.all = true;
+	writer_unlock(m);
 	marker(m, FM_EV_RESYNC_END);
 	m->st.resyncs++;
 	m->st.resync_diffs += diffs > 0 ? (uint64_t)diffs : 0;
 	m->resync_pending = false;
+	publish(m);
 	return diffs < 0 ? (int)diffs : (int)(diffs > INT32_MAX ? INT32_MAX : diffs);
 }
 
@@ -410,8 +507,8 @@ static int64_t resync_due(const struct fm_mirror *m)
 	uint64_t now = now_ms();
 	int64_t interval = (int64_t)(m->last_resync_ms + m->resync_min_ms) - (int64_t)now;
 	int64_t quiet = (int64_t)(m->last_rx_ms + QUIET_MS) - (int64_t)now;
-	int64_t ceiling = (int64_t)(m->loss_ms + STORM_RESYNC_FACTOR * m->resync_min_ms) -
-			  (int64_t)now;
+	int64_t ceiling =
+	    (int64_t)(m->loss_ms + STORM_RESYNC_FACTOR * m->resync_min_ms) - (int64_t)now;
 	int64_t wait;
 
 	if (!m->resync_pending)
@@ -435,6 +532,8 @@ int fm_mirror_timeout(const struct fm_mirror *m)
 	if (!m || !m->live)
 		return -1;
 	due = resync_due(m);
+	if (publish_due(m) >= 0 && (due < 0 || publish_due(m) < due))
+		due = publish_due(m);
 	return due < 0 ? -1 : due > INT32_MAX ? INT32_MAX : (int)due;
 }
 
@@ -474,15 +573,16 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 
 	if (!m || !m->live)
 		return -EOPNOTSUPP;
-	if (m->resync_pending && timeout_ms != 0) {
+	if (timeout_ms != 0) {
 		int due = fm_mirror_timeout(m);
 
-		if (timeout_ms < 0 || due < timeout_ms)
+		if (due >= 0 && (timeout_ms < 0 || due < timeout_ms))
 			timeout_ms = due;
 	}
 	rc = nl_sock_wait(&m->ev, timeout_ms);
 	if (rc < 0)
 		return rc;
+	writer_lock(m);
 	for (i = 0; i < MAX_BATCH; i++) {
 		ssize_t n = nl_sock_recv(&m->ev, &foreign);
 
@@ -506,9 +606,11 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 	}
 	/* Sysctls change without messages; a second of staleness at most. */
 	if (now_ms() - m->last_sysctl_ms >= 1000) {
-		sysctls_read(&m->sys);
+		if (sysctls_read(&m->sys))
+			m->dirty.rules = true; /* the multipath hash's */
 		m->last_sysctl_ms = now_ms();
 	}
+	writer_unlock(m);
 	drops = nl_sock_drops(&m->ev);
 	if (drops != m->drops) {
 		m->drops = drops;
@@ -516,6 +618,7 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 		loss(m);
 	}
 	maybe_resync(m);
+	publish(m);
 	return applied;
 }
 
@@ -752,14 +855,63 @@ const struct sysctls *mirror_sysctls(const struct fm_mirror *m)
 	return m->live ? &m->sys : NULL;
 }
 
+/* Reader threads register with RCU on their first lookup and unregister
+ * when they exit (the key's destructor). */
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+static __thread bool reader_registered;
+
+static void reader_exit(void *arg)
+{
+	(void)arg;
+	urcu_memb_unregister_thread();
+}
+
+static void reader_key_init(void)
+{
+	pthread_key_create(&reader_key, reader_exit);
+}
+
+static void reader_register(void)
+{
+	if (reader_registered)
+		return;
+	pthread_once(&reader_once, reader_key_init);
+	urcu_memb_register_thread();
+	pthread_setspecific(reader_key, &reader_registered);
+	reader_registered = true;
+}
+
+static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)
+{
+	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m)};
+	int rc;
+
+	if (tl_writing == m)
+		return lk_ref_route_get(&env, fl, ret);
+	pthread_rwlock_rdlock(&m->lock);
+	rc = lk_ref_route_get(&env, fl, ret);
+	pthread_rwlock_unlock(&m->lock);
+	return rc;
+}
+
 int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)
 {
-	struct lookup_env env = { .rib = &m->rib, .sys = mirror_sysctls(m) };
+	const struct fib *f;
+	int rc = LK_GENERAL;
 
 	if (!m || !fl || !ret || (fl->family != AF_INET && fl->family != AF_INET6) ||
 	    fl->dst.family != fl->family || (fl->src.family && fl->src.family != fl->family))
 		return -EINVAL;
-	return lk_ref_route_get(&env, fl, ret);
+	if (tl_writing != m) {
+		reader_register();
+		urcu_memb_read_lock();
+		f = rcu_dereference(m->fib);
+		if (f && !__atomic_load_n(&f->stale, __ATOMIC_ACQUIRE))
+			rc = lk_fast_route_get(f, fl, ret);
+		urcu_memb_read_unlock();
+	}
+	return rc == LK_GENERAL ? general_get(m, fl, ret) : rc;
 }
 
 /* ---------------------------------------------------------------- helpers */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static void pr_init(struct cli *c, struct pr_ctx *p)
 {
@@ -551,6 +552,40 @@ static int cmd_daemon(struct cli *c, int argc, char **argv)
 	return daemon_main(c, argc, argv);
 }
 
+/*
+ * bench: run fibmirror-bench with the same arguments. It links DPDK, which
+ * this tool never does, so it is a separate program: next to this one, in
+ * ../bench/ (a build tree), or in PATH. It replaces this process.
+ */
+static int cmd_bench(struct cli *c, int argc, char **argv)
+{
+	static const char *const rel[] = {"/fibmirror-bench", "/../bench/fibmirror-bench"};
+	char dir[4096], path[4096 + 32], *slash;
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	size_t i;
+
+	(void)argc;
+	if (c->in_daemon || c->batch) {
+		fprintf(c->err, "Error: bench runs on its own, not in a daemon or -batch\n");
+		return 1;
+	}
+	fflush(NULL);
+	dir[n > 0 ? n : 0] = '\0';
+	slash = strrchr(dir, '/');
+	for (i = 0; slash && i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(path, sizeof(path), "%.*s%s", (int)(slash - dir), dir, rel[i]);
+		argv[0] = path;
+		if (access(path, X_OK) == 0)
+			execv(path, argv);
+	}
+	argv[0] = "fibmirror-bench";
+	execvp(argv[0], argv);
+	fprintf(c->err,
+		"Error: fibmirror-bench not found (next to fibmirror, in ../bench/, or in PATH).\n"
+		"It needs DPDK; build it with: scripts/bootstrap.sh bench\n");
+	return 2;
+}
+
 static int cmd_help(struct cli *c, int argc, char **argv);
 
 static const struct cmd {
@@ -571,6 +606,8 @@ static const struct cmd {
     {"save", cmd_save, false, "save FILE                write a snapshot (--file reads it back)"},
     {"daemon", cmd_daemon, true,
      "daemon                   keep the mirror, serve the other commands"},
+    {"bench", cmd_bench, true,
+     "bench lpm [-4|-6] [--json] [...] the LPM against DPDK (fibmirror-bench --help)"},
     {"help", cmd_help, true, "help"},
 };
 

@@ -21,6 +21,7 @@
  */
 #include "io.h"
 #include "nl/nl.h"
+#include "rib/rib.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,8 @@
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/fib_rules.h>
+#include <sys/socket.h>
 
 int io_err(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -127,6 +130,40 @@ int io_apply_msg(struct rib *rib, const void *msg, size_t off, const char *what,
 	return ret;
 }
 
+/*
+ * A route list (`ip route save`, text) carries no rules, but every network
+ * namespace starts with the default ones: without them nothing would route.
+ * Added when the file brought no rule of either family.
+ */
+static int with_default_rules(struct rib *rib, int ret)
+{
+	static const struct {
+		uint8_t family;
+		uint32_t priority, table;
+	} dflt[] = {{AF_INET, 0, RT_TABLE_LOCAL},
+		    {AF_INET, 32766, RT_TABLE_MAIN},
+		    {AF_INET, 32767, RT_TABLE_DEFAULT},
+		    {AF_INET6, 0, RT_TABLE_LOCAL},
+		    {AF_INET6, 32766, RT_TABLE_MAIN}};
+	size_t i;
+	int rc;
+
+	if (ret < 0 || rib->rules[0].n || rib->rules[1].n)
+		return ret;
+	for (i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++) {
+		struct fm_rule r = {.family = dflt[i].family,
+				    .action = FR_ACT_TO_TBL,
+				    .priority = dflt[i].priority,
+				    .table = dflt[i].table,
+				    .protocol = RTPROT_KERNEL,
+				    .attrs = FM_RULE_PRIORITY | FM_RULE_PROTOCOL};
+
+		if ((rc = rib_rule_apply(rib, RIB_NEW, NLM_F_CREATE | NLM_F_APPEND, &r)))
+			return rc;
+	}
+	return ret;
+}
+
 static int load_aligned(struct rib *rib, const uint8_t *p, size_t len, char *err, size_t errlen)
 {
 	uint32_t magic = 0;
@@ -134,14 +171,14 @@ static int load_aligned(struct rib *rib, const uint8_t *p, size_t len, char *err
 	if (len >= sizeof(magic))
 		memcpy(&magic, p, sizeof(magic));
 	if (len >= sizeof(magic) && magic == IO_SAVEFILE_MAGIC)
-		return io_savefile_load(rib, p, len, err, errlen);
+		return with_default_rules(rib, io_savefile_load(rib, p, len, err, errlen));
 	if (len >= sizeof(magic) && magic == __builtin_bswap32(IO_SAVEFILE_MAGIC))
 		return io_err(err, errlen, -EINVAL,
 			      "savefile: offset 0: byte-swapped magic (file from a host of the "
 			      "other endianness)");
 	if (len >= IO_SNAPSHOT_MAGIC_LEN && !memcmp(p, IO_SNAPSHOT_MAGIC, IO_SNAPSHOT_MAGIC_LEN))
 		return io_snapshot_load(rib, p, len, err, errlen);
-	return io_textlist_load(rib, p, len, err, errlen);
+	return with_default_rules(rib, io_textlist_load(rib, p, len, err, errlen));
 }
 
 int io_load_buf(struct rib *rib, const void *data, size_t len, char *err, size_t errlen)

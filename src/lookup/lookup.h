@@ -25,6 +25,13 @@ struct lookup_env {
 /* The reference lookup (ref.c): 0 or the kernel's -errno. */
 int lk_ref_route_get(const struct lookup_env *env, const struct fm_flow *fl, struct fm_result *ret);
 
+/* Rules other than the three IPv4 defaults (fib4_has_custom_rules): until
+ * then the kernel keeps local and main in one trie. */
+bool lk_v4_custom_rules(const struct rib *rib);
+/* __ip_dev_find(): the device holding IPv4 @addr (network order), else the
+ * device of a local route covering it; 0 if none. */
+int lk_v4_dev_with_addr(const struct lookup_env *env, uint32_t addr);
+
 /*
  * IPv4 source address selection, inet_select_addr(dev, dst, scope):
  * the first primary address of @ifindex with scope <= @scope, preferring one
@@ -41,12 +48,41 @@ int lk_saddr4(const struct rib *rib, int ifindex, uint32_t dst, uint8_t scope, u
  */
 int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint8_t out[16]);
 
+/* Every device's IPv6 addresses in list order, copied out of the RIB, so
+ * that lk_saddr6_from() can run without it (the FIB keeps one). */
+struct lk_addrs6 {
+	struct lk_dev6 {
+		int ifindex, domain; /* domain: the VRF (l3mdev) it is in, 0 none */
+		uint32_t first, n;   /* its addresses in a[] */
+	} * dev;		     /* by ifindex */
+	size_t ndev;
+	struct fm_address *a;
+	struct lk_a6 { /* per address: its type and label, worked out once */
+		unsigned flags;
+		int scope;
+		uint32_t label;
+	} * info;
+	size_t na;
+};
+int lk_addrs6_build(const struct rib *rib, struct lk_addrs6 *s);
+void lk_addrs6_free(struct lk_addrs6 *s);
+/* lk_saddr6() over @s: any thread, no allocation. */
+int lk_saddr6_from(const struct lk_addrs6 *s, int oif, const uint8_t dst[16], uint8_t out[16]);
+
 /*
  * The kernel's multipath hash for @fl (mphash.c). Return 0 with *hash set
  * (already shifted as the kernel compares it), or -1 when it cannot be
  * reproduced (random seed, or a hash policy other than 0 and 1).
  */
 int lk_mp_hash(const struct lookup_env *env, const struct fm_flow *fl, uint32_t *hash);
+/* The sysctls the hash depends on, read once (readers keep a copy). */
+struct mp_params {
+	int64_t seed;	   /* net.ipv4.fib_multipath_hash_seed */
+	int64_t policy[2]; /* fib_multipath_hash_policy of IPv4, IPv6 */
+};
+void lk_mp_params(const struct lookup_env *env, struct mp_params *p);
+/* lk_mp_hash() with the sysctls already read: any thread. */
+int lk_mp_hash_p(const struct mp_params *p, const struct fm_flow *fl, uint32_t *hash);
 /* The member @hash picks among @hops by upper bounds of cumulative weight;
  * dead members are skipped. Return its index, or -1 if none is live. */
 int lk_mp_select(const struct fm_hop *hops, int n, uint32_t hash);

@@ -126,13 +126,25 @@ static uint32_t flow_hash(uint8_t *k, int alen, uint64_t seed)
 	return h ? h : 1;
 }
 
+void lk_mp_params(const struct lookup_env *env, struct mp_params *p)
+{
+	p->seed = ref_sysctl(env, "net/ipv4/fib_multipath_hash_seed", 0);
+	p->policy[0] = ref_sysctl(env, "net/ipv4/fib_multipath_hash_policy", 0);
+	p->policy[1] = ref_sysctl(env, "net/ipv6/fib_multipath_hash_policy", 0);
+}
+
 int lk_mp_hash(const struct lookup_env *env, const struct fm_flow *fl, uint32_t *ret)
 {
+	struct mp_params p;
+
+	lk_mp_params(env, &p);
+	return lk_mp_hash_p(&p, fl, ret);
+}
+
+int lk_mp_hash_p(const struct mp_params *p, const struct fm_flow *fl, uint32_t *ret)
+{
 	int v6 = fl->family == AF_INET6, alen = v6 ? 16 : 4;
-	int64_t seed = ref_sysctl(env, "net/ipv4/fib_multipath_hash_seed", 0);
-	int64_t policy = ref_sysctl(
-	    env, v6 ? "net/ipv6/fib_multipath_hash_policy" : "net/ipv4/fib_multipath_hash_policy",
-	    0);
+	int64_t seed = p->seed, policy = p->policy[v6];
 	uint8_t k[FK_SIZE];
 	uint16_t sport = htons(fl->sport), dport = htons(fl->dport);
 	uint8_t proto = fl->ip_proto;

@@ -49,7 +49,18 @@ int ref_rules(const struct lookup_env *env, const struct kflow *fl, ref_table_fn
 int ref_route_hops(const struct lookup_env *env, const struct rib_route *r, struct fm_hop *out,
 		   int max);
 
+/* What the routes of one prefix (@head and its aliases) decide for @fl:
+ * 0 with *res filled, -ENOENT when none fits (a shorter prefix is next),
+ * or a route-type error (-EAGAIN for throw); res->plen is the prefix's. */
+int ref4_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t table,
+		const struct kflow *fl, struct kres *res);
+int ref6_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t table,
+		const struct kflow *fl, struct kres *res);
+
 int ref_type_error(uint8_t type);
+/* The error a matching rule's action ends the walk with (blackhole,
+ * unreachable, prohibit, unknown); 0 for lookup, nop and goto. */
+int ref_rule_verdict(uint8_t action);
 /* The kernel's view of a public flow; @uid when the flow names none. */
 void ref_kflow(const struct fm_flow *f, uint32_t uid, struct kflow *k);
 

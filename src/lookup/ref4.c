@@ -101,9 +101,23 @@ static int alias_try(const struct lookup_env *env, struct rib_route *r, uint32_t
 	return -ENOENT;
 }
 
+int ref4_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t table,
+		const struct kflow *fl, struct kres *res)
+{
+	struct rib_route *r;
+	int rc;
+
+	res->plen = head->key.dst_len;
+	for (r = head; r; r = r->next)
+		if ((rc = alias_try(env, r, table, fl, res)) != -ENOENT)
+			return rc;
+	return -ENOENT;
+}
+
 static int v4_table(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
 		    struct kres *res)
 {
+	struct rib_route *r;
 	struct rib_key k;
 	int len, rc;
 
@@ -112,8 +126,6 @@ static int v4_table(const struct lookup_env *env, uint32_t table, const struct k
 	res->nh_sel = -1;
 	res->nhops = 0;
 	for (len = 32; len >= 0; len--) {
-		struct rib_route *r;
-
 		memset(&k, 0, sizeof(k));
 		k.family = AF_INET;
 		k.table = table;
@@ -121,18 +133,13 @@ static int v4_table(const struct lookup_env *env, uint32_t table, const struct k
 		memcpy(k.dst, fl->dst, 4);
 		for (int i = len / 8; i < 4; i++)
 			k.dst[i] &= i == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
-		for (r = rib_route_head(env->rib, &k); r; r = r->next) {
-			rc = alias_try(env, r, table, fl, res);
-			res->plen = len;
-			if (rc != -ENOENT)
-				return rc;
-		}
+		if ((r = rib_route_head(env->rib, &k)) &&
+		    (rc = ref4_prefix(env, r, table, fl, res)) != -ENOENT)
+			return rc;
 	}
 	res->plen = -1;
 	return -EAGAIN;
 }
-
-static bool custom_rules(const struct lookup_env *env);
 
 /*
  * Until the first IPv4 rule change, the kernel keeps local and main in one
@@ -147,7 +154,7 @@ static int v4_lookup(const struct lookup_env *env, uint32_t table, const struct 
 	struct kres main;
 	int rl, rm;
 
-	if (table != RT_TABLE_LOCAL || custom_rules(env))
+	if (table != RT_TABLE_LOCAL || lk_v4_custom_rules(env->rib))
 		return v4_table(env, table, fl, res);
 	rl = v4_table(env, RT_TABLE_LOCAL, fl, res);
 	rm = v4_table(env, RT_TABLE_MAIN, fl, &main);
@@ -169,7 +176,7 @@ static int v4_table(const struct lookup_env *env, uint32_t table, const struct k
 
 /* __ip_dev_find(): the device holding @addr, or else the device of a local
  * route covering it in table local (so 127.0.0.5 is lo's). */
-static int dev_with_addr(const struct lookup_env *env, uint32_t addr)
+int lk_v4_dev_with_addr(const struct lookup_env *env, uint32_t addr)
 {
 	struct hnode *n;
 	struct kflow k = {.family = AF_INET};
@@ -206,9 +213,9 @@ static bool is_loopback_dev(const struct lookup_env *env, int ifindex)
 
 /* Rules other than the three defaults: fib4_has_custom_rules(). The kernel
  * remembers any change; the mirror sees only the current list. */
-static bool custom_rules(const struct lookup_env *env)
+bool lk_v4_custom_rules(const struct rib *rib)
 {
-	const struct rib_rules *l = &env->rib->rules[0];
+	const struct rib_rules *l = &rib->rules[0];
 	static const uint32_t prio[] = {0, 32766, 32767}, tab[] = {255, 254, 253};
 	size_t i;
 
@@ -292,8 +299,8 @@ static int validate_source(const struct lookup_env *env, const struct fm_flow *f
 	if (!rpf && dev != oif) {
 		if (accept_local)
 			return 0;
-		if (!custom_rules(env) && !custom_local_routes(env))
-			return dev_with_addr(env, saddr) ? -EINVAL : 0;
+		if (!lk_v4_custom_rules(env->rib) && !custom_local_routes(env))
+			return lk_v4_dev_with_addr(env, saddr) ? -EINVAL : 0;
 	}
 	/* The reverse route: to the source, from the destination. */
 	kflow4(f, 0, &k);
@@ -377,11 +384,11 @@ static int output_checks(const struct lookup_env *env, const struct fm_flow *f, 
 		if (is_multicast(s) || is_lbcast(s) || is_zeronet(s))
 			return -EINVAL;
 		if (!*oif && (is_multicast(ntohl(d)) || is_lbcast(ntohl(d)))) {
-			*oif = dev_with_addr(env, *saddr);
+			*oif = lk_v4_dev_with_addr(env, *saddr);
 			*done = true;
 			return *oif ? 0 : -ENETUNREACH;
 		}
-		if (!dev_with_addr(env, *saddr))
+		if (!lk_v4_dev_with_addr(env, *saddr))
 			return -ENETUNREACH;
 	}
 	if (!*oif)
@@ -409,7 +416,7 @@ static int output_checks(const struct lookup_env *env, const struct fm_flow *f, 
  * (rt_uses_gateway): the answer names the device only. */
 static void gw_scope(const struct lookup_env *env, struct fm_result *ret)
 {
-	if (ret->gw.family == AF_INET && dev_with_addr(env, be(ret->gw.b)))
+	if (ret->gw.family == AF_INET && lk_v4_dev_with_addr(env, be(ret->gw.b)))
 		memset(&ret->gw, 0, sizeof(ret->gw));
 }
 

@@ -231,31 +231,41 @@ static bool usable_at(struct rib_route **v, size_t n, size_t i, const struct kfl
 	return k->src_len && prefix_has(k->src, k->src_len, fl->src);
 }
 
+int ref6_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t table,
+		const struct kflow *fl, struct kres *res)
+{
+	struct pick best;
+	int rc;
+
+	rt6_select(env, head, fl, &best);
+	if (!best.route)
+		return -ENOENT;
+	res->plen = head->key.dst_len;
+	rc = best.blackhole ? -EINVAL : ref_type_error(best.route->type);
+	if (rc)
+		return rc;
+	res->route = best.route;
+	res->table = table;
+	res->type = best.route->type;
+	res->nhops = best.nhops;
+	memcpy(res->hops, best.hops, (size_t)best.nhops * sizeof(*best.hops));
+	res->nh_sel = best.hop;
+	res->nh = &res->hops[best.hop];
+	return 0;
+}
+
 static int v6_table(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
 		    struct kres *res)
 {
 	struct rib_route **v;
 	size_t n = candidates(env, table, fl, &v), i;
-	struct pick best;
 	int rc = -EAGAIN;
 
 	for (i = 0; i < n; i++) {
-		if (!usable_at(v, n, i, fl))
-			continue;
-		rt6_select(env, v[i], fl, &best);
-		if (!best.route)
-			continue;
-		rc = best.blackhole ? -EINVAL : ref_type_error(best.route->type);
-		if (rc)
+		if (usable_at(v, n, i, fl) &&
+		    (rc = ref6_prefix(env, v[i], table, fl, res)) != -ENOENT)
 			break;
-		res->route = best.route;
-		res->table = table;
-		res->type = best.route->type;
-		res->nhops = best.nhops;
-		memcpy(res->hops, best.hops, (size_t)best.nhops * sizeof(*best.hops));
-		res->nh_sel = best.hop;
-		res->nh = &res->hops[best.hop];
-		break;
+		rc = -EAGAIN;
 	}
 	free(v);
 	return rc;

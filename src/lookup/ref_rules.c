@@ -96,16 +96,7 @@ int64_t ref_sysctl(const struct lookup_env *env, const char *name, int64_t dflt)
 int ref_route_hops(const struct lookup_env *env, const struct rib_route *r, struct fm_hop *out,
 		   int max)
 {
-	struct fm_route x;
-	int i, n;
-
-	/* Export applies the dump-time view: nexthop objects expanded, and
-	 * "dead" on linkdown hops where ignore_routes_with_linkdown is set. */
-	rib_route_export(env->rib, r, &x);
-	n = x.nhops < max ? x.nhops : max;
-	for (i = 0; i < n; i++)
-		out[i] = x.hops[i];
-	return n;
+	return rib_route_hops(env->rib, r, out, max);
 }
 
 void ref_kflow(const struct fm_flow *f, uint32_t uid, struct kflow *k)
@@ -202,6 +193,24 @@ static bool suppressed(const struct lookup_env *env, const struct fm_rule *r,
 	return dev && dev->o.group == r->suppress_ifgroup;
 }
 
+int ref_rule_verdict(uint8_t action)
+{
+	switch (action) {
+	case FR_ACT_TO_TBL:
+	case FR_ACT_NOP:
+	case FR_ACT_GOTO:
+		return 0;
+	case FR_ACT_BLACKHOLE:
+		return -EINVAL;
+	case FR_ACT_UNREACHABLE:
+		return -ENETUNREACH;
+	case FR_ACT_PROHIBIT:
+		return -EACCES;
+	default:
+		return -EINVAL;
+	}
+}
+
 static long goto_target(const struct rib_rules *l, uint32_t pref)
 {
 	size_t i;
@@ -225,26 +234,17 @@ int ref_rules(const struct lookup_env *env, const struct kflow *fl, ref_table_fn
 
 		if (!rule_match(env, r, fl))
 			continue;
-		switch (r->action) {
-		case FR_ACT_GOTO:
+		if (r->action == FR_ACT_GOTO) {
 			/* Lands on the target and tests it; unresolved: no match. */
 			t = goto_target(l, r->goto_target);
 			if (t > (long)i)
 				i = (size_t)t - 1;
 			continue;
-		case FR_ACT_NOP:
-			continue;
-		case FR_ACT_BLACKHOLE:
-			return -EINVAL;
-		case FR_ACT_UNREACHABLE:
-			return -ENETUNREACH;
-		case FR_ACT_PROHIBIT:
-			return -EACCES;
-		case FR_ACT_TO_TBL:
-			break;
-		default:
-			return -EINVAL;
 		}
+		if ((rc = ref_rule_verdict(r->action)))
+			return rc;
+		if (r->action != FR_ACT_TO_TBL)
+			continue;
 		rc = lookup(env, r->table, fl, res);
 		if (rc == -EAGAIN || (rc == 0 && suppressed(env, r, res)))
 			continue;

@@ -46,6 +46,7 @@
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef SADDR_MIP6
@@ -294,6 +295,7 @@ struct dst6 {
 struct cand6 {
 	const struct fm_address *a;
 	struct a6type type;
+	uint32_t label;
 };
 
 /* Per-device IPv6 settings the kernel reads; see the DOC block. */
@@ -370,7 +372,7 @@ static int rule_oif(const struct lookup_env *env, const struct cand6 *c, const s
 static int rule_label(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
 {
 	(void)env;
-	return label6(c->a->local.b, c->type.flags) == d->label;
+	return c->label == d->label;
 }
 
 /* Rule 7: public addresses, or temporary ones when the device's
@@ -468,41 +470,57 @@ static bool usable6(const struct fm_address *a, struct a6type t)
 	return !(t.flags & (A6_ANY | A6_MULTICAST));
 }
 
-/* Offer every address of @l; a tie goes to the earlier one in the walk. */
-static void consider_dev(const struct lookup_env *env, const struct rib_link *l, int rank,
+/* Offer every address of @dv; a tie goes to the earlier one in the walk. */
+static void consider_dev(const struct lk_addrs6 *s, const struct lk_dev6 *dv, int rank,
 			 const struct dst6 *d, struct best6 *best)
 {
-	const struct fm_address *a;
 	int score[N_RULES6];
+	uint32_t i;
 
-	for_each_addr(a, l, 1)
-	{
-		struct cand6 c = {a, a6_type(a->local.b)};
+	for (i = 0; dv && i < dv->n; i++) {
+		const struct fm_address *a = &s->a[dv->first + i];
+		const struct lk_a6 *in = &s->info[dv->first + i];
+		struct cand6 c = {a, {in->flags, in->scope}, in->label};
 		int cmp;
 
 		if (!usable6(a, c.type))
 			continue;
-		score6(env, &c, d, score);
+		score6(NULL, &c, d, score);
 		cmp = best->a ? cmp_scores(score, best->score) : 1;
 		if (cmp < 0)
 			continue;
 		if (cmp == 0 &&
-		    (rank > best->rank || (rank == best->rank && l->o.ifindex >= best->ifindex)))
+		    (rank > best->rank || (rank == best->rank && dv->ifindex >= best->ifindex)))
 			continue;
 		best->a = a;
 		memcpy(best->score, score, sizeof(score));
 		best->rank = rank;
-		best->ifindex = l->o.ifindex;
+		best->ifindex = dv->ifindex;
 	}
 }
 
-int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint8_t out[16])
+static const struct lk_dev6 *dev6_find(const struct lk_addrs6 *s, int ifindex)
 {
-	const struct rib *rib = env->rib;
-	const struct rib_link *dev = oif ? rib_link_find(rib, oif) : NULL;
+	size_t lo = 0, hi = s->ndev;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->dev[mid].ifindex == ifindex)
+			return &s->dev[mid];
+		if (s->dev[mid].ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int lk_saddr6_from(const struct lk_addrs6 *s, int oif, const uint8_t dst[16], uint8_t out[16])
+{
+	const struct lk_dev6 *dev = oif ? dev6_find(s, oif) : NULL;
 	struct best6 best = {.a = NULL};
 	struct dst6 d = {.addr = dst, .ifindex = oif};
-	struct hnode *n;
 	int domain;
 	size_t i;
 
@@ -510,10 +528,9 @@ int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint
 	d.label = label6(dst, d.type.flags);
 
 	if (oif && ((d.type.flags & A6_MULTICAST) || d.type.scope <= SCOPE6_LINK ||
-		    dev_use_oif_addrs_only(env, oif))) {
+		    dev_use_oif_addrs_only(NULL, oif))) {
 		/* RFC 6724 §4: only the outgoing link's addresses. */
-		if (dev)
-			consider_dev(env, dev, 0, &d, &best);
+		consider_dev(s, dev, 0, &d, &best);
 		goto out;
 	}
 
@@ -523,20 +540,79 @@ int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint
 	 * fires (it wants a non-negative scope rank), so only the walk order
 	 * matters: they win ties.
 	 */
-	domain = l3_domain(rib, dev);
+	domain = dev ? dev->domain : 0;
 	if (domain) {
-		consider_dev(env, dev, 0, &d, &best);
-		consider_dev(env, rib_link_find(rib, domain), 1, &d, &best);
+		consider_dev(s, dev, 0, &d, &best);
+		consider_dev(s, dev6_find(s, domain), 1, &d, &best);
 	}
-	htab_for_each (&rib->links, i, n) {
-		const struct rib_link *l = container_of(n, struct rib_link, hn);
-
-		if (l3_domain(rib, l) == domain)
-			consider_dev(env, l, 2, &d, &best);
-	}
+	for (i = 0; i < s->ndev; i++)
+		if (s->dev[i].domain == domain)
+			consider_dev(s, &s->dev[i], 2, &d, &best);
 out:
 	if (!best.a)
 		return -EADDRNOTAVAIL;
 	memcpy(out, best.a->local.b, 16);
 	return 0;
+}
+
+static int dev6_cmp(const void *a, const void *b)
+{
+	return ((const struct lk_dev6 *)a)->ifindex - ((const struct lk_dev6 *)b)->ifindex;
+}
+
+int lk_addrs6_build(const struct rib *rib, struct lk_addrs6 *s)
+{
+	const struct fm_address *a;
+	struct hnode *n;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->dev = calloc(rib->n_links + 1, sizeof(*s->dev));
+	s->a = calloc(rib->n_addrs + 1, sizeof(*s->a));
+	s->info = calloc(rib->n_addrs + 1, sizeof(*s->info));
+	if (!s->dev || !s->a || !s->info) {
+		lk_addrs6_free(s);
+		return -ENOMEM;
+	}
+	htab_for_each (&rib->links, i, n) {
+		const struct rib_link *l = container_of(n, struct rib_link, hn);
+		struct lk_dev6 *dv = &s->dev[s->ndev++];
+
+		dv->ifindex = l->o.ifindex;
+		dv->domain = l3_domain(rib, l);
+		dv->first = (uint32_t)s->na;
+		for_each_addr(a, l, 1)
+		{
+			struct a6type t = a6_type(a->local.b);
+
+			if (s->na == rib->n_addrs)
+				break;
+			s->info[s->na] =
+			    (struct lk_a6){t.flags, t.scope, label6(a->local.b, t.flags)};
+			s->a[s->na++] = *a;
+		}
+		dv->n = (uint32_t)s->na - dv->first;
+	}
+	qsort(s->dev, s->ndev, sizeof(*s->dev), dev6_cmp);
+	return 0;
+}
+
+void lk_addrs6_free(struct lk_addrs6 *s)
+{
+	free(s->dev);
+	free(s->a);
+	free(s->info);
+	memset(s, 0, sizeof(*s));
+}
+
+int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint8_t out[16])
+{
+	struct lk_addrs6 s;
+	int rc;
+
+	if ((rc = lk_addrs6_build(env->rib, &s)))
+		return rc == -ENOMEM ? -EADDRNOTAVAIL : rc;
+	rc = lk_saddr6_from(&s, oif, dst, out);
+	lk_addrs6_free(&s);
+	return rc;
 }

@@ -42,42 +42,61 @@ static bool ignore_linkdown(const struct rib *rib, uint8_t family, int ifindex)
 }
 
 /* The nexthops a route with nhid has: the object's, or its group members'. */
-static int nh_hops(struct rib *rib, const struct rib_route *r, struct fm_hop **out)
+static int nh_hops(const struct rib *rib, const struct rib_route *r, struct fm_hop *h, int max)
 {
 	const struct rib_nh *nh = rib_nh_find(rib, r->nhid), *m;
-	struct fm_hop *h;
 	int i, n = 0;
 
-	if (!nh)
+	if (!nh || max < 1)
 		return 0;
 	if (nh->o.blackhole) {
 		/* A blackhole nexthop sits on the loopback device (compat dumps). */
-		if (!(h = scratch(rib, 1)))
-			return 0;
 		memset(h, 0, sizeof(*h));
 		h->ifindex = rib_loopback(rib);
 		h->weight = 1;
-		*out = h;
 		return h->ifindex ? 1 : 0;
 	}
 	if (!nh->o.nmembers) {
 		if (!nh->o.ifindex && !nh->o.gw.family)
 			return 0;
-		if (!(h = scratch(rib, 1)))
-			return 0;
 		h[0] = nh->hop.h;
-		*out = h;
 		return 1;
 	}
-	if (!(h = scratch(rib, nh->o.nmembers)))
-		return 0;
-	for (i = 0; i < nh->o.nmembers; i++) {
+	for (i = 0; i < nh->o.nmembers && n < max; i++) {
 		if (!(m = rib_nh_find(rib, nh->o.members[i].id)))
 			continue;
 		h[n] = m->hop.h;
 		h[n++].weight = nh->o.members[i].weight;
 	}
-	*out = h;
+	return n;
+}
+
+/* An upper bound of what rib_route_hops() returns for @r. */
+static int hop_count(const struct rib *rib, const struct rib_route *r)
+{
+	const struct rib_nh *nh;
+
+	if (!r->nhid)
+		return r->nhops;
+	nh = rib_nh_find(rib, r->nhid);
+	return !nh ? 0 : nh->o.nmembers ? nh->o.nmembers : 1;
+}
+
+int rib_route_hops(const struct rib *rib, const struct rib_route *r, struct fm_hop *h, int max)
+{
+	int i, n;
+
+	if (r->nhid) {
+		n = nh_hops(rib, r, h, max);
+	} else {
+		n = r->nhops < max ? r->nhops : max;
+		for (i = 0; i < n; i++)
+			h[i] = r->hops[i].h;
+	}
+	for (i = 0; i < n; i++)
+		if ((h[i].flags & RTNH_F_LINKDOWN) &&
+		    ignore_linkdown(rib, r->key.family, h[i].ifindex))
+			h[i].flags |= RTNH_F_DEAD;
 	return n;
 }
 
@@ -109,17 +128,8 @@ void rib_route_export(struct rib *rib, const struct rib_route *r, struct fm_rout
 		out->metrics_mask = r->ext->metrics_mask;
 		memcpy(out->metrics, r->ext->metrics, sizeof(out->metrics));
 	}
-	if (r->nhid) {
-		out->nhops = nh_hops(rib, r, &h);
-	} else if (r->nhops && (h = scratch(rib, r->nhops))) {
-		for (i = 0; i < r->nhops; i++)
-			h[i] = r->hops[i].h;
-		out->nhops = r->nhops;
-	}
-	for (i = 0; i < out->nhops; i++)
-		if ((h[i].flags & RTNH_F_LINKDOWN) &&
-		    ignore_linkdown(rib, out->family, h[i].ifindex))
-			h[i].flags |= RTNH_F_DEAD;
+	if ((i = hop_count(rib, r)) > 0 && (h = scratch(rib, (size_t)i)))
+		out->nhops = (uint16_t)rib_route_hops(rib, r, h, i);
 	/* A single nexthop's flags are the route's (rtm_flags), as in a dump. */
 	if (out->nhops == 1 && !r->nhid)
 		out->flags = (out->flags & ~0xffu) | h[0].flags;

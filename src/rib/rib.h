@@ -138,8 +138,8 @@ struct rib {
 	struct ilist watches;
 	uint64_t n_routes, n_nhs, n_links, n_addrs;
 	uint64_t n_src_routes; /* IPv6 source-specific routes (lookups need subtrees) */
-	uint64_t mem;	   /* bytes allocated for RIB objects and indexes */
-	uint64_t implicit; /* changes applied without a kernel message */
+	uint64_t mem;	       /* bytes allocated for RIB objects and indexes */
+	uint64_t implicit;     /* changes applied without a kernel message */
 	uint64_t max_routes;
 	bool incomplete;
 	uint32_t mark;
@@ -190,6 +190,9 @@ void rib_implicit_nh_gone(struct rib *rib, struct rib_nh *nh);
 
 /* Export into public structs (export.c). Hops point into rib->scratch. */
 void rib_route_export(struct rib *rib, const struct rib_route *r, struct fm_route *out);
+/* The hops @r exports (nexthop objects expanded, linkdown hops dead where
+ * ignored) into @out, at most @max; returns the count. Reads only. */
+int rib_route_hops(const struct rib *rib, const struct rib_route *r, struct fm_hop *out, int max);
 void rib_rule_export(const struct rib *rib, const struct fm_rule *in, struct fm_rule *out);
 
 /* Iteration in dump order (export.c). */

@@ -1,0 +1,814 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Compile the RIB into the FIB readers use (fib.h), and retire old ones.
+ *
+ * A table is compiled from its prefixes sorted by (address, length): every
+ * prefix's covering prefixes come before it, so a stack of open prefixes
+ * gives each one its parent. A prefix's outcome is what its aliases decide
+ * for a plain flow (tos 0, no output device) in kernel order; when none
+ * fits, it is its parent's (the kernel's fallback to a shorter prefix). The
+ * outcome's content is hashed and stored once per table; the LPM maps each
+ * prefix to its outcome's index.
+ *
+ * Only the tables the RIB changed are rebuilt; the others are carried over
+ * from the previous FIB, which keeps ownership bits (writer-only) so its
+ * retirement frees only what the newer one did not take.
+ */
+#include "fib/fib.h"
+
+#include "lookup/ref.h"
+
+#include <errno.h>
+#include <linux/fib_rules.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <urcu/urcu-memb.h>
+
+#define IFF_LOOPBACK_ 0x8
+
+/* ------------------------------------------------------------- dirtiness */
+
+void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table)
+{
+	size_t i;
+
+	/* Local routes say which gateways are our own (gw_local) everywhere. */
+	if (family == AF_INET && table == RT_TABLE_LOCAL)
+		d->all = true;
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].family == family && d->v[i].table == table)
+			return;
+	if (d->n == sizeof(d->v) / sizeof(d->v[0])) {
+		d->all = true;
+		return;
+	}
+	d->v[d->n].family = family;
+	d->v[d->n++].table = table;
+}
+
+static bool is_dirty(const struct fib_dirty *d, uint8_t family, uint32_t table)
+{
+	size_t i;
+
+	if (!d || d->all)
+		return true;
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].family == family && d->v[i].table == table)
+			return true;
+	return false;
+}
+
+static uint32_t host4(const uint8_t *a)
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+/* --------------------------------------------------------------- outcomes */
+
+struct pfx {
+	uint8_t family, len;
+	bool subtree; /* IPv6: source-specific routes share this destination */
+	uint32_t table;
+	uint32_t a4; /* IPv4 address, host order: a cheap sort key */
+	uint8_t a[16];
+	struct rib_route *head;
+};
+
+/* A table under construction: outcomes with their hops in growing arrays
+ * (o.hops holds an offset until the arrays stop moving), and an open
+ * addressing hash of their contents. */
+struct builder {
+	const struct lookup_env *env;
+	struct oent {
+		struct fib_outcome o;
+		uint64_t hash;
+	} * e;
+	size_t n, cap;
+	struct fm_hop *hops;
+	struct fib_hopx *hopx;
+	size_t nh, caph, caphx;
+	uint32_t *slot; /* outcome index + 1, 0 empty */
+	size_t mask;
+	struct xmemo *memo; /* hop_extras() answers: a full table has few hops */
+};
+
+/* A direct-mapped cache of hop_extras(): what it reads of the route and hop. */
+#define XMEMO_SIZE 4096
+#define XMEMO_WAYS 8
+struct xmemo {
+	struct xkey {
+		struct fm_ip gw, prefsrc;
+		int ifindex, first_dev;
+		uint8_t scope, family, pad[2];
+	} k;
+	struct fib_hopx x;
+	bool used;
+};
+
+static bool grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return true;
+	while (c < need)
+		c *= 2;
+	if (!(q = realloc(*p, c * size)))
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+static uint64_t outcome_hash(const struct fib_outcome *o, const struct fm_hop *h,
+			     const struct fib_hopx *x)
+{
+	uint64_t v = fm_hash(o, offsetof(struct fib_outcome, hops));
+
+	if (o->nhops)
+		v ^= fm_hash(h, o->nhops * sizeof(*h)) * 31 ^ fm_hash(x, o->nhops * sizeof(*x));
+	return v;
+}
+
+static bool outcome_eq(const struct builder *b, const struct fib_outcome *p,
+		       const struct fib_outcome *o, const struct fm_hop *h,
+		       const struct fib_hopx *x)
+{
+	size_t off = (size_t)(uintptr_t)p->hops;
+
+	return !memcmp(p, o, offsetof(struct fib_outcome, hops)) &&
+	       (!o->nhops || (!memcmp(&b->hops[off], h, o->nhops * sizeof(*h)) &&
+			      !memcmp(&b->hopx[off], x, o->nhops * sizeof(*x))));
+}
+
+static int rehash(struct builder *b)
+{
+	size_t n = b->mask ? (b->mask + 1) * 2 : 256, i, j;
+	uint32_t *s = calloc(n, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < b->n; i++) {
+		for (j = b->e[i].hash & (n - 1); s[j]; j = (j + 1) & (n - 1))
+			;
+		s[j] = (uint32_t)i + 1;
+	}
+	free(b->slot);
+	b->slot = s;
+	b->mask = n - 1;
+	return 0;
+}
+
+static int add_outcome(struct builder *b, const struct fib_outcome *o, const struct fm_hop *h,
+		       const struct fib_hopx *x, uint64_t hv)
+{
+	struct oent *e;
+
+	if (!grow((void **)&b->e, &b->cap, b->n + 1, sizeof(*b->e)) ||
+	    !grow((void **)&b->hops, &b->caph, b->nh + o->nhops, sizeof(*b->hops)) ||
+	    !grow((void **)&b->hopx, &b->caphx, b->nh + o->nhops, sizeof(*b->hopx)))
+		return -ENOMEM;
+	e = &b->e[b->n++];
+	e->o = *o;
+	e->o.hops = (const void *)(uintptr_t)b->nh;
+	e->hash = hv;
+	if (o->nhops) {
+		memcpy(&b->hops[b->nh], h, o->nhops * sizeof(*h));
+		memcpy(&b->hopx[b->nh], x, o->nhops * sizeof(*x));
+		b->nh += o->nhops;
+	}
+	return 0;
+}
+
+/* The index of outcome @o with hops @h/@x, added if new; -ENOMEM. */
+static long outcome_id(struct builder *b, const struct fib_outcome *o, const struct fm_hop *h,
+		       const struct fib_hopx *x)
+{
+	uint64_t hv = outcome_hash(o, h, x);
+	size_t j;
+
+	if (2 * (b->n + 1) > b->mask && rehash(b))
+		return -ENOMEM;
+	for (j = hv & b->mask; b->slot[j]; j = (j + 1) & b->mask) {
+		const struct oent *e = &b->e[b->slot[j] - 1];
+
+		if (e->hash == hv && outcome_eq(b, &e->o, o, h, x))
+			return (long)b->slot[j] - 1;
+	}
+	if (add_outcome(b, o, h, x, hv))
+		return -ENOMEM;
+	b->slot[j] = (uint32_t)b->n;
+	return (long)b->n - 1;
+}
+
+/* ------------------------------------------------------------- decisions */
+
+/* An outcome and the hops it names, before de-duplication. */
+struct cand {
+	struct fib_outcome o;
+	struct fm_hop h[FM_RESULT_MAX_HOPS];
+	struct fib_hopx x[FM_RESULT_MAX_HOPS];
+};
+
+static void set_ip4(struct fm_ip *ip, uint32_t addr)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->family = AF_INET;
+	memcpy(ip->b, &addr, 4);
+}
+
+/* What the output path derives from hop @h of route @r: ref4.c's
+ * route_prefsrc, gw_scope and mkroute_output, or ref6.c's prefsrc6, per
+ * member. An IPv6 source without a configured one depends on the
+ * destination: saddr_dev names the device it is chosen for. */
+static void hop_extras(const struct lookup_env *env, const struct rib_route *r,
+		       const struct fm_hop *h, int first_dev, struct fib_hopx *x)
+{
+	const struct rib_link *l = rib_link_find(env->rib, h->ifindex);
+	uint8_t fam = r->key.family;
+	uint32_t gw = 0, a = 0;
+
+	memset(x, 0, sizeof(*x));
+	x->ifgroup = l ? (int64_t)l->o.group : -1;
+	x->loop_dev = l && (l->o.flags & IFF_LOOPBACK_);
+	if (h->gw.family == AF_INET && fam == AF_INET) {
+		memcpy(&gw, h->gw.b, 4);
+		x->gw_local = lk_v4_dev_with_addr(env, gw) != 0;
+	}
+	if (r->ext && r->ext->prefsrc_family == fam) {
+		x->prefsrc.family = fam;
+		memcpy(x->prefsrc.b, r->ext->prefsrc, 16);
+	} else if (fam == AF_INET6) {
+		/* Siblings: the member's device; a group: its first member's. */
+		x->saddr_dev = r->nhid ? first_dev : h->ifindex;
+	} else {
+		lk_saddr4(env->rib, h->ifindex, gw, r->scope, &a);
+		set_ip4(&x->prefsrc, a);
+	}
+}
+
+static void hop_extras_memo(struct builder *b, const struct rib_route *r, const struct fm_hop *h,
+			    int first_dev, struct fib_hopx *x)
+{
+	struct xkey k;
+	struct xmemo *e;
+
+	memset(&k, 0, sizeof(k));
+	k.gw = h->gw;
+	k.ifindex = h->ifindex;
+	k.first_dev = r->nhid ? first_dev : 0;
+	k.scope = r->scope;
+	k.family = r->key.family;
+	if (r->ext && r->ext->prefsrc_family) {
+		k.prefsrc.family = r->ext->prefsrc_family;
+		memcpy(k.prefsrc.b, r->ext->prefsrc, 16);
+	}
+	size_t i, at = fm_hash(&k, sizeof(k)) % XMEMO_SIZE, way;
+
+	/* Eight ways per set: gateways that share a slot do not thrash. */
+	for (i = 0; i < XMEMO_WAYS; i++) {
+		e = &b->memo[(at + i) % XMEMO_SIZE];
+		if (!e->used)
+			break;
+		if (!memcmp(&e->k, &k, sizeof(k))) {
+			*x = e->x;
+			return;
+		}
+	}
+	way = i < XMEMO_WAYS ? i : b->n % XMEMO_WAYS;
+	e = &b->memo[(at + way) % XMEMO_SIZE];
+	hop_extras(b->env, r, h, first_dev, x);
+	e->k = k;
+	e->x = *x;
+	e->used = true;
+}
+
+/* The route types the fast path finishes (ref4.c's output4, ref6.c's finish6). */
+static bool fast_type(uint8_t family, uint8_t type)
+{
+	switch (type) {
+	case RTN_UNICAST:
+	case RTN_LOCAL:
+		return true;
+	case RTN_BROADCAST:
+	case RTN_MULTICAST:
+		return family == AF_INET;
+	case RTN_ANYCAST:
+		return family == AF_INET6;
+	default:
+		return false;
+	}
+}
+
+static void decide_route(struct builder *b, const struct kres *res, struct cand *c)
+{
+	const struct rib_route *r = res->route;
+	const struct rib_nh *nh = r->nhid ? rib_nh_find(b->env->rib, r->nhid) : NULL;
+	int i;
+
+	c->o.kind = fast_type(r->key.family, r->type) ? FO_ROUTE : FO_GENERAL;
+	c->o.prefsrc_cfg = r->ext && r->ext->prefsrc_family == r->key.family;
+	c->o.sel = (int16_t)res->nh_sel;
+	c->o.type = r->type;
+	c->o.protocol = r->protocol;
+	c->o.scope = r->scope;
+	c->o.pref = r->pref;
+	c->o.priority = r->priority;
+	c->o.nhid = r->nhid;
+	c->o.resilient = nh && nh->o.group_type == NEXTHOP_GRP_TYPE_RES;
+	c->o.nhops = (uint16_t)res->nhops;
+	memcpy(c->h, res->hops, (size_t)res->nhops * sizeof(*c->h));
+	for (i = 0; i < c->o.nhops; i++)
+		hop_extras_memo(b, r, &c->h[i], c->h[0].ifindex, &c->x[i]);
+}
+
+/* The earlier of two expiry deadlines (0: none; they wrap). */
+static uint32_t earlier(uint32_t a, uint32_t b)
+{
+	if (!a || !b)
+		return a | b;
+	return (int32_t)(a - b) < 0 ? a : b;
+}
+
+/*
+ * What the routes of one prefix decide for a plain flow (tos 0, no oif, no
+ * source): the reference's own per-prefix step (ref4_prefix, ref6_prefix).
+ * True with @c filled; false when the lookup goes on to a shorter prefix.
+ * Marks what a flow the outcome does not describe would see differently:
+ * tos-specific aliases, lifetimes, source-specific routes.
+ */
+static bool decide(struct builder *b, const struct pfx *p, struct cand *c)
+{
+	struct rib_route *r, *head = p->head;
+	struct kflow k;
+	struct kres res;
+	int rc;
+
+	for (r = head; r; r = r->next) {
+		c->o.tos_sensitive |= r->tos != 0;
+		c->o.expires = earlier(c->o.expires, r->expires);
+	}
+	memset(&k, 0, sizeof(k));
+	k.family = head->key.family;
+	k.iif = LOOPBACK_IFINDEX;
+	memcpy(k.dst, head->key.dst, 16);
+	c->o.plen = (int16_t)head->key.dst_len;
+	if (p->subtree) {
+		c->o.kind = FO_GENERAL; /* the answer depends on the source */
+		return true;
+	}
+	rc = k.family == AF_INET ? ref4_prefix(b->env, head, head->key.table, &k, &res)
+				 : ref6_prefix(b->env, head, head->key.table, &k, &res);
+	if (rc == -ENOENT)
+		return false;
+	if (rc) {
+		c->o.kind = rc == -EAGAIN ? FO_NONE : FO_ERROR;
+		c->o.err = (int16_t)rc;
+		return true;
+	}
+	decide_route(b, &res, c);
+	return true;
+}
+
+/* ----------------------------------------------------------------- tables */
+
+/* By table, then address, then length: covering prefixes come first. */
+static int pfx_cmp(const void *a, const void *b)
+{
+	const struct pfx *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family || x->table != y->table)
+		return x->family != y->family ? x->family - y->family
+		       : x->table < y->table  ? -1
+					      : 1;
+	if (x->family == AF_INET)
+		c = x->a4 != y->a4 ? (x->a4 < y->a4 ? -1 : 1) : 0;
+	else
+		c = memcmp(x->a, y->a, 16);
+	return c ? c : x->len - y->len;
+}
+
+static bool pfx_covers(const struct pfx *p, const struct pfx *q)
+{
+	int full = p->len / 8, rest = p->len % 8;
+
+	if (p->len > q->len || memcmp(p->a, q->a, (size_t)full))
+		return false;
+	return !rest || ((p->a[full] ^ q->a[full]) & (0xff << (8 - rest))) == 0;
+}
+
+static void builder_fini(struct builder *b)
+{
+	free(b->e);
+	free(b->hops);
+	free(b->hopx);
+	free(b->slot);
+	free(b->memo);
+}
+
+/* Move the builder's outcomes into @t, with real hop pointers. */
+static int builder_finish(struct builder *b, struct fib_table *t)
+{
+	struct fm_hop *h;
+	struct fib_hopx *x;
+	size_t i, off;
+
+	t->n_out = (uint32_t)b->n;
+	t->out = malloc(b->n * sizeof(*t->out));
+	h = malloc(b->nh * sizeof(*h) + 1);
+	x = malloc(b->nh * sizeof(*x) + 1);
+	t->mem = h;
+	t->memx = x;
+	if (!t->out || !h || !x)
+		return -ENOMEM;
+	memcpy(h, b->hops, b->nh * sizeof(*h));
+	memcpy(x, b->hopx, b->nh * sizeof(*x));
+	for (i = 0; i < b->n; i++) {
+		struct fib_outcome *o = &t->out[i];
+
+		*o = b->e[i].o;
+		off = (size_t)(uintptr_t)b->e[i].o.hops;
+		o->hops = h + off;
+		o->hopx = x + off;
+		/* One hop (most routes): beside the header, one miss fewer. */
+		if (o->nhops == 1) {
+			o->hop1 = h[off];
+			o->hopx1 = x[off];
+			o->hops = &o->hop1;
+			o->hopx = &o->hopx1;
+		}
+	}
+	return 0;
+}
+
+/* Outcomes of the prefixes @v (sorted), each inheriting its parent's when
+ * its own aliases decide nothing; ids[i] is prefix i's outcome index. */
+static int table_outcomes(struct builder *b, const struct pfx *v, size_t n, uint32_t *ids)
+{
+	struct cand *c = malloc(sizeof(*c));
+	size_t *stack = malloc((n + 1) * sizeof(*stack)), depth = 0, i;
+	struct fib_outcome none = {.kind = FO_NONE, .plen = -1, .err = -EAGAIN};
+	int rc = -ENOMEM;
+	long id;
+
+	if (!c || !stack || !grow((void **)&b->hops, &b->caph, 1, sizeof(*b->hops)) ||
+	    !grow((void **)&b->hopx, &b->caphx, 1, sizeof(*b->hopx)) ||
+	    outcome_id(b, &none, NULL, NULL) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		while (depth && !pfx_covers(&v[stack[depth - 1]], &v[i]))
+			depth--;
+		memset(&c->o, 0, sizeof(c->o)); /* the hops are written as used */
+		if (!decide(b, &v[i], c)) {
+			/* Fall back: the parent's outcome, plus what was passed here. */
+			const struct oent *p = &b->e[depth ? ids[stack[depth - 1]] : 0];
+			size_t off = (size_t)(uintptr_t)p->o.hops;
+			bool tos = c->o.tos_sensitive;
+			uint32_t expires = c->o.expires;
+
+			c->o = p->o;
+			c->o.tos_sensitive |= tos;
+			c->o.expires = earlier(c->o.expires, expires);
+			memcpy(c->h, &b->hops[off], p->o.nhops * sizeof(*c->h));
+			memcpy(c->x, &b->hopx[off], p->o.nhops * sizeof(*c->x));
+		}
+		c->o.hops = NULL;
+		c->o.hopx = NULL;
+		if ((id = outcome_id(b, &c->o, c->h, c->x)) < 0)
+			goto out;
+		ids[i] = (uint32_t)id;
+		stack[depth++] = i;
+	}
+	rc = 0;
+out:
+	free(c);
+	free(stack);
+	return rc;
+}
+
+static void table_free(struct fib_table *t)
+{
+	if (!t)
+		return;
+	lpm4_free(t->lpm4);
+	lpm6_free(t->lpm6);
+	free(t->out);
+	free(t->mem);
+	free(t->memx);
+	free(t);
+}
+
+/* Merge entries of one destination (IPv6 source-specific routes have a key
+ * per source): one prefix, marked as a subtree when any has a source. */
+static size_t merge_dups(struct pfx *v, size_t n)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		bool src = v[i].head->key.src_len != 0;
+
+		if (o && v[o - 1].len == v[i].len && !memcmp(v[o - 1].a, v[i].a, 16)) {
+			v[o - 1].subtree |= src;
+			if (!src)
+				v[o - 1].head = v[i].head;
+			continue;
+		}
+		v[o] = v[i];
+		v[o++].subtree = src;
+	}
+	return o;
+}
+
+static int lpm_set(struct fib_table *t, const struct pfx *p, uint32_t id)
+{
+	return t->family == AF_INET ? lpm4_set(t->lpm4, host4(p->a), p->len, id)
+				    : lpm6_set(t->lpm6, p->a, p->len, id);
+}
+
+/* Build table (@family, @id) from its prefixes @v (sorted). */
+static int table_build(const struct lookup_env *env, uint8_t family, uint32_t id, struct pfx *v,
+		       size_t n, struct fib_table **ret)
+{
+	struct builder b = {.env = env, .memo = calloc(XMEMO_SIZE, sizeof(struct xmemo))};
+	struct fib_table *t = calloc(1, sizeof(*t));
+	uint32_t *ids = malloc((n + 1) * sizeof(*ids));
+	size_t i;
+	int rc = -ENOMEM;
+
+	if (!t || !ids || !b.memo)
+		goto fail;
+	t->id = id;
+	t->family = family;
+	if (family == AF_INET ? !(t->lpm4 = lpm4_new()) : !(t->lpm6 = lpm6_new()))
+		goto fail;
+	n = merge_dups(v, n);
+	if ((rc = table_outcomes(&b, v, n, ids)) || (rc = builder_finish(&b, t)))
+		goto fail;
+	/* Outcome 0 is "nothing"; its prefixes' parents say the same. */
+	for (i = 0; i < n; i++)
+		if (ids[i] && (rc = lpm_set(t, &v[i], ids[i])))
+			goto fail;
+	if ((rc = family == AF_INET ? lpm4_commit(t->lpm4) : lpm6_commit(t->lpm6)))
+		goto fail;
+	builder_fini(&b);
+	free(ids);
+	*ret = t;
+	return 0;
+fail:
+	builder_fini(&b);
+	free(ids);
+	table_free(t);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ rules */
+
+static int table_cmp(const void *a, const void *b)
+{
+	const struct fib_table *x = *(struct fib_table *const *)a,
+			       *y = *(struct fib_table *const *)b;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+const struct fib_table *fib_table_find(const struct fib *f, uint8_t family, uint32_t id)
+{
+	size_t lo = 0, hi = f->n_tables;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct fib_table *t = f->tables[mid];
+
+		if (t->family == family && t->id == id)
+			return t;
+		if (t->family < family || (t->family == family && t->id < id))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static uint32_t mask4(int fam, uint8_t len)
+{
+	return fam || !len ? 0 : len >= 32 ? UINT32_MAX : UINT32_MAX << (32 - len);
+}
+
+static int dev_of(int resolved, const char *name)
+{
+	return name[0] ? (resolved > 0 ? resolved : -1) : 0;
+}
+
+/* A rule without any selector (the defaults): matches every flow. */
+static bool rule_any(const struct fm_rule *r)
+{
+	uint32_t sel = FM_RULE_FWMARK | FM_RULE_FWMASK | FM_RULE_IIF | FM_RULE_OIF |
+		       FM_RULE_UIDRANGE | FM_RULE_SPORT | FM_RULE_DPORT | FM_RULE_IPPROTO |
+		       FM_RULE_TUN_ID | FM_RULE_L3MDEV;
+
+	return !(r->attrs & sel) && !r->fwmark && !r->fwmask && !r->iifname[0] && !r->oifname[0] &&
+	       !r->dst_len && !r->src_len && !r->tos && !r->ip_proto && !r->l3mdev && !r->tun_id;
+}
+
+static int rules_compile(const struct lookup_env *env, struct fib *f, int fam)
+{
+	const struct rib_rules *l = &env->rib->rules[fam];
+	struct fib_rule *v = calloc(l->n + 1, sizeof(*v));
+	size_t i, j;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < l->n; i++) {
+		struct fib_rule *fr = &v[i];
+
+		rib_rule_export(env->rib, &l->v[i], &fr->r);
+		fr->iif = dev_of(fr->r.iif_ifindex, fr->r.iifname);
+		fr->oif = dev_of(fr->r.oif_ifindex, fr->r.oifname);
+		fr->never = ((fr->r.attrs & FM_RULE_TUN_ID) && fr->r.tun_id) || fr->r.l3mdev;
+		fr->fwmask = (fr->r.attrs & FM_RULE_FWMASK) ? fr->r.fwmask
+			     : fr->r.fwmark		    ? UINT32_MAX
+							    : 0;
+		fr->dmask4 = mask4(fam, fr->r.dst_len);
+		fr->smask4 = mask4(fam, fr->r.src_len);
+		fr->dst4 = fam ? 0 : host4(fr->r.dst.b) & fr->dmask4;
+		fr->src4 = fam ? 0 : host4(fr->r.src.b) & fr->smask4;
+		fr->goto_idx = -1;
+		for (j = 0; fr->r.action == FR_ACT_GOTO && j < l->n; j++)
+			if (l->v[j].priority == fr->r.goto_target) {
+				fr->goto_idx = (int32_t)j;
+				break;
+			}
+		fr->table = fib_table_find(f, fam ? AF_INET6 : AF_INET, fr->r.table);
+		fr->any = rule_any(&fr->r);
+	}
+	f->rules[fam] = v;
+	f->n_rules[fam] = l->n;
+	return 0;
+}
+
+/* ------------------------------------------------------------ publication */
+
+struct fib_priv {
+	struct fib f;
+	struct rcu_head rcu;
+};
+
+void fib_free(struct fib *f)
+{
+	struct fib_priv *p = (struct fib_priv *)f;
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->n_tables; i++)
+		if (f->tables[i]->owner == f)
+			table_free(f->tables[i]);
+	free(f->tables);
+	free(f->rules[0]);
+	free(f->rules[1]);
+	lk_addrs6_free(&f->addrs6);
+	free(p);
+}
+
+static void fib_free_rcu(struct rcu_head *h)
+{
+	fib_free(&caa_container_of(h, struct fib_priv, rcu)->f);
+}
+
+void fib_retire(struct fib *f)
+{
+	if (f)
+		urcu_memb_call_rcu(&((struct fib_priv *)f)->rcu, fib_free_rcu);
+}
+
+/* The prefixes of the tables to build. */
+static int collect(const struct lookup_env *env, const struct fib *prev,
+		   const struct fib_dirty *dirty, struct pfx **ret, size_t *n)
+{
+	struct hnode *hn;
+	size_t i, cap = 0;
+	struct pfx *v = NULL;
+
+	*n = 0;
+	*ret = NULL;
+	if (prev && dirty && !dirty->all && !dirty->n)
+		return 0; /* rules only: no table to build */
+	htab_for_each (&env->rib->routes, i, hn) {
+		struct rib_route *r = container_of(hn, struct rib_route, hn);
+
+		if (prev && !is_dirty(dirty, r->key.family, r->key.table))
+			continue;
+		if (!grow((void **)&v, &cap, *n + 1, sizeof(*v))) {
+			free(v);
+			return -ENOMEM;
+		}
+		memcpy(v[*n].a, r->key.dst, 16);
+		v[*n].family = r->key.family;
+		v[*n].table = r->key.table;
+		v[*n].a4 = host4(r->key.dst);
+		v[*n].len = r->key.dst_len;
+		v[(*n)++].head = r;
+	}
+	*ret = v;
+	return 0;
+}
+
+static bool same_table(const struct pfx *a, const struct pfx *b)
+{
+	return a->family == b->family && a->table == b->table;
+}
+
+static int add_table(struct fib *f, struct fib_table *t)
+{
+	struct fib_table **v = realloc(f->tables, (f->n_tables + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	f->tables = v;
+	f->tables[f->n_tables++] = t;
+	return 0;
+}
+
+/* Build the dirty tables from @v (sorted by table). */
+static int build_tables(const struct lookup_env *env, struct fib *f, struct pfx *v, size_t n)
+{
+	struct fib_table *t;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && same_table(&v[i], &v[j]); j++)
+			;
+		rc =
+		    table_build(env, v[i].head->key.family, v[i].head->key.table, v + i, j - i, &t);
+		if (rc)
+			return rc;
+		t->owner = f;
+		if ((rc = add_table(f, t))) {
+			table_free(t);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Take the clean tables of @prev over. */
+static int carry_over(struct fib *f, const struct fib *prev, const struct fib_dirty *dirty)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; prev && i < prev->n_tables; i++) {
+		struct fib_table *t = prev->tables[i];
+
+		if (is_dirty(dirty, t->family, t->id))
+			continue;
+		if ((rc = add_table(f, t)))
+			return rc;
+	}
+	return 0;
+}
+
+int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_dirty *dirty,
+	      struct fib **ret)
+{
+	struct fib_priv *p = calloc(1, sizeof(*p));
+	struct fib *f = &p->f;
+	struct pfx *v = NULL;
+	size_t n, i;
+	int rc = -ENOMEM;
+
+	if (!p)
+		return -ENOMEM;
+	if ((rc = collect(env, prev, dirty, &v, &n)))
+		goto fail;
+	qsort(v, n, sizeof(*v), pfx_cmp);
+	if ((rc = build_tables(env, f, v, n)) || (rc = carry_over(f, prev, dirty)))
+		goto fail;
+	qsort(f->tables, f->n_tables, sizeof(*f->tables), table_cmp);
+	f->main4 = fib_table_find(f, AF_INET, RT_TABLE_MAIN);
+	if ((rc = rules_compile(env, f, 0)) || (rc = rules_compile(env, f, 1)))
+		goto fail;
+	if ((rc = lk_addrs6_build(env->rib, &f->addrs6)))
+		goto fail;
+	f->v4_merged = !lk_v4_custom_rules(env->rib);
+	lk_mp_params(env, &f->mp);
+	f->gen = prev ? prev->gen + 1 : 1;
+	free(v);
+	/* What was carried over now belongs to the new fib. */
+	for (i = 0; i < f->n_tables; i++)
+		f->tables[i]->owner = f;
+	*ret = f;
+	return 0;
+fail:
+	free(v);
+	fib_free(f);
+	return rc;
+}

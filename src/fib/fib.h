@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The FIB: what readers see. The writer compiles it from the RIB and
+ * publishes it with RCU; readers (the fast route-get path, lookup/fast.c)
+ * never lock and never see a half-applied change.
+ *
+ * Per table and family, an LPM maps an address to an *outcome*: what the
+ * kernel's table lookup (fib_table_lookup) decides there for a flow that
+ * names no output device and has tos 0, the longest prefix's aliases tried in
+ * kernel order and, when none fits, the next shorter covering prefix's
+ * (fallback), precomputed. Outcomes are de-duplicated (a full BGP table has a
+ * few hundred next hops, so a few thousand outcomes), which keeps the LPM
+ * leaves few and the structure cache-resident.
+ *
+ * An outcome the fast path cannot finish alone (a local, broadcast or
+ * multicast route; a flow whose tos would pick another alias) says so, and
+ * the lookup goes to the general path (lookup/ref*.c over the RIB).
+ *
+ * Rules are compiled too: devices resolved to ifindexes, goto targets to
+ * indexes, tables to pointers.
+ *
+ * Thread context: fib_build/fib_retire are writer-only; a published struct
+ * fib is immutable and read under rcu_read_lock (urcu memb).
+ */
+#ifndef FM_FIB_H
+#define FM_FIB_H
+
+#include "fibmirror.h"
+#include "fib/lpm.h"
+#include "lookup/lookup.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What a table decides for a plain flow. */
+enum fib_kind {
+	FO_NONE,    /* nothing here (no prefix, all fell through, throw): next rule */
+	FO_ERROR,   /* a route-type error: final */
+	FO_ROUTE,   /* a route the fast path finishes: the template below */
+	FO_GENERAL, /* the fast path cannot finish: ask the general path */
+};
+
+/* Per nexthop of an outcome, what the output path derives from it. */
+struct fib_hopx {
+	struct fm_ip prefsrc; /* the route's src, else IPv4 nh_saddr (inet_select_addr) */
+	int saddr_dev;	      /* IPv6 without a configured src: select one for this device */
+	int64_t ifgroup;      /* device group, for suppress_ifgroup; -1 no device */
+	bool gw_local;	      /* the gateway is our own address: not used as one */
+	bool loop_dev;	      /* leaves through loopback: RTCF_LOCAL */
+};
+
+struct fib_outcome {
+	uint8_t kind;	    /* enum fib_kind */
+	bool tos_sensitive; /* an alias with tos != 0 was passed on the way */
+	bool resilient;	    /* member choice by buckets (history): not exact */
+	bool prefsrc_cfg;   /* the route has its own src */
+	int16_t plen;	    /* prefix length where the table decided, -1 none */
+	int16_t err;	    /* FO_ERROR: the -errno */
+	uint32_t expires;   /* a route consulted expires then (rib_expiry): general after */
+	int16_t sel;	    /* first usable hop */
+	uint8_t type, protocol, scope, pref;
+	uint32_t priority, nhid;
+	uint16_t nhops;
+	const struct fm_hop *hops;   /* nhops, as the route exports them */
+	const struct fib_hopx *hopx; /* nhops */
+	struct fm_hop hop1;	     /* where hops points when there is one */
+	struct fib_hopx hopx1;	     /* ... and hopx: beside the header */
+};
+
+struct fib_table {
+	uint32_t id;
+	uint8_t family;
+	struct lpm4 *lpm4;
+	struct lpm6 *lpm6;
+	struct fib_outcome *out; /* indexed by LPM value; [0] is "no prefix" */
+	uint32_t n_out;
+	void *mem, *memx;	 /* hop arrays of the outcomes */
+	const struct fib *owner; /* the fib that frees it (writer-only) */
+};
+
+/* A rule with its devices and targets resolved. */
+struct fib_rule {
+	struct fm_rule r;
+	int iif, oif;	  /* 0 any, > 0 that ifindex, -1 never (detached) */
+	bool never;	  /* tunnel id or l3mdev: cannot match a route lookup here */
+	bool any;	  /* no selector at all: matches every flow */
+	int32_t goto_idx; /* FR_ACT_GOTO: index of the target, -1 unresolved */
+	uint32_t fwmask;  /* the mark bits compared */
+	uint32_t dst4, dmask4, src4, smask4; /* IPv4 selectors, host order */
+	const struct fib_table *table;	     /* FR_ACT_TO_TBL: NULL when the table is empty */
+};
+
+struct fib {
+	struct fib_rule *rules[2];
+	size_t n_rules[2];
+	struct fib_table **tables; /* sorted by (family, id) */
+	size_t n_tables;
+	const struct fib_table *main4; /* IPv4 main, for the merged lookup */
+	bool v4_merged;		       /* default IPv4 rules: local and main are one trie */
+	struct mp_params mp;
+	struct lk_addrs6 addrs6; /* IPv6 source selection without the RIB */
+	uint64_t gen;
+	bool stale; /* the RIB changed since: readers take the general path
+		     * (written by the writer, read atomically by readers) */
+};
+
+/* The tables to rebuild at the next fib_build. */
+struct fib_dirty {
+	bool all;   /* every table (hop states, addresses, nexthop objects) */
+	bool rules; /* rules or sysctls only: tables carry over */
+	size_t n;
+	struct {
+		uint8_t family;
+		uint32_t table;
+	} v[16];
+};
+
+void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table);
+
+/*
+ * Compile the RIB into a new FIB: tables @dirty names (all of them when
+ * @prev is NULL) are built anew, the others are taken over from @prev (and
+ * marked shared there). Return 0 with *ret set, or -ENOMEM (nothing changes).
+ * Writer.
+ */
+int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_dirty *dirty,
+	      struct fib **ret);
+/* Free @f after a grace period (call_rcu): what newer fibs share stays. */
+void fib_retire(struct fib *f);
+/* Free @f at once: no reader may be in it. */
+void fib_free(struct fib *f);
+
+/* The table (@family, @id), or NULL. Reader. */
+const struct fib_table *fib_table_find(const struct fib *f, uint8_t family, uint32_t id);
+
+/* The outcome for @dst (network order, 4 or 16 bytes) in @t. Reader. */
+static inline const struct fib_outcome *fib_table_lookup(const struct fib_table *t,
+							 const uint8_t *dst)
+{
+	uint32_t v;
+
+	if (t->family == 2 /* AF_INET */) {
+		uint32_t a = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 |
+			     (uint32_t)dst[2] << 8 | dst[3];
+
+		v = lpm4_lookup(t->lpm4, a);
+	} else {
+		v = lpm6_lookup(t->lpm6, dst);
+	}
+	return &t->out[v];
+}
+
+#endif

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * IPv6 longest-prefix match (lpm.h): the shared engine of lpm_int.h with
+ * full 128-bit keys. Direct pointing takes the top 24 bits (a real table
+ * lives under a few hundred /16s, so the pages cost some 60 KiB; the rest
+ * of the space shares one mid and page), then a node per 6 bits: a /32 is
+ * found in 2 nodes, a /48 in 4. The key is read once as two big-endian
+ * words and consumed as a sliding window.
+ */
+#define LPM_ENGINE
+#define LPM_S	   24
+#define LPM_R_BITS 8
+#define LPM_M_BITS 8
+#include "fib/lpm_int.h"
+
+#include <endian.h>
+
+struct lpm6 {
+	struct lpm e;
+};
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be64toh(v);
+}
+
+static struct lpm_key key6(const uint8_t addr[16])
+{
+	struct lpm_key k = {{be64(addr), be64(addr + 8)}};
+
+	return k;
+}
+
+struct lpm6 *lpm6_new(void)
+{
+	struct lpm6 *t = malloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (lpm_init(&t->e, 128)) {
+		lpm_fini(&t->e);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void lpm6_free(struct lpm6 *t)
+{
+	if (!t)
+		return;
+	lpm_fini(&t->e);
+	free(t);
+}
+
+int lpm6_set(struct lpm6 *t, const uint8_t addr[16], uint8_t len, uint32_t value)
+{
+	struct lpm_key k = key6(addr);
+
+	return lpm_set_(&t->e, &k, len, value);
+}
+
+int lpm6_del(struct lpm6 *t, const uint8_t addr[16], uint8_t len)
+{
+	struct lpm_key k = key6(addr);
+
+	return lpm_del_(&t->e, &k, len);
+}
+
+int lpm6_commit(struct lpm6 *t)
+{
+	return lpm_commit_(&t->e);
+}
+
+size_t lpm6_mem_bytes(const struct lpm6 *t)
+{
+	return lpm_mem_(&t->e);
+}
+
+size_t lpm6_count(const struct lpm6 *t)
+{
+	return t->e.pub_count;
+}
+
+void lpm6_stats(const struct lpm6 *t, struct lpm_stats *s)
+{
+	lpm_stats_(&t->e, s);
+}
+
+LPM_INLINE uint32_t lookup6(const struct lpm_root *r, const uint8_t addr[16])
+{
+	uint64_t hi = be64(addr), lo = be64(addr + 8);
+
+	return r->wide ? lpm_walk(r, hi, lo, true) : lpm_walk(r, hi, lo, false);
+}
+
+LPM_INLINE void bulk6(const struct lpm_root *r, const uint8_t (*addr)[16], uint32_t *out, size_t n)
+{
+	uint64_t hi[LPM_BULK], lo[LPM_BULK];
+
+	while (n) {
+		unsigned m = n < LPM_BULK ? (unsigned)n : LPM_BULK, i;
+
+		for (i = 0; i < m; i++) {
+			hi[i] = be64(addr[i]);
+			lo[i] = be64(addr[i] + 8);
+		}
+		if (r->wide)
+			lpm_walk_bulk(r, hi, lo, out, m, true, true);
+		else
+			lpm_walk_bulk(r, hi, lo, out, m, false, true);
+		addr += m;
+		out += m;
+		n -= m;
+	}
+}
+
+LPM_POPCNT_FN static uint32_t lookup6_popcnt(const struct lpm_root *r, const uint8_t addr[16])
+{
+	return lookup6(r, addr);
+}
+
+LPM_POPCNT_FN static void bulk6_popcnt(const struct lpm_root *r, const uint8_t (*addr)[16],
+				       uint32_t *out, size_t n)
+{
+	bulk6(r, addr, out, n);
+}
+
+uint32_t lpm6_lookup(const struct lpm6 *t, const uint8_t addr[16])
+{
+	const struct lpm_root *r = lpm_root_get(&t->e.root);
+	uint32_t v = lpm_have_popcnt() ? lookup6_popcnt(r, addr) : lookup6(r, addr);
+
+	LPM_TSAN_RELEASE();
+	return v;
+}
+
+void lpm6_lookup_bulk(const struct lpm6 *t, const uint8_t (*addr)[16], uint32_t *out, size_t n)
+{
+	const struct lpm_root *r = lpm_root_get(&t->e.root);
+
+	if (lpm_have_popcnt())
+		bulk6_popcnt(r, addr, out, n);
+	else
+		bulk6(r, addr, out, n);
+	LPM_TSAN_RELEASE();
+}

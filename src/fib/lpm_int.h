@@ -1,0 +1,2027 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The LPM engine shared by lpm4.c and lpm6.c (API in lpm.h). Both families
+ * use one key type (128 bits, an IPv4 address in the top 32) and one layout;
+ * each .c includes the engine (LPM_ENGINE) and adds its own lookups, so the
+ * writer is written once and each family's lookup is specialised.
+ *
+ * Reader structure (what lookups touch; immutable once published):
+ *  - a root: pool base, value table, and direct pointing on the top LPM_S
+ *    bits (IPv4 18, IPv6 24) through a 3-level radix: root -> mid -> page
+ *    -> entry, so a commit copies one root, mid and page per change instead
+ *    of a whole array. A page or mid all of whose entries are one leaf is
+ *    shared (an empty table is one root and one mid and page);
+ *  - poptrie nodes of stride 6 in one pool, referenced by 32-bit refs:
+ *    bit 0 set: a leaf, the rest a value index; else a byte offset, bit 1
+ *    set for a node that has internal children ("full"). A node is
+ *      leaf-only: u64 leafvec, leaves[]
+ *      full:      u64 vector, u64 leafvec, u32 child refs[], leaves[]
+ *    vector bit i: slot i is a child; leafvec bit i: a run of equal leaves
+ *    starts at slot i (runs skip over child slots), so slot i's leaf is
+ *    leaves[popcount(leafvec & bits 0..i) - 1]. Leaves sit in the node's
+ *    own block, usually on the line the bitmaps were read from, which saves
+ *    poptrie's separate leaf-array miss. A region with a single value is a
+ *    leaf in its parent, never a node;
+ *  - leaves are 16-bit indexes into the value table while fewer than 65536
+ *    indexes are in use (a full table has a few hundred values), 32-bit
+ *    beyond (switched by a full rebuild).
+ *
+ * Writer structure: a multibit trie of the same shape (struct wnode: the
+ * prefixes whose length falls in the node's 6 bits, and children), so a
+ * reader node is built from one writer node by leaf-pushing at most 127
+ * prefixes. Each writer node remembers the ref it was last built into and
+ * the value it inherited then: a commit walks only the paths marked dirty
+ * by set/del and reuses every subtree that is clean and inherits the same
+ * value, so its cost follows the change, not the table.
+ *
+ * Publication is copy-on-write: new root, copied mids and pages for the
+ * entries that change, new nodes for the rebuilt regions; one
+ * release store of the root makes all of it visible at once. What the old
+ * root alone used is retired through call_rcu: objects are freed by the
+ * callback, pool blocks return to the writer's free lists once the
+ * callback has marked their batch done.
+ */
+#ifndef FM_FIB_LPM_INT_H
+#define FM_FIB_LPM_INT_H
+
+#include "fib/lpm.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * Test hook: make the @n-th allocation from now fail (0: none). Returns how
+ * many were still to go before this call (0: the failure happened or none
+ * was asked). Writer; not for production use.
+ */
+long lpm_test_fail_alloc(long n);
+
+/*
+ * Direct pointing: LPM_S bits (a multiple of the stride), split root / mid
+ * / page. The default is IPv4's; lpm6.c defines 24 = 8 + 8 + 8: real IPv6
+ * prefixes crowd under a few hundred /16s, so 24 bits cost some 60 KiB of
+ * pages and save every lookup a node level (a /48 is 4 nodes down, not 5).
+ */
+#ifndef LPM_S
+#define LPM_S	   18
+#define LPM_R_BITS 6
+#define LPM_M_BITS 6
+#endif
+#define LPM_STRIDE     6
+#define LPM_P_BITS     (LPM_S - LPM_R_BITS - LPM_M_BITS)
+#define LPM_NMID       (1u << LPM_R_BITS)
+#define LPM_MID_SLOTS  (1u << LPM_M_BITS)
+#define LPM_PAGE_SLOTS (1u << LPM_P_BITS)
+#define LPM_NPAGE      (LPM_NMID * LPM_MID_SLOTS)
+#define LPM_NARROW_MAX 65536u /* value indexes below this fit a 16-bit leaf */
+#define LPM_BULK       32     /* lookups interleaved per pass */
+
+#define LPM_LEAF(v) (((uint32_t)(v) << 1) | 1u)
+#define LPM_FULL    2u
+#define LPM_OFF(r)  ((r) & ~3u)
+
+struct lpm_root {
+	const uint8_t *pool;
+	const uint32_t *vt;	  /* value index -> value; [0] is LPM_NONE */
+	uint32_t wide;		  /* 32-bit leaves */
+	uint32_t **dir[LPM_NMID]; /* mids of LPM_MID_SLOTS pages of LPM_PAGE_SLOTS refs */
+};
+
+/*
+ * popcnt is not in the x86-64 baseline: without it every popcount is a
+ * libgcc call. The lookups are compiled twice and the popcnt copy is chosen
+ * at run time (one predictable branch).
+ */
+#if defined(__x86_64__) && !defined(__POPCNT__)
+#define LPM_POPCNT_FN	  __attribute__((target("popcnt")))
+#define lpm_have_popcnt() __builtin_cpu_supports("popcnt")
+#else
+#define LPM_POPCNT_FN
+#define lpm_have_popcnt() 0
+#endif
+
+/*
+ * ThreadSanitizer cannot see liburcu's grace periods (they are inline asm
+ * and an uninstrumented library), so it would flag the RCU callback's free
+ * as racing with lookups. Lookups release a sync object when done and the
+ * callback acquires it: the happens-before a grace period really provides.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define LPM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LPM_TSAN 1
+#endif
+#endif
+#ifdef LPM_TSAN
+#include <sanitizer/tsan_interface.h>
+static char lpm_tsan_gp;
+#define LPM_TSAN_RELEASE() __tsan_release(&lpm_tsan_gp)
+#define LPM_TSAN_ACQUIRE() __tsan_acquire(&lpm_tsan_gp)
+#else
+#define LPM_TSAN_RELEASE() ((void)0)
+#define LPM_TSAN_ACQUIRE() ((void)0)
+#endif
+
+#define LPM_INLINE static inline __attribute__((always_inline))
+
+LPM_INLINE uint64_t lpm_ld64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+LPM_INLINE uint32_t lpm_ld32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+LPM_INLINE uint16_t lpm_ld16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Bits 0..i of @x counted (no shift by 64: i is 0..63). */
+LPM_INLINE unsigned lpm_rank(uint64_t x, unsigned i)
+{
+	return (unsigned)__builtin_popcountll(x << (63 - i));
+}
+
+/*
+ * One node step: the ref found in slot @i of node @ref (a child ref, or a
+ * leaf ref built from the leaf's value index).
+ */
+LPM_INLINE uint32_t lpm_step(const uint8_t *pool, uint32_t ref, unsigned i, bool wide)
+{
+	const uint8_t *p = pool + LPM_OFF(ref), *leaves;
+	uint64_t lv;
+	unsigned n;
+
+	if (ref & LPM_FULL) {
+		uint64_t vec = lpm_ld64(p);
+
+		if ((vec >> i) & 1)
+			return lpm_ld32(p + 12 + 4 * lpm_rank(vec, i));
+		lv = lpm_ld64(p + 8);
+		leaves = p + 16 + 4 * (unsigned)__builtin_popcountll(vec);
+	} else {
+		lv = lpm_ld64(p);
+		leaves = p + 8;
+	}
+	n = lpm_rank(lv, i) - 1;
+	return LPM_LEAF(wide ? lpm_ld32(leaves + 4 * n) : lpm_ld16(leaves + 2 * n));
+}
+
+/*
+ * The published root. Acquire pairs with the writer's release store (the
+ * same as rcu_dereference/rcu_assign_pointer on x86 and arm64, but visible
+ * to ThreadSanitizer, which liburcu 0.13's volatile store is not).
+ */
+LPM_INLINE const struct lpm_root *lpm_root_get(struct lpm_root *const *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Walk from the directory down; the key is a 128-bit window (@hi, @lo),
+ * consumed from the top. IPv4 passes lo = 0 and the compiler drops it.
+ */
+/* The direct-pointing entry for the top LPM_S bits of @hi. */
+LPM_INLINE const uint32_t *lpm_entry(const struct lpm_root *r, uint64_t hi)
+{
+	const uint32_t *pg = r->dir[hi >> (64 - LPM_R_BITS)]
+				   [(hi >> (64 - LPM_R_BITS - LPM_M_BITS)) & (LPM_MID_SLOTS - 1)];
+
+	return pg + ((hi >> (64 - LPM_S)) & (LPM_PAGE_SLOTS - 1));
+}
+
+LPM_INLINE uint32_t lpm_walk(const struct lpm_root *r, uint64_t hi, uint64_t lo, bool wide)
+{
+	uint32_t ref = *lpm_entry(r, hi);
+
+	hi = (hi << LPM_S) | (lo >> (64 - LPM_S));
+	lo <<= LPM_S;
+	while (!(ref & 1)) {
+		ref = lpm_step(r->pool, ref, (unsigned)(hi >> 58), wide);
+		hi = (hi << LPM_STRIDE) | (lo >> (64 - LPM_STRIDE));
+		lo <<= LPM_STRIDE;
+	}
+	return r->vt[ref >> 1];
+}
+
+/*
+ * Up to LPM_BULK lookups, level by level: every pass steps each lookup still
+ * in a node and prefetches its next node, so the misses of the batch
+ * overlap. The lookups still walking are the set bits of a mask, visited
+ * with ctz: no data-dependent branch per lookup (a mispredicted one would
+ * also squash the loads issued for the lookups after it).
+ */
+LPM_INLINE void lpm_walk_bulk(const struct lpm_root *r, uint64_t *hi, uint64_t *lo, uint32_t *out,
+			      unsigned n, bool wide, bool v6)
+{
+	const uint32_t *ep[LPM_BULK];
+	uint32_t ref[LPM_BULK], act = 0, m;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		ep[i] = lpm_entry(r, hi[i]);
+		__builtin_prefetch(ep[i]);
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t x = *ep[i];
+
+		ref[i] = x;
+		if (v6) {
+			hi[i] = (hi[i] << LPM_S) | (lo[i] >> (64 - LPM_S));
+			lo[i] <<= LPM_S;
+		} else {
+			hi[i] <<= LPM_S;
+		}
+		__builtin_prefetch(r->pool + LPM_OFF(x));
+		act |= (~x & 1) << i;
+	}
+	while (act) {
+		uint32_t next = 0;
+
+		for (m = act; m; m &= m - 1) {
+			uint32_t x;
+
+			i = (unsigned)__builtin_ctz(m);
+			x = lpm_step(r->pool, ref[i], (unsigned)(hi[i] >> 58), wide);
+			ref[i] = x;
+			if (v6) {
+				hi[i] = (hi[i] << LPM_STRIDE) | (lo[i] >> (64 - LPM_STRIDE));
+				lo[i] <<= LPM_STRIDE;
+			} else {
+				hi[i] <<= LPM_STRIDE;
+			}
+			__builtin_prefetch(r->pool + LPM_OFF(x));
+			next |= (~x & 1) << i;
+		}
+		act = next;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = r->vt[ref[i] >> 1];
+}
+
+/* A key: bits 0..127 from the top of w[0]; IPv4 in the top 32 bits. */
+struct lpm_key {
+	uint64_t w[2];
+};
+
+#ifdef LPM_ENGINE
+#include "util/hash.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <urcu/urcu-memb.h>
+
+/* ------------------------------------------------------------- allocation */
+
+extern long lpm_fail_countdown;
+
+/* The allocation the test hook named fails; every other one is malloc's. */
+static bool lpm_fault(void)
+{
+	return lpm_fail_countdown > 0 && --lpm_fail_countdown == 0;
+}
+
+static void *lpm_malloc(size_t n)
+{
+	return lpm_fault() ? NULL : malloc(n);
+}
+
+static void *lpm_realloc(void *p, size_t n)
+{
+	return lpm_fault() ? NULL : realloc(p, n);
+}
+
+/* Reader memory starts on a cache line. */
+static void *lpm_lines(size_t n)
+{
+	return lpm_fault() ? NULL : aligned_alloc(64, (n + 63) & ~(size_t)63);
+}
+
+/* Grow *@a (elements of @esz bytes, capacity *@cap) to hold @need. */
+static int lpm_grow(void **a, uint32_t *cap, size_t need, size_t esz)
+{
+	size_t ncap = *cap ? *cap : 8;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > UINT32_MAX)
+		return -ENOMEM;
+	p = lpm_realloc(*a, ncap * esz);
+	if (!p)
+		return -ENOMEM;
+	*a = p;
+	*cap = (uint32_t)ncap;
+	return 0;
+}
+
+/* A growable array of fixed-size elements (commit logs). */
+struct lpm_vec {
+	void *a;
+	uint32_t n, cap;
+};
+
+static int vec_push(struct lpm_vec *v, const void *e, size_t esz)
+{
+	if (lpm_grow(&v->a, &v->cap, (size_t)v->n + 1, esz))
+		return -ENOMEM;
+	memcpy((char *)v->a + (size_t)v->n++ * esz, e, esz);
+	return 0;
+}
+
+/* -------------------------------------------------------------------- keys */
+
+/* Bits @d..@d+5 of @k, zeros past the end. */
+static unsigned key_chunk(const struct lpm_key *k, unsigned d)
+{
+	if (d <= 58)
+		return (unsigned)(k->w[0] >> (58 - d)) & 63;
+	if (d < 64)
+		return (unsigned)((k->w[0] << (d - 58)) | (k->w[1] >> (122 - d))) & 63;
+	if (d <= 122)
+		return (unsigned)(k->w[1] >> (122 - d)) & 63;
+	if (d < 128)
+		return (unsigned)(k->w[1] << (d - 122)) & 63;
+	return 0;
+}
+
+/* No bit set beyond @len. */
+static bool key_canonical(const struct lpm_key *k, unsigned len)
+{
+	if (len < 64)
+		return !(k->w[0] & (~0ull >> len)) && !k->w[1];
+	if (len < 128)
+		return !(k->w[1] & (~0ull >> (len - 64)));
+	return true;
+}
+
+/* Depth of the writer node that holds a prefix of @len (0 holds /0../6). */
+static unsigned pfx_depth(unsigned len)
+{
+	return len <= LPM_STRIDE ? 0 : LPM_STRIDE * ((len - 1) / LPM_STRIDE);
+}
+
+/*
+ * Heap index of the prefix inside its node: 1 << l | its l bits, l = len -
+ * depth (0 only for /0 at the top). Index 64 | j is slot j, index h >> 1 is
+ * the next shorter prefix, which is what leaf pushing walks.
+ */
+static unsigned pfx_heap(const struct lpm_key *k, unsigned len, unsigned d)
+{
+	unsigned l = len - d;
+
+	return (1u << l) | (key_chunk(k, d) >> (LPM_STRIDE - l));
+}
+
+/* The slots of the node below heap index @h. */
+static uint64_t heap_slots(unsigned h)
+{
+	unsigned l = 31 - (unsigned)__builtin_clz(h), span = 1u << (LPM_STRIDE - l);
+
+	if (span == 64)
+		return ~0ull;
+	return ((1ull << span) - 1) << ((h - (1u << l)) * span);
+}
+
+/* ------------------------------------------------------------ writer trie */
+
+struct wnode {
+	uint64_t cmap;	     /* slots with a child */
+	uint64_t rmask;	     /* above the directory: slots whose inherited value changed */
+	uint64_t dmask;	     /* slots whose child is dirty (no need to visit every child) */
+	struct wnode **kids; /* in slot order */
+	uint32_t *pv;	     /* pcap value indexes, then pcap heap indexes (bytes); sorted */
+	uint32_t ref;	     /* what it was last built into (0: never) */
+	uint32_t inh;	     /* the value index it inherited then */
+	uint8_t np, pcap, nk, kcap;
+	bool dirty; /* itself or something below changed since the last commit */
+};
+
+/* The heap indexes, after the values. */
+static uint8_t *wn_ph(const struct wnode *w)
+{
+	return w->pv ? (uint8_t *)(w->pv + w->pcap) : NULL;
+}
+
+static struct wnode *wn_new(void)
+{
+	struct wnode *w = lpm_malloc(sizeof(*w));
+
+	if (w)
+		memset(w, 0, sizeof(*w));
+	return w;
+}
+
+static void wn_free(struct wnode *w)
+{
+	unsigned i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->nk; i++)
+		wn_free(w->kids[i]);
+	free(w->kids);
+	free(w->pv);
+	free(w);
+}
+
+/* Children before slot @j. */
+static unsigned wn_below(const struct wnode *w, unsigned j)
+{
+	return j ? (unsigned)__builtin_popcountll(w->cmap << (64 - j)) : 0;
+}
+
+static struct wnode *wn_kid(const struct wnode *w, unsigned j)
+{
+	return (w->cmap >> j) & 1 ? w->kids[wn_below(w, j)] : NULL;
+}
+
+static int wn_add_kid(struct wnode *w, unsigned j, struct wnode *kid)
+{
+	unsigned pos = wn_below(w, j);
+
+	if (w->nk == w->kcap) {
+		unsigned ncap = w->kcap ? 2u * w->kcap : 2;
+		struct wnode **k = lpm_realloc(w->kids, ncap * sizeof(*k));
+
+		if (!k)
+			return -ENOMEM;
+		w->kids = k;
+		w->kcap = (uint8_t)ncap;
+	}
+	memmove(&w->kids[pos + 1], &w->kids[pos], (w->nk - pos) * sizeof(*w->kids));
+	w->kids[pos] = kid;
+	w->nk++;
+	w->cmap |= 1ull << j;
+	return 0;
+}
+
+/* Unlink the child in slot @j (the caller frees it). */
+static void wn_del_kid(struct wnode *w, unsigned j)
+{
+	unsigned pos = wn_below(w, j);
+
+	memmove(&w->kids[pos], &w->kids[pos + 1], (w->nk - pos - 1) * sizeof(*w->kids));
+	w->nk--;
+	w->cmap &= ~(1ull << j);
+}
+
+/* Position of heap index @h among @w's prefixes, or where it would go. */
+static unsigned wn_find(const struct wnode *w, unsigned h, bool *found)
+{
+	const uint8_t *ph = wn_ph(w);
+	unsigned lo = 0, hi = w->np;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (ph[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < w->np && ph[lo] == h;
+	return lo;
+}
+
+/* Room for one more prefix (a node holds at most 127). */
+static int wn_reserve_pfx(struct wnode *w)
+{
+	unsigned ncap;
+	uint32_t *pv;
+
+	if (w->np < w->pcap)
+		return 0;
+	ncap = w->pcap ? 2u * w->pcap : 2;
+	if (ncap > 128)
+		ncap = 128;
+	pv = lpm_malloc(ncap * (sizeof(uint32_t) + 1));
+	if (!pv)
+		return -ENOMEM;
+	if (w->np) {
+		memcpy(pv, w->pv, w->np * sizeof(uint32_t));
+		memcpy((uint8_t *)(pv + ncap), wn_ph(w), w->np);
+	}
+	free(w->pv);
+	w->pv = pv;
+	w->pcap = (uint8_t)ncap;
+	return 0;
+}
+
+static void wn_insert_pfx(struct wnode *w, unsigned pos, unsigned h, uint32_t idx)
+{
+	uint8_t *ph = wn_ph(w);
+
+	memmove(&w->pv[pos + 1], &w->pv[pos], (w->np - pos) * sizeof(uint32_t));
+	memmove(&ph[pos + 1], &ph[pos], w->np - pos);
+	w->pv[pos] = idx;
+	ph[pos] = (uint8_t)h;
+	w->np++;
+}
+
+static void wn_remove_pfx(struct wnode *w, unsigned pos)
+{
+	uint8_t *ph = wn_ph(w);
+
+	memmove(&w->pv[pos], &w->pv[pos + 1], (w->np - pos - 1) * sizeof(uint32_t));
+	memmove(&ph[pos], &ph[pos + 1], w->np - pos - 1);
+	w->np--;
+}
+
+/*
+ * Leaf pushing: val[64 | j] is the value index slot j of @w gets, given
+ * @inh from above (val[1]; /0 overrides it at the top).
+ */
+static void wn_push(const struct wnode *w, uint32_t inh, uint32_t val[128])
+{
+	const uint8_t *ph = wn_ph(w);
+	unsigned i = 0, h;
+
+	if (!w->np) {
+		for (h = 64; h < 128; h++)
+			val[h] = inh;
+		return;
+	}
+	val[1] = inh;
+	if (ph[0] == 1)
+		val[1] = w->pv[i++];
+	for (h = 2; h < 128; h++) {
+		if (i < w->np && ph[i] == h)
+			val[h] = w->pv[i++];
+		else
+			val[h] = val[h >> 1];
+	}
+}
+
+/* The value index slot @j of @w gets: its longest prefix over j, else @inh. */
+static uint32_t wn_slot_value(const struct wnode *w, unsigned j, uint32_t inh)
+{
+	unsigned h;
+	bool found;
+
+	for (h = 64 | j; h && w->np; h >>= 1) {
+		unsigned pos = wn_find(w, h, &found);
+
+		if (found)
+			return w->pv[pos];
+	}
+	return inh;
+}
+
+/* ------------------------------------------------------------------ values */
+
+/*
+ * Leaves hold value indexes. An index that a published structure may still
+ * reference keeps its value in the published table until a copy of the
+ * table is published (stale); only never-published slots (fresh) are
+ * written in place, so a reader never sees an index change its value.
+ */
+struct lpm_vals {
+	uint32_t *val, *cnt;	 /* per index: value, prefixes using it */
+	uint32_t *fresh, *stale; /* free indexes: unused / maybe in the published table */
+	uint32_t *pend;		 /* indexes given a value since the last publication */
+	uint8_t *pflag;		 /* in pend */
+	uint32_t n, cap, nfresh, nstale, npend;
+	uint32_t *mk, *mi; /* value -> index, open addressing (0: empty) */
+	uint32_t mmask, mn;
+	uint32_t *pub; /* the published table */
+	uint32_t pubcap;
+	bool cow; /* the next publication needs a copy */
+};
+
+static int re(void **p, size_t n)
+{
+	void *q = lpm_realloc(*p, n);
+
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	return 0;
+}
+
+static int vals_grow(struct lpm_vals *v)
+{
+	size_t ncap = v->cap ? 2 * (size_t)v->cap : 64;
+
+	if (ncap > UINT32_MAX / 2 || re((void **)&v->val, ncap * 4) ||
+	    re((void **)&v->cnt, ncap * 4) || re((void **)&v->fresh, ncap * 4) ||
+	    re((void **)&v->stale, ncap * 4) || re((void **)&v->pend, ncap * 4) ||
+	    re((void **)&v->pflag, ncap))
+		return -ENOMEM;
+	memset(v->pflag + v->cap, 0, ncap - v->cap);
+	v->cap = (uint32_t)ncap;
+	return 0;
+}
+
+static int vals_init(struct lpm_vals *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->n = 1; /* index 0 is LPM_NONE */
+	v->pubcap = 64;
+	v->pub = lpm_lines(v->pubcap * sizeof(uint32_t));
+	if (!v->pub || vals_grow(v))
+		return -ENOMEM;
+	memset(v->pub, 0, v->pubcap * sizeof(uint32_t));
+	return 0;
+}
+
+static void vals_fini(struct lpm_vals *v)
+{
+	free(v->val);
+	free(v->cnt);
+	free(v->fresh);
+	free(v->stale);
+	free(v->pend);
+	free(v->pflag);
+	free(v->mk);
+	free(v->mi);
+	free(v->pub);
+}
+
+static uint32_t map_home(const struct lpm_vals *v, uint32_t value)
+{
+	return (uint32_t)fm_hash_u64(value) & v->mmask;
+}
+
+static uint32_t map_get(const struct lpm_vals *v, uint32_t value)
+{
+	uint32_t i;
+
+	if (!v->mk)
+		return 0;
+	for (i = map_home(v, value); v->mk[i]; i = (i + 1) & v->mmask)
+		if (v->mk[i] == value)
+			return v->mi[i];
+	return 0;
+}
+
+static void map_place(struct lpm_vals *v, uint32_t value, uint32_t idx)
+{
+	uint32_t i;
+
+	for (i = map_home(v, value); v->mk[i]; i = (i + 1) & v->mmask)
+		;
+	v->mk[i] = value;
+	v->mi[i] = idx;
+	v->mn++;
+}
+
+/* Keep the load at most one half. */
+static int map_reserve(struct lpm_vals *v)
+{
+	uint32_t *mk = v->mk, *mi = v->mi, size = v->mk ? v->mmask + 1 : 0, i;
+
+	if (mk && 2 * (v->mn + 1) <= size)
+		return 0;
+	size = size ? 2 * size : 64;
+	v->mk = lpm_malloc(size * sizeof(uint32_t));
+	v->mi = lpm_malloc(size * sizeof(uint32_t));
+	if (!v->mk || !v->mi) {
+		free(v->mk);
+		free(v->mi);
+		v->mk = mk;
+		v->mi = mi;
+		return -ENOMEM;
+	}
+	memset(v->mk, 0, size * sizeof(uint32_t));
+	v->mmask = size - 1;
+	v->mn = 0;
+	for (i = 0; mk && i <= (size / 2 - 1); i++)
+		if (mk[i])
+			map_place(v, mk[i], mi[i]);
+	free(mk);
+	free(mi);
+	return 0;
+}
+
+/* Linear probing deletion: shift later members of the run back. */
+static void map_del(struct lpm_vals *v, uint32_t value)
+{
+	uint32_t i = map_home(v, value), j, k;
+
+	while (v->mk[i] != value)
+		i = (i + 1) & v->mmask;
+	for (j = i;;) {
+		j = (j + 1) & v->mmask;
+		if (!v->mk[j])
+			break;
+		k = map_home(v, v->mk[j]);
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		v->mk[i] = v->mk[j];
+		v->mi[i] = v->mi[j];
+		i = j;
+	}
+	v->mk[i] = 0;
+	v->mn--;
+}
+
+/* The index of @value with one more prefix using it. */
+static int vals_get(struct lpm_vals *v, uint32_t value, uint32_t *out)
+{
+	uint32_t i = map_get(v, value);
+
+	if (i) {
+		v->cnt[i]++;
+		*out = i;
+		return 0;
+	}
+	if (map_reserve(v))
+		return -ENOMEM;
+	if (v->nfresh) {
+		i = v->fresh[--v->nfresh];
+	} else if (v->nstale) {
+		i = v->stale[--v->nstale];
+		v->cow = true;
+	} else {
+		if (v->n == v->cap && vals_grow(v))
+			return -ENOMEM;
+		i = v->n++;
+		if (i >= v->pubcap)
+			v->cow = true;
+	}
+	map_place(v, value, i);
+	v->val[i] = value;
+	v->cnt[i] = 1;
+	if (!v->pflag[i]) {
+		v->pflag[i] = 1;
+		v->pend[v->npend++] = i;
+	}
+	*out = i;
+	return 0;
+}
+
+/* One prefix fewer uses index @i. */
+static void vals_put(struct lpm_vals *v, uint32_t i)
+{
+	if (--v->cnt[i])
+		return;
+	map_del(v, v->val[i]);
+	if (i < v->pubcap && !v->pub[i])
+		v->fresh[v->nfresh++] = i;
+	else
+		v->stale[v->nstale++] = i;
+}
+
+/* The table the next root will use: the current one completed in place, or a
+ * copy. */
+static int vals_prepare(struct lpm_vals *v, uint32_t **npub, uint32_t *ncap)
+{
+	uint32_t i, cap, *t;
+
+	if (!v->cow) {
+		for (i = 0; i < v->npend; i++)
+			if (v->cnt[v->pend[i]])
+				v->pub[v->pend[i]] = v->val[v->pend[i]];
+		*npub = v->pub;
+		*ncap = v->pubcap;
+		return 0;
+	}
+	cap = v->n + v->n / 2 + 64;
+	t = lpm_lines((size_t)cap * sizeof(uint32_t));
+	if (!t)
+		return -ENOMEM;
+	t[0] = LPM_NONE;
+	for (i = 1; i < v->n; i++)
+		t[i] = v->cnt[i] ? v->val[i] : 0;
+	memset(t + v->n, 0, (size_t)(cap - v->n) * sizeof(uint32_t));
+	*npub = t;
+	*ncap = cap;
+	return 0;
+}
+
+/* @npub is published (the old table, if another, is retired by the caller). */
+static void vals_published(struct lpm_vals *v, uint32_t *npub, uint32_t ncap)
+{
+	uint32_t i;
+
+	if (npub != v->pub) {
+		v->pub = npub;
+		v->pubcap = ncap;
+		/* Freed indexes are zero in the copy: reusable in place. */
+		while (v->nstale)
+			v->fresh[v->nfresh++] = v->stale[--v->nstale];
+		v->cow = false;
+	}
+	for (i = 0; i < v->npend; i++)
+		v->pflag[v->pend[i]] = 0;
+	v->npend = 0;
+}
+
+/* -------------------------------------------------------------------- pool */
+
+/* Largest node in words: a full node's header and 64 slots of 32 bits. */
+#define LPM_MAXW (4 + 64)
+
+/*
+ * All nodes live in one buffer, so refs are 32-bit offsets. Freed blocks go
+ * to exact-size free lists (sizes vary little); a fragmented pool is
+ * compacted by the next full build.
+ */
+struct lpm_pool {
+	uint8_t *base;
+	uint32_t cap, used; /* words */
+	uint32_t gen;	    /* a full build starts a new pool: old blocks mean nothing here */
+	size_t freew, live; /* words in free lists, in published nodes */
+	uint32_t *fl[LPM_MAXW + 1];
+	uint32_t fln[LPM_MAXW + 1], flcap[LPM_MAXW + 1];
+};
+
+static struct lpm_pool *pool_new(size_t cap, uint32_t gen)
+{
+	struct lpm_pool *p = lpm_malloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	if (cap > (1u << 30))
+		cap = 1u << 30;
+	p->base = lpm_lines(cap * 4);
+	if (!p->base) {
+		free(p);
+		return NULL;
+	}
+	p->cap = (uint32_t)cap;
+	p->used = 1; /* offset 0 is never a node */
+	p->gen = gen;
+	return p;
+}
+
+static void pool_free(struct lpm_pool *p, bool base)
+{
+	unsigned i;
+
+	for (i = 0; i <= LPM_MAXW; i++)
+		free(p->fl[i]);
+	if (base)
+		free(p->base);
+	free(p);
+}
+
+/* A block no reader can reach any more. */
+static void pool_give(struct lpm_pool *p, uint32_t off, uint32_t words)
+{
+	/* Without memory the block is lost until the next full build. */
+	if (lpm_grow((void **)&p->fl[words], &p->flcap[words], (size_t)p->fln[words] + 1, 4))
+		return;
+	p->fl[words][p->fln[words]++] = off;
+	p->freew += words;
+}
+
+/* Size of the node @ref in words. */
+static uint32_t node_words(const uint8_t *base, uint32_t ref, bool wide)
+{
+	const uint8_t *p = base + LPM_OFF(ref);
+	unsigned c = 0, k;
+
+	if (ref & LPM_FULL) {
+		c = (unsigned)__builtin_popcountll(lpm_ld64(p));
+		k = (unsigned)__builtin_popcountll(lpm_ld64(p + 8));
+		return 4 + c + (wide ? k : (k + 1) / 2);
+	}
+	k = (unsigned)__builtin_popcountll(lpm_ld64(p));
+	return 2 + (wide ? k : (k + 1) / 2);
+}
+
+/* ---------------------------------------------------------- table, batches */
+
+/*
+ * Uniform regions share their directory: for leaf @ref, a page all of whose
+ * entries are @ref and a mid all of whose pages are that page.
+ */
+struct upage {
+	uint32_t *pg;
+	uint32_t **mid;
+	uint32_t ref;
+	bool fresh; /* made by the running commit */
+	bool dead;  /* the new root does not use it */
+};
+
+enum { LPM_B_PENDING, LPM_B_DONE, LPM_B_ORPHAN };
+
+/* What one publication retired: freed after a grace period. */
+struct lpm_batch {
+	struct rcu_head head;
+	struct lpm_batch *next;
+	int state;		  /* LPM_B_*: callback and writer hand the batch over */
+	uint32_t gen, nblk, nptr; /* pool generation of the blocks */
+	uint32_t *blk;		  /* pool blocks (offset, words): back to the free lists */
+	void **ptr;		  /* objects: freed by the callback */
+};
+
+struct lpm {
+	struct lpm_root *root; /* published: release store, acquire load */
+	struct wnode *top;
+	struct lpm_vals v;
+	struct lpm_pool *pool;
+	struct upage *up;
+	uint32_t nup, upcap;
+	uint64_t *uk; /* index of up[]: page, mid (pointers) and leaf (ref << 1 | 1) */
+	uint32_t *uv, umask;
+	uint64_t *pgnew;		    /* LPM_NPAGE bits: page copied by the running commit */
+	struct lpm_batch *batches, **btail; /* holding pool blocks, oldest first */
+	struct lpm_vec keep[5];		    /* commit logs, kept for their capacity */
+	size_t count, pub_count, changes;
+	size_t commits, full_builds;
+	unsigned kbits;
+	bool wide, built;
+};
+
+static void batch_cb(struct rcu_head *h)
+{
+	struct lpm_batch *b = caa_container_of(h, struct lpm_batch, head);
+	uint32_t i;
+
+	LPM_TSAN_ACQUIRE();
+	/* Pairs with the release in lpm_commit_(): the batch is seen whole (liburcu's
+	 * queue gives the same order, but ThreadSanitizer cannot see it). */
+	(void)__atomic_load_n(&b->state, __ATOMIC_ACQUIRE);
+	for (i = 0; i < b->nptr; i++)
+		free(b->ptr[i]);
+	/* A batch with blocks is the writer's to free, unless the table is gone. */
+	if (!b->nblk ||
+	    __atomic_exchange_n(&b->state, LPM_B_DONE, __ATOMIC_ACQ_REL) == LPM_B_ORPHAN)
+		free(b);
+}
+
+/*
+ * Blocks of batches past their grace period go back to the free lists.
+ * Callbacks run in call_rcu order, so the first batch not done ends the
+ * walk: a commit never scans the batches still waiting.
+ */
+static void lpm_reclaim(struct lpm *t)
+{
+	struct lpm_batch *b;
+	uint32_t i;
+
+	while ((b = t->batches) && __atomic_load_n(&b->state, __ATOMIC_ACQUIRE) == LPM_B_DONE) {
+		t->batches = b->next;
+		if (!t->batches)
+			t->btail = &t->batches;
+		if (b->gen == t->pool->gen)
+			for (i = 0; i < b->nblk; i++)
+				pool_give(t->pool, b->blk[2 * i], b->blk[2 * i + 1]);
+		free(b);
+	}
+}
+
+/*
+ * up[] is looked up by leaf, page and mid on every directory change: an
+ * open-addressing index (pointers are even, leaves are keyed odd) instead
+ * of scans, as a table has a shared page per value that covers whole pages.
+ */
+static uint32_t uslot(const struct lpm *t, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ull;
+	uint32_t i = (uint32_t)(h >> 40) & t->umask;
+
+	while (t->uk[i] && t->uk[i] != key)
+		i = (i + 1) & t->umask;
+	return i;
+}
+
+static struct upage *ufind(const struct lpm *t, uint64_t key)
+{
+	uint32_t i;
+
+	if (!t->uk)
+		return NULL;
+	i = uslot(t, key);
+	return t->uk[i] ? &t->up[t->uv[i]] : NULL;
+}
+
+/* Index up[0..nup) again, with room for @extra more entries. */
+static int uindex(struct lpm *t, uint32_t extra)
+{
+	uint32_t size = t->uk ? t->umask + 1 : 0, i;
+
+	if (!t->uk || 2 * 3 * (t->nup + extra) > size) {
+		uint64_t *k;
+		uint32_t *v;
+
+		size = size ? 2 * size : 64;
+		while (2 * 3 * (t->nup + extra) > size)
+			size *= 2;
+		k = lpm_malloc(size * sizeof(*k));
+		v = lpm_malloc(size * sizeof(*v));
+		if (!k || !v) {
+			free(k);
+			free(v);
+			return -ENOMEM;
+		}
+		free(t->uk);
+		free(t->uv);
+		t->uk = k;
+		t->uv = v;
+		t->umask = size - 1;
+	}
+	memset(t->uk, 0, (size_t)(t->umask + 1) * sizeof(*t->uk));
+	for (i = 0; i < t->nup; i++) {
+		uint64_t key[3] = {(uintptr_t)t->up[i].pg, (uintptr_t)t->up[i].mid,
+				   (uint64_t)t->up[i].ref << 1 | 1};
+		unsigned k;
+
+		for (k = 0; k < 3; k++) {
+			uint32_t slot = uslot(t, key[k]);
+
+			t->uk[slot] = key[k];
+			t->uv[slot] = i;
+		}
+	}
+	return 0;
+}
+
+static struct upage *upage_find(const struct lpm *t, uint32_t ref)
+{
+	return ufind(t, (uint64_t)ref << 1 | 1);
+}
+
+static bool page_shared(const struct lpm *t, const uint32_t *pg)
+{
+	return ufind(t, (uintptr_t)pg) != NULL;
+}
+
+static struct upage *mid_shared(const struct lpm *t, uint32_t *const *mid)
+{
+	return ufind(t, (uintptr_t)mid);
+}
+
+static struct upage *upage_get(struct lpm *t, uint32_t ref)
+{
+	struct upage *u = upage_find(t, ref);
+	uint32_t *pg, **mid, i;
+
+	if (u)
+		return u;
+	if (lpm_grow((void **)&t->up, &t->upcap, (size_t)t->nup + 1, sizeof(*t->up)) ||
+	    uindex(t, 1))
+		return NULL;
+	pg = lpm_lines(LPM_PAGE_SLOTS * sizeof(*pg));
+	mid = lpm_lines(LPM_MID_SLOTS * sizeof(*mid));
+	if (!pg || !mid) {
+		free(pg);
+		free(mid);
+		return NULL;
+	}
+	for (i = 0; i < LPM_PAGE_SLOTS; i++)
+		pg[i] = ref;
+	for (i = 0; i < LPM_MID_SLOTS; i++)
+		mid[i] = pg;
+	u = &t->up[t->nup++];
+	u->pg = pg;
+	u->mid = mid;
+	u->ref = ref;
+	u->fresh = true;
+	u->dead = false;
+	uindex(t, 0); /* cannot fail: room was made above */
+	return u;
+}
+
+static int lpm_init(struct lpm *t, unsigned kbits)
+{
+	struct upage *u;
+	unsigned i;
+
+	memset(t, 0, sizeof(*t));
+	t->kbits = kbits;
+	t->btail = &t->batches;
+	if (vals_init(&t->v) || !(t->top = wn_new()) || !(t->pool = pool_new(1024, 0)) ||
+	    !(t->pgnew = lpm_malloc(LPM_NPAGE / 8)) || !(u = upage_get(t, LPM_LEAF(LPM_NONE))) ||
+	    !(t->root = lpm_lines(sizeof(*t->root))))
+		return -ENOMEM;
+	memset(t->pgnew, 0, LPM_NPAGE / 8);
+	u->fresh = false;
+	t->root->pool = t->pool->base;
+	t->root->vt = t->v.pub;
+	t->root->wide = 0;
+	for (i = 0; i < LPM_NMID; i++)
+		t->root->dir[i] = u->mid;
+	return 0;
+}
+
+/* Everything, now: no reader may be left (lpm.h). Safe on a half-made table. */
+static void lpm_fini(struct lpm *t)
+{
+	struct lpm_batch *b, *next;
+	uint32_t i, j;
+
+	for (i = 0; t->root && i < LPM_NMID; i++) {
+		uint32_t **m = t->root->dir[i];
+
+		if (mid_shared(t, m))
+			continue;
+		for (j = 0; j < LPM_MID_SLOTS; j++)
+			if (!page_shared(t, m[j]))
+				free(m[j]);
+		free(m);
+	}
+	for (i = 0; i < t->nup; i++) {
+		free(t->up[i].pg);
+		free(t->up[i].mid);
+	}
+	free(t->up);
+	free(t->uk);
+	free(t->uv);
+	free(t->pgnew);
+	free(t->root);
+	vals_fini(&t->v);
+	if (t->pool)
+		pool_free(t->pool, true);
+	wn_free(t->top);
+	for (i = 0; i < 5; i++)
+		free(t->keep[i].a);
+	for (b = t->batches; b; b = next) {
+		next = b->next;
+		if (__atomic_exchange_n(&b->state, LPM_B_ORPHAN, __ATOMIC_ACQ_REL) == LPM_B_DONE)
+			free(b);
+	}
+}
+
+/* ------------------------------------------------------------- set / del */
+
+/* Mark the path dirty; above the directory, note the slots the prefix covers.
+ */
+static void lpm_mark(struct lpm *t, const struct lpm_key *k, struct wnode **path, unsigned n,
+		     unsigned d, unsigned h)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		path[i]->dirty = true;
+		if (i + 1 < n)
+			path[i]->dmask |= 1ull << key_chunk(k, LPM_STRIDE * i);
+	}
+	if (d < LPM_S)
+		path[n - 1]->rmask |= heap_slots(h);
+	t->changes++;
+}
+
+#define LPM_MAXPATH (128 / LPM_STRIDE + 2)
+
+static int lpm_set_(struct lpm *t, const struct lpm_key *k, unsigned len, uint32_t value)
+{
+	struct wnode *path[LPM_MAXPATH], *w = t->top;
+	unsigned d, dd, n = 0, made = 0, h, pos;
+	uint32_t idx;
+	bool found;
+
+	if (len > t->kbits || value == LPM_NONE || !key_canonical(k, len))
+		return -EINVAL;
+	d = pfx_depth(len);
+	path[n++] = w;
+	for (dd = 0; dd < d; dd += LPM_STRIDE) {
+		unsigned j = key_chunk(k, dd);
+		struct wnode *kid = wn_kid(w, j);
+
+		if (!kid) {
+			kid = wn_new();
+			if (!kid || wn_add_kid(w, j, kid)) {
+				free(kid);
+				goto nomem;
+			}
+			made++;
+		}
+		path[n++] = w = kid;
+	}
+	h = pfx_heap(k, len, d);
+	pos = wn_find(w, h, &found);
+	if (found) {
+		uint32_t old = w->pv[pos];
+
+		if (t->v.val[old] == value)
+			return 0;
+		if (vals_get(&t->v, value, &idx))
+			return -ENOMEM;
+		w->pv[pos] = idx;
+		vals_put(&t->v, old);
+	} else {
+		if (wn_reserve_pfx(w) || vals_get(&t->v, value, &idx))
+			goto nomem;
+		wn_insert_pfx(w, pos, h, idx);
+		t->count++;
+	}
+	lpm_mark(t, k, path, n, d, h);
+	return 0;
+nomem:
+	/* Nodes made for this prefix go again: nothing is staged. */
+	for (; made; made--, n--) {
+		wn_del_kid(path[n - 2], key_chunk(k, LPM_STRIDE * (n - 2)));
+		wn_free(path[n - 1]);
+	}
+	return -ENOMEM;
+}
+
+static int lpm_del_(struct lpm *t, const struct lpm_key *k, unsigned len)
+{
+	struct wnode *path[LPM_MAXPATH], *w = t->top;
+	unsigned d, dd, n = 0, h, pos;
+	uint32_t idx;
+	bool found;
+
+	if (len > t->kbits || !key_canonical(k, len))
+		return -EINVAL;
+	d = pfx_depth(len);
+	path[n++] = w;
+	for (dd = 0; dd < d; dd += LPM_STRIDE) {
+		w = wn_kid(w, key_chunk(k, dd));
+		if (!w)
+			return -ENOENT;
+		path[n++] = w;
+	}
+	h = pfx_heap(k, len, d);
+	pos = wn_find(w, h, &found);
+	if (!found)
+		return -ENOENT;
+	idx = w->pv[pos];
+	wn_remove_pfx(w, pos);
+	vals_put(&t->v, idx);
+	t->count--;
+	/* An emptied node stays until the commit retires what it was built into. */
+	lpm_mark(t, k, path, n, d, h);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ commit */
+
+struct wlog {
+	struct wnode *w;
+	uint32_t ref, inh;
+};
+
+struct dlog {
+	struct wnode *w;
+	uint64_t dead; /* children left empty: freed once published */
+};
+
+/* One commit. Nothing the readers or the writer trie see changes until it
+ * succeeded. */
+struct bctx {
+	struct lpm *t;
+	struct lpm_root *nr;
+	struct lpm_pool *pool; /* t->pool, or a new one for a full build */
+	uint8_t *base0;	       /* pool buffer at the start (published) */
+	uint32_t cap0, used0;
+	size_t live;	/* words allocated by this commit */
+	size_t retired; /* words retired by this commit */
+	bool full, wide;
+	int err;
+	struct lpm_vec wlog, dlog;
+	struct lpm_vec nblk;	  /* blocks allocated (offset, words): rollback */
+	struct lpm_vec gblk;	  /* blocks retired (offset, words) */
+	struct lpm_vec gptr;	  /* objects retired */
+	uint8_t midnew[LPM_NMID]; /* mid copied (private, unpublished) */
+};
+
+static void bc_nomem(struct bctx *c)
+{
+	c->err = -ENOMEM;
+}
+
+static int pool_grow(struct bctx *c, uint32_t words)
+{
+	struct lpm_pool *p = c->pool;
+	size_t ncap = 2 * (size_t)p->cap, need = (size_t)p->used + words + 1024;
+	uint8_t *nb;
+
+	if (ncap < need)
+		ncap = need;
+	if (ncap > (1u << 30))
+		ncap = 1u << 30;
+	if (ncap < (size_t)p->used + words)
+		return -ENOMEM;
+	nb = lpm_lines(ncap * 4);
+	if (!nb)
+		return -ENOMEM;
+	/* Offsets stay valid: readers of the old root keep the old copy. */
+	memcpy(nb, p->base, (size_t)p->used * 4);
+	if (p->base != c->base0)
+		free(p->base);
+	p->base = nb;
+	p->cap = (uint32_t)ncap;
+	return 0;
+}
+
+static uint32_t pool_alloc(struct bctx *c, uint32_t words)
+{
+	struct lpm_pool *p = c->pool;
+	uint32_t off, e[2];
+
+	if (!c->full && lpm_grow(&c->nblk.a, &c->nblk.cap, (size_t)c->nblk.n + 1, sizeof(e)))
+		goto nomem;
+	if (p->fln[words]) {
+		off = p->fl[words][--p->fln[words]];
+		p->freew -= words;
+	} else {
+		if ((size_t)p->used + words > p->cap && pool_grow(c, words))
+			goto nomem;
+		off = p->used;
+		p->used += words;
+	}
+	if (!c->full) {
+		e[0] = off;
+		e[1] = words;
+		vec_push(&c->nblk, e, sizeof(e)); /* reserved above */
+	}
+	c->live += words;
+	return off;
+nomem:
+	bc_nomem(c);
+	return 0;
+}
+
+static void retire_ref(struct bctx *c, uint32_t ref)
+{
+	uint32_t e[2];
+
+	/* A full build retires the old pool as a whole. */
+	if ((ref & 1) || !ref || c->full)
+		return;
+	e[0] = ref >> 2;
+	e[1] = node_words(c->pool->base, ref, c->wide);
+	c->retired += e[1];
+	if (vec_push(&c->gblk, e, sizeof(e)))
+		bc_nomem(c);
+}
+
+/* A node from its 64 slot refs; a uniform region is the leaf itself. */
+static uint32_t encode(struct bctx *c, const uint32_t slot[64])
+{
+	uint32_t kids[64], leaves[64], prev = 0, off, words;
+	uint64_t vec = 0, lv = 0;
+	unsigned j, nc = 0, nl = 0;
+	uint8_t *p;
+
+	for (j = 0; j < 64; j++) {
+		uint32_t r = slot[j];
+
+		if (!(r & 1)) {
+			vec |= 1ull << j;
+			kids[nc++] = r;
+		} else if (!nl || r != prev) {
+			lv |= 1ull << j;
+			leaves[nl++] = r >> 1;
+			prev = r;
+		}
+	}
+	if (!vec && nl == 1)
+		return slot[0];
+	words = (vec ? 4 : 2) + nc + (c->wide ? nl : (nl + 1) / 2);
+	off = pool_alloc(c, words);
+	if (!off)
+		return 0;
+	p = c->pool->base + 4 * (size_t)off;
+	if (vec) {
+		memcpy(p, &vec, 8);
+		p += 8;
+	}
+	memcpy(p, &lv, 8);
+	p += 8;
+	memcpy(p, kids, 4 * nc);
+	p += 4 * nc;
+	if (c->wide) {
+		memcpy(p, leaves, 4 * nl);
+	} else {
+		for (j = 0; j < nl; j++) {
+			uint16_t x = (uint16_t)leaves[j];
+
+			memcpy(p + 2 * j, &x, 2);
+		}
+		if (nl & 1)
+			memset(p + 2 * nl, 0, 2);
+	}
+	return (off << 2) | (vec ? LPM_FULL : 0);
+}
+
+static void log_w(struct bctx *c, struct wnode *w, uint32_t ref, uint32_t inh)
+{
+	struct wlog e = {w, ref, inh};
+
+	if (vec_push(&c->wlog, &e, sizeof(e)))
+		bc_nomem(c);
+}
+
+static void log_dead(struct bctx *c, struct wnode *w, uint64_t dead)
+{
+	struct dlog e = {w, dead};
+
+	if (dead && vec_push(&c->dlog, &e, sizeof(e)))
+		bc_nomem(c);
+}
+
+/*
+ * The reader ref for the region of @w at depth @d (>= LPM_S), inheriting
+ * value index @inh. A clean node that inherits what it did last time is its
+ * old ref; otherwise it is rebuilt, reusing its clean children. *@empty:
+ * no prefix is left in the region (its parent drops @w).
+ */
+static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh, bool *empty)
+{
+	uint32_t val[128], slot[64], ref;
+	uint64_t cm, dead = 0;
+	unsigned j, k = 0;
+
+	*empty = false;
+	if (!w)
+		return LPM_LEAF(inh);
+	if (!c->full && !w->dirty && w->ref && w->inh == inh)
+		return w->ref;
+	wn_push(w, inh, val);
+	for (j = 0; j < 64; j++)
+		slot[j] = LPM_LEAF(val[64 | j]);
+	for (cm = w->cmap; cm; cm &= cm - 1, k++) {
+		bool e;
+
+		j = (unsigned)__builtin_ctzll(cm);
+		slot[j] = build(c, w->kids[k], d + LPM_STRIDE, val[64 | j], &e);
+		if (c->err)
+			return 0;
+		if (e)
+			dead |= 1ull << j;
+	}
+	if (!w->np && dead == w->cmap) {
+		*empty = true;
+		retire_ref(c, w->ref);
+		return LPM_LEAF(inh);
+	}
+	log_dead(c, w, dead);
+	ref = encode(c, slot);
+	if (c->err)
+		return 0;
+	if (w->ref != ref)
+		retire_ref(c, w->ref);
+	log_w(c, w, ref, inh);
+	return ref;
+}
+
+/* ---------------------------------------------------------------- directory */
+
+static bool pg_new(const struct bctx *c, uint32_t g)
+{
+	return (c->t->pgnew[g / 64] >> (g % 64)) & 1;
+}
+
+static void pg_mark(struct bctx *c, uint32_t g, bool on)
+{
+	if (on)
+		c->t->pgnew[g / 64] |= 1ull << (g % 64);
+	else
+		c->t->pgnew[g / 64] &= ~(1ull << (g % 64));
+}
+
+/* Mid @mi of the new root, copied for this commit (once). */
+static uint32_t **mid_private(struct bctx *c, unsigned mi)
+{
+	uint32_t **m;
+
+	if (c->midnew[mi])
+		return c->nr->dir[mi];
+	m = lpm_lines(LPM_MID_SLOTS * sizeof(*m));
+	if (!m) {
+		bc_nomem(c);
+		return NULL;
+	}
+	memcpy(m, c->nr->dir[mi], LPM_MID_SLOTS * sizeof(*m));
+	c->nr->dir[mi] = m;
+	c->midnew[mi] = 1;
+	return m;
+}
+
+/* Page @g (mid index, page index) of the new root, copied for this commit
+ * (once). */
+static uint32_t *page_private(struct bctx *c, uint32_t g)
+{
+	uint32_t **m, *pg;
+
+	if (pg_new(c, g))
+		return c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)];
+	m = mid_private(c, g >> LPM_M_BITS);
+	if (!m)
+		return NULL;
+	pg = lpm_lines(LPM_PAGE_SLOTS * sizeof(*pg));
+	if (!pg) {
+		bc_nomem(c);
+		return NULL;
+	}
+	memcpy(pg, m[g & (LPM_MID_SLOTS - 1)], LPM_PAGE_SLOTS * sizeof(*pg));
+	m[g & (LPM_MID_SLOTS - 1)] = pg;
+	pg_mark(c, g, true);
+	return pg;
+}
+
+static void set_slot(struct bctx *c, uint32_t x, uint32_t ref)
+{
+	uint32_t g = x >> LPM_P_BITS, e = x & (LPM_PAGE_SLOTS - 1), *pg;
+
+	if (c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)][e] == ref)
+		return;
+	pg = page_private(c, g);
+	if (pg)
+		pg[e] = ref;
+}
+
+/* Page @g becomes the shared page of leaf @ref. */
+static void set_page_leaf(struct bctx *c, uint32_t g, uint32_t ref)
+{
+	struct upage *u = upage_get(c->t, ref);
+	uint32_t **m;
+
+	if (!u) {
+		bc_nomem(c);
+		return;
+	}
+	if (c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)] == u->pg)
+		return;
+	m = mid_private(c, g >> LPM_M_BITS);
+	if (!m)
+		return;
+	if (pg_new(c, g)) {
+		free(m[g & (LPM_MID_SLOTS - 1)]);
+		pg_mark(c, g, false);
+	}
+	m[g & (LPM_MID_SLOTS - 1)] = u->pg;
+}
+
+/* Free mid @mi's copies made by this commit. */
+static void mid_drop_new(struct bctx *c, unsigned mi)
+{
+	uint32_t **m = c->nr->dir[mi], j;
+
+	for (j = 0; j < LPM_MID_SLOTS; j++)
+		if (pg_new(c, mi << LPM_M_BITS | j)) {
+			free(m[j]);
+			pg_mark(c, mi << LPM_M_BITS | j, false);
+		}
+	free(m);
+	c->midnew[mi] = 0;
+}
+
+/* Mid @mi becomes the shared mid of leaf @ref. */
+static void set_mid_leaf(struct bctx *c, unsigned mi, uint32_t ref)
+{
+	struct upage *u = upage_get(c->t, ref);
+
+	if (!u) {
+		bc_nomem(c);
+		return;
+	}
+	if (c->nr->dir[mi] == u->mid)
+		return;
+	if (c->midnew[mi])
+		mid_drop_new(c, mi);
+	c->nr->dir[mi] = u->mid;
+}
+
+/* The region @pfx/@d above the directory has no prefix: all leaf @ref. */
+static void fill(struct bctx *c, unsigned d, uint32_t pfx, uint32_t ref)
+{
+	uint32_t i, n;
+
+	if (d <= LPM_R_BITS) {
+		n = 1u << (LPM_R_BITS - d);
+		for (i = 0; i < n && !c->err; i++)
+			set_mid_leaf(c, (pfx << (LPM_R_BITS - d)) + i, ref);
+	} else if (d <= LPM_R_BITS + LPM_M_BITS) {
+		n = 1u << (LPM_R_BITS + LPM_M_BITS - d);
+		for (i = 0; i < n && !c->err; i++)
+			set_page_leaf(c, (pfx << (LPM_R_BITS + LPM_M_BITS - d)) + i, ref);
+	} else {
+		n = 1u << (LPM_S - d);
+		for (i = 0; i < n && !c->err; i++)
+			set_slot(c, (pfx << (LPM_S - d)) + i, ref);
+	}
+}
+
+/*
+ * Above the directory (@d < LPM_S): visit the children that are dirty or
+ * whose inherited value may have changed (@all: every one), down to the
+ * directory entries. Returns whether @w is left empty.
+ */
+static bool commit_top(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh, bool all,
+		       uint32_t pfx)
+{
+	uint32_t val[128];
+	uint64_t visit, dead = 0;
+	unsigned j;
+	bool few;
+
+	if (!w) {
+		if (all)
+			fill(c, d, pfx, LPM_LEAF(inh));
+		return true;
+	}
+	/* Children that became empty are still there until apply(): dmask is exact.
+	 */
+	visit = all ? ~0ull : w->rmask | (w->dmask & w->cmap);
+	/* A commit usually visits one slot here: leaf-push only when many. */
+	few = __builtin_popcountll(visit) <= 4;
+	if (!few)
+		wn_push(w, inh, val);
+	for (; visit && !c->err; visit &= visit - 1) {
+		struct wnode *kid;
+		uint32_t cpfx, cinh;
+		bool e;
+
+		j = (unsigned)__builtin_ctzll(visit);
+		kid = wn_kid(w, j);
+		cpfx = (pfx << LPM_STRIDE) | j;
+		cinh = few ? wn_slot_value(w, j, inh) : val[64 | j];
+		if (d + LPM_STRIDE == LPM_S) {
+			uint32_t ref = build(c, kid, LPM_S, cinh, &e);
+
+			if (!c->err)
+				set_slot(c, cpfx, ref);
+		} else {
+			e = commit_top(c, kid, d + LPM_STRIDE, cinh, all || ((w->rmask >> j) & 1),
+				       cpfx);
+		}
+		if (kid && e)
+			dead |= 1ull << j;
+	}
+	if (c->err)
+		return false;
+	log_w(c, w, 0, inh);
+	if (w != c->t->top && !w->np && dead == w->cmap)
+		return true;
+	log_dead(c, w, dead);
+	return false;
+}
+
+/* Pages and mids this commit copied that came out uniform are shared instead.
+ */
+static void dir_finish(struct bctx *c)
+{
+	unsigned mi, j, i;
+
+	for (mi = 0; mi < LPM_NMID && !c->err; mi++) {
+		uint32_t **m = c->nr->dir[mi];
+
+		if (!c->midnew[mi])
+			continue;
+		for (j = 0; j < LPM_MID_SLOTS && !c->err; j++) {
+			const uint32_t *pg = m[j];
+
+			if (!pg_new(c, mi << LPM_M_BITS | j) || !(pg[0] & 1))
+				continue;
+			for (i = 1; i < LPM_PAGE_SLOTS && pg[i] == pg[0]; i++)
+				;
+			if (i == LPM_PAGE_SLOTS)
+				set_page_leaf(c, mi << LPM_M_BITS | j, pg[0]);
+		}
+		for (j = 1; j < LPM_MID_SLOTS && m[j] == m[0]; j++)
+			;
+		if (!c->err && j == LPM_MID_SLOTS && page_shared(c->t, m[0]))
+			set_mid_leaf(c, mi, m[0][0]);
+	}
+}
+
+static void retire_ptr(struct bctx *c, const void *p)
+{
+	if (vec_push(&c->gptr, &p, sizeof(p)))
+		bc_nomem(c);
+}
+
+/* Whether shared pages and mids are still used by the new root (the other ones
+ * die). */
+static void upage_gc(struct bctx *c)
+{
+	struct lpm *t = c->t;
+	uint32_t i, mi, j;
+
+	for (i = 0; i < t->nup; i++)
+		t->up[i].dead = true;
+	for (mi = 0; mi < LPM_NMID; mi++) {
+		struct upage *u = mid_shared(t, c->nr->dir[mi]);
+
+		if (u) {
+			u->dead = false;
+			continue;
+		}
+		for (j = 0; j < LPM_MID_SLOTS; j++)
+			if ((u = ufind(t, (uintptr_t)c->nr->dir[mi][j])))
+				u->dead = false;
+	}
+	for (i = 0; i < t->nup; i++)
+		if (t->up[i].dead && !t->up[i].fresh) {
+			retire_ptr(c, t->up[i].pg);
+			retire_ptr(c, t->up[i].mid);
+		}
+}
+
+/* Everything the old root has and the new one does not. */
+static void collect(struct bctx *c, const struct lpm_root * or, const uint32_t *npub)
+{
+	struct lpm *t = c->t;
+	unsigned mi, j;
+
+	retire_ptr(c, or);
+	for (mi = 0; mi < LPM_NMID; mi++) {
+		uint32_t **o = or->dir[mi], **n = c->nr->dir[mi];
+
+		if (o == n || mid_shared(t, o))
+			continue;
+		for (j = 0; j < LPM_MID_SLOTS; j++)
+			if (o[j] != n[j] && !page_shared(t, o[j]))
+				retire_ptr(c, o[j]);
+		retire_ptr(c, o);
+	}
+	/* Shared pages die rarely: look for them now and then, not every commit. */
+	if (c->full || (t->nup > 1 && !(t->commits % 64)))
+		upage_gc(c);
+	if (c->pool->base != or->pool)
+		retire_ptr(c, or->pool);
+	if (npub != t->v.pub)
+		retire_ptr(c, t->v.pub);
+}
+
+static struct lpm_batch *batch_new(struct bctx *c)
+{
+	size_t sz = sizeof(struct lpm_batch) + c->gptr.n * sizeof(void *) + c->gblk.n * 8;
+	struct lpm_batch *b = lpm_malloc(sz);
+
+	if (!b) {
+		bc_nomem(c);
+		return NULL;
+	}
+	memset(b, 0, sizeof(*b));
+	b->state = LPM_B_PENDING;
+	b->gen = c->pool->gen;
+	b->nptr = c->gptr.n;
+	b->nblk = c->gblk.n;
+	b->ptr = (void **)(b + 1);
+	b->blk = (uint32_t *)(b->ptr + b->nptr);
+	if (b->nptr)
+		memcpy(b->ptr, c->gptr.a, b->nptr * sizeof(void *));
+	if (b->nblk)
+		memcpy(b->blk, c->gblk.a, (size_t)b->nblk * 8);
+	return b;
+}
+
+/* The logs start empty, with the capacity of earlier commits (no allocation per
+ * commit). */
+static void bctx_init(struct bctx *c, struct lpm *t)
+{
+	memset(c, 0, sizeof(*c));
+	c->t = t;
+	c->wlog = t->keep[0];
+	c->dlog = t->keep[1];
+	c->nblk = t->keep[2];
+	c->gblk = t->keep[3];
+	c->gptr = t->keep[4];
+	c->wlog.n = c->dlog.n = c->nblk.n = c->gblk.n = c->gptr.n = 0;
+}
+
+static void keep_vec(struct lpm_vec *keep, struct lpm_vec *v)
+{
+	/* What a full build needed is not kept. */
+	if (v->cap > 4096) {
+		free(v->a);
+		memset(v, 0, sizeof(*v));
+	}
+	*keep = *v;
+}
+
+static void bctx_fini(struct bctx *c)
+{
+	keep_vec(&c->t->keep[0], &c->wlog);
+	keep_vec(&c->t->keep[1], &c->dlog);
+	keep_vec(&c->t->keep[2], &c->nblk);
+	keep_vec(&c->t->keep[3], &c->gblk);
+	keep_vec(&c->t->keep[4], &c->gptr);
+}
+
+/* Undo a failed commit: the published root and the writer trie never changed.
+ */
+static void rollback(struct bctx *c, uint32_t *npub)
+{
+	struct lpm *t = c->t;
+	struct lpm_pool *p = c->pool;
+	uint32_t i, j;
+
+	for (i = 0; i < LPM_NMID; i++)
+		if (c->midnew[i])
+			mid_drop_new(c, i);
+	for (i = j = 0; i < t->nup; i++) {
+		t->up[i].dead = false;
+		if (t->up[i].fresh) {
+			free(t->up[i].pg);
+			free(t->up[i].mid);
+		} else {
+			t->up[j++] = t->up[i];
+		}
+	}
+	t->nup = j;
+	uindex(t, 0); /* no growth: cannot fail */
+	free(c->nr);
+	if (npub && npub != t->v.pub)
+		free(npub);
+	if (c->full) {
+		if (p)
+			pool_free(p, true);
+	} else {
+		const uint32_t *e = c->nblk.a;
+
+		/* Blocks taken from free lists go back (their lists had room). */
+		for (i = 0; i < c->nblk.n; i++)
+			if (e[2 * i] < c->used0) {
+				p->fl[e[2 * i + 1]][p->fln[e[2 * i + 1]]++] = e[2 * i];
+				p->freew += e[2 * i + 1];
+			}
+		p->used = c->used0;
+		if (p->base != c->base0) {
+			free(p->base);
+			p->base = c->base0;
+			p->cap = c->cap0;
+		}
+	}
+	bctx_fini(c);
+}
+
+/* The writer trie takes what the build decided. Cannot fail. */
+static void apply(struct bctx *c)
+{
+	const struct wlog *wl = c->wlog.a;
+	const struct dlog *dl = c->dlog.a;
+	uint32_t i, j;
+
+	for (i = 0; i < c->wlog.n; i++) {
+		wl[i].w->ref = wl[i].ref;
+		wl[i].w->inh = wl[i].inh;
+		wl[i].w->dirty = false;
+		wl[i].w->rmask = 0;
+		wl[i].w->dmask = 0;
+	}
+	for (i = 0; i < c->dlog.n; i++) {
+		uint64_t dead = dl[i].dead;
+
+		for (; dead; dead &= dead - 1) {
+			unsigned s = (unsigned)__builtin_ctzll(dead);
+			struct wnode *kid = wn_kid(dl[i].w, s);
+
+			wn_del_kid(dl[i].w, s);
+			wn_free(kid);
+		}
+	}
+	/* Copies are published now. */
+	for (i = 0; i < LPM_NMID; i++)
+		if (c->midnew[i])
+			for (j = 0; j < LPM_MID_SLOTS; j++)
+				pg_mark(c, i << LPM_M_BITS | j, false);
+	/* Shared pages the new root does not use: retired by collect(), or never
+	 * published. */
+	for (i = j = 0; i < c->t->nup; i++) {
+		struct upage u = c->t->up[i];
+
+		if (u.dead && u.fresh) {
+			free(u.pg);
+			free(u.mid);
+		}
+		if (!u.dead) {
+			u.fresh = false;
+			c->t->up[j++] = u;
+		}
+	}
+	if (j != c->t->nup) {
+		c->t->nup = j;
+		uindex(c->t, 0); /* no growth: cannot fail */
+	}
+}
+
+/* A full build when it is cheaper or needed: first, big batch, leaf width,
+ * fragmentation. */
+static bool want_full(const struct lpm *t, bool wide)
+{
+	const struct lpm_pool *p = t->pool;
+
+	return !t->built || wide != t->wide || t->changes > t->count / 8 ||
+	       (p->used > (1u << 16) && p->freew > p->used / 2);
+}
+
+static int lpm_commit_(struct lpm *t)
+{
+	struct lpm_root * or = t->root;
+	struct lpm_batch *b = NULL;
+	uint32_t *npub = NULL, npubcap = 0;
+	struct bctx c;
+
+	lpm_reclaim(t);
+	if (!t->changes)
+		return 0;
+	bctx_init(&c, t);
+	c.wide = t->wide || t->v.n > LPM_NARROW_MAX;
+	c.full = want_full(t, c.wide);
+	c.nr = lpm_lines(sizeof(*c.nr));
+	if (!c.nr) {
+		bctx_fini(&c);
+		return -ENOMEM;
+	}
+	memcpy(c.nr, or, sizeof(*c.nr));
+	if (c.full) {
+		size_t est = t->pool->live + t->pool->live / 4 + 3 * t->count + 1024;
+
+		c.pool = pool_new(est, t->pool->gen + 1);
+		if (!c.pool)
+			bc_nomem(&c);
+	} else {
+		c.pool = t->pool;
+		c.base0 = c.pool->base;
+		c.cap0 = c.pool->cap;
+		c.used0 = c.pool->used;
+	}
+	if (!c.err && vals_prepare(&t->v, &npub, &npubcap))
+		bc_nomem(&c);
+	if (!c.err)
+		commit_top(&c, t->top, 0, LPM_NONE, c.full, 0);
+	if (!c.err)
+		dir_finish(&c);
+	if (!c.err)
+		collect(&c, or, npub);
+	if (!c.err)
+		b = batch_new(&c);
+	if (c.err) {
+		int err = c.err;
+
+		rollback(&c, npub);
+		return err;
+	}
+	/* Point of no return. */
+	apply(&c);
+	vals_published(&t->v, npub, npubcap);
+	if (c.full) {
+		pool_free(t->pool, false); /* its buffer is in the batch */
+		t->pool = c.pool;
+		t->pool->live = c.live;
+	} else {
+		t->pool->live += c.live - c.retired;
+	}
+	c.nr->pool = t->pool->base;
+	c.nr->vt = t->v.pub;
+	c.nr->wide = c.wide;
+	__atomic_store_n(&t->root, c.nr, __ATOMIC_RELEASE);
+	if (b->nblk) {
+		*t->btail = b;
+		t->btail = &b->next;
+	}
+	__atomic_store_n(&b->state, LPM_B_PENDING, __ATOMIC_RELEASE);
+	urcu_memb_call_rcu(&b->head, batch_cb);
+	t->wide = c.wide;
+	t->built = true;
+	t->commits++;
+	t->full_builds += c.full;
+	t->changes = 0;
+	t->pub_count = t->count;
+	bctx_fini(&c);
+	return 0;
+}
+
+static void lpm_stats_(const struct lpm *t, struct lpm_stats *s)
+{
+	const struct lpm_root *r = t->root;
+	unsigned mi, j;
+
+	memset(s, 0, sizeof(*s));
+	s->prefixes = t->pub_count;
+	s->values = t->v.mn;
+	s->node_bytes = t->pool->live * 4;
+	s->page_bytes = (size_t)t->nup * (LPM_PAGE_SLOTS * 4 + LPM_MID_SLOTS * sizeof(void *));
+	for (mi = 0; mi < LPM_NMID; mi++) {
+		if (mid_shared(t, r->dir[mi]))
+			continue;
+		s->page_bytes += LPM_MID_SLOTS * sizeof(void *);
+		for (j = 0; j < LPM_MID_SLOTS; j++)
+			if (!page_shared(t, r->dir[mi][j]))
+				s->page_bytes += LPM_PAGE_SLOTS * 4;
+	}
+	s->value_bytes = (size_t)t->v.pubcap * 4;
+	s->pool_bytes = (size_t)t->pool->cap * 4;
+	s->commits = t->commits;
+	s->full_builds = t->full_builds;
+	s->wide = t->wide;
+}
+
+/* Bytes of the published reader structure. */
+static size_t lpm_mem_(const struct lpm *t)
+{
+	struct lpm_stats s;
+
+	lpm_stats_(t, &s);
+	return sizeof(struct lpm_root) + s.node_bytes + s.page_bytes + s.value_bytes;
+}
+#endif /* LPM_ENGINE */
+
+#endif

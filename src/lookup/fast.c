@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The fast route get: the kernel's answer for a plain flow from the
+ * published FIB (fib/fib.h), under rcu_read_lock, without locks or
+ * allocation.
+ *
+ * A plain flow is an output-path flow that names no input device, no
+ * output device and no source, and asks no fibmatch (IPv4: to anything but
+ * 0.0.0.0; IPv6: not to multicast, link-local or loopback, which need the
+ * strict device match): what a data plane asks per packet. The rule walk runs over
+ * the compiled rules; each table lookup is one LPM walk to a precomputed
+ * outcome; the multipath member is hashed per flow, and an IPv6 source
+ * without a configured one is selected (RFC 6724) from the FIB's copy of the
+ * addresses. Everything else, and every outcome marked FO_GENERAL, returns
+ * LK_GENERAL and is answered by the general path (ref*.c), which the unit
+ * tests check this one against.
+ */
+#include "fast.h"
+
+#include "ref.h"
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <linux/fib_rules.h>
+#include <linux/in_route.h>
+#include <linux/rtnetlink.h>
+#include <stddef.h>
+#include <string.h>
+
+/* The fields of a plain flow the rules and tables look at. */
+struct pflow {
+	uint8_t family;
+	uint8_t tos, proto;
+	uint16_t sport, dport;
+	uint32_t dst4; /* IPv4, host order */
+	uint32_t mark, uid;
+	const uint8_t *dst;
+};
+
+static bool plain(const struct fm_flow *f)
+{
+	static const uint8_t loop6[16] = {[15] = 1};
+	const uint8_t *d = f->dst.b;
+
+	if (f->iif > 0 || f->oif > 0 || f->src.family || (f->flags & FM_FLOW_FIBMATCH))
+		return false;
+	if (f->family == AF_INET)
+		return f->dst.v4 != 0; /* 0.0.0.0 means "this host" */
+	return d[0] != 0xff && !(d[0] == 0xfe && (d[1] & 0xc0) == 0x80) && memcmp(d, loop6, 16);
+}
+
+static bool in_prefix(const uint8_t *a, const uint8_t *p, int len)
+{
+	int full = len / 8, rest = len % 8;
+
+	if (memcmp(a, p, (size_t)full))
+		return false;
+	return !rest || ((a[full] ^ p[full]) & (0xff << (8 - rest))) == 0;
+}
+
+static bool ports_in(const struct fm_rule *r, uint32_t bit, uint16_t lo, uint16_t hi, uint16_t p)
+{
+	return !(r->attrs & bit) || (!lo && !hi) || (p >= lo && p <= hi);
+}
+
+/* fib_rule_match on the output path: iif is loopback, no oif, no source
+ * (IPv4 compares it as 0.0.0.0, IPv6 never matches a source selector). */
+static bool selectors(const struct fib_rule *fr, const struct pflow *p)
+{
+	const struct fm_rule *r = &fr->r;
+	uint8_t tosmask = p->family == AF_INET ? 0x1c : 0xfc;
+
+	if (fr->any)
+		return true;
+	if (fr->never || (fr->iif && fr->iif != LOOPBACK_IFINDEX) || fr->oif)
+		return false;
+	if ((r->fwmark ^ p->mark) & fr->fwmask)
+		return false;
+	if ((r->attrs & FM_RULE_UIDRANGE) && (p->uid < r->uid_start || p->uid > r->uid_end))
+		return false;
+	if (p->family == AF_INET
+		? (p->dst4 & fr->dmask4) != fr->dst4 || fr->src4
+		: (r->dst_len && !in_prefix(p->dst, r->dst.b, r->dst_len)) || r->src_len)
+		return false;
+	if ((r->tos && r->tos != (p->tos & tosmask)) || (r->ip_proto && r->ip_proto != p->proto))
+		return false;
+	return ports_in(r, FM_RULE_SPORT, r->sport_lo, r->sport_hi, p->sport) &&
+	       ports_in(r, FM_RULE_DPORT, r->dport_lo, r->dport_hi, p->dport);
+}
+
+static const struct fib_outcome none = {.kind = FO_NONE, .plen = -1, .err = -EAGAIN};
+static const struct fib_outcome general = {.kind = FO_GENERAL, .plen = -1};
+
+static const struct fib_outcome *table(const struct fib_table *t, const struct pflow *p)
+{
+	const struct fib_outcome *o;
+
+	if (!t)
+		return &none;
+	o = fib_table_lookup(t, p->dst);
+	/* A flow with tos bits may fit an alias the outcome passed over. */
+	if (o->tos_sensitive && (p->tos & 0x1c))
+		return &general;
+	if (o->expires && !rib_expiry_left(o->expires))
+		return &general; /* a route it depends on has expired since */
+	return o;
+}
+
+/* ref4.c's v4_lookup: with the default rules the kernel looks up local and
+ * main as one trie, the longer prefix winning, reported as main. */
+static const struct fib_outcome *lookup(const struct fib *f, const struct fib_rule *fr,
+					const struct pflow *p, uint32_t *tab)
+{
+	const struct fib_outcome *l, *m;
+
+	*tab = fr->r.table;
+	l = table(fr->table, p);
+	if (p->family != AF_INET || fr->r.table != RT_TABLE_LOCAL || !f->v4_merged)
+		return l;
+	m = table(f->main4, p);
+	if (l->kind == FO_GENERAL || m->kind == FO_GENERAL)
+		return &general;
+	*tab = RT_TABLE_MAIN;
+	return m->plen > l->plen ? m : l;
+}
+
+static bool suppressed(const struct fib_rule *fr, const struct fib_outcome *o)
+{
+	const struct fm_rule *r = &fr->r;
+
+	if ((r->attrs & FM_RULE_SUPPRESS_PREFIXLEN) && o->plen <= (int64_t)r->suppress_prefixlen)
+		return true;
+	return (r->attrs & FM_RULE_SUPPRESS_IFGROUP) &&
+	       o->hopx[o->sel].ifgroup == (int64_t)r->suppress_ifgroup;
+}
+
+/* The member this flow takes (ref4.c's multipath() without a source,
+ * ref6.c's select6() without an oif). */
+static int member(const struct fib *f, const struct fib_outcome *o, const struct fm_flow *fl,
+		  bool *exact)
+{
+	uint32_t hash;
+	int sel;
+
+	*exact = o->nhops <= 1;
+	if (*exact || o->resilient || lk_mp_hash_p(&f->mp, fl, &hash))
+		return o->sel;
+	sel = lk_mp_select(o->hops, o->nhops, hash);
+	if (sel < 0)
+		return o->sel;
+	*exact = true;
+	return sel;
+}
+
+/* @a with the bits past @len cleared, a word at a time. */
+static void masked(struct fm_ip *out, const struct fm_ip *a, int len)
+{
+	uint64_t w[2], m;
+	int i;
+
+	out->family = a->family;
+	memcpy(w, a->b, 16);
+	for (i = 0; i < 2; i++, len -= 64) {
+		m = len <= 0 ? 0 : len >= 64 ? UINT64_MAX : UINT64_MAX << (64 - len);
+		w[i] &= htobe64(m);
+	}
+	memcpy(out->b, w, 16);
+}
+
+/* ref_fill_route: what the matched route and its chosen hop say. */
+static void fill_route(const struct fib_outcome *o, uint32_t tab, int sel, const struct fm_flow *fl,
+		       struct fm_result *ret)
+{
+	memset(ret, 0, offsetof(struct fm_result, hops));
+	ret->family = fl->family;
+	ret->type = o->type;
+	ret->protocol = o->protocol;
+	ret->scope = o->scope;
+	ret->pref = o->pref;
+	ret->priority = o->priority;
+	ret->nhid = o->nhid;
+	ret->has_table = true;
+	ret->table = tab;
+	ret->dst_len = (uint8_t)o->plen;
+	masked(&ret->dst, &fl->dst, o->plen);
+	ret->src.family = fl->family;
+	ret->nhops = o->nhops;
+	memcpy(ret->hops, o->hops, o->nhops * sizeof(*o->hops));
+	ret->chosen = (int16_t)sel;
+	ret->oif = o->hops[sel].ifindex;
+	ret->gw = o->hops[sel].gw;
+	ret->choice_exact = true;
+}
+
+/* ref6.c's finish6 on the output path. */
+static int finish6(const struct fib *f, const struct fib_outcome *o, uint32_t tab,
+		   const struct fm_flow *fl, struct fm_result *ret)
+{
+	bool exact;
+	int sel = member(f, o, fl, &exact);
+	const struct fib_hopx *x = &o->hopx[sel];
+
+	fill_route(o, tab, sel, fl, ret);
+	ret->choice_exact = exact;
+	if (o->type == RTN_LOCAL || o->type == RTN_ANYCAST) {
+		ret->oif = LOOPBACK_IFINDEX;
+		ret->flags |= RTCF_LOCAL;
+	}
+	if (x->prefsrc.family)
+		ret->prefsrc = x->prefsrc;
+	else if (!lk_saddr6_from(&f->addrs6, x->saddr_dev, fl->dst.b, ret->prefsrc.b))
+		ret->prefsrc.family = AF_INET6;
+	return 0;
+}
+
+/* ref4.c's output4 after the rules: a local route, or multipath, gw_scope
+ * and mkroute_output (the destination's class decides the result type). */
+static int finish4(const struct fib *f, const struct fib_outcome *o, uint32_t tab,
+		   const struct fm_flow *fl, struct fm_result *ret)
+{
+	uint32_t d = ntohl(fl->dst.v4);
+	const struct fib_hopx *x;
+	bool exact;
+	int sel;
+
+	if (o->type == RTN_LOCAL) {
+		fill_route(o, tab, o->sel, fl, ret);
+		ret->oif = LOOPBACK_IFINDEX;
+		ret->flags |= RTCF_LOCAL;
+		if (o->prefsrc_cfg) {
+			ret->prefsrc = o->hopx[o->sel].prefsrc;
+		} else {
+			ret->prefsrc.family = AF_INET;
+			ret->prefsrc.v4 = fl->dst.v4;
+		}
+		return 0;
+	}
+	sel = member(f, o, fl, &exact);
+	x = &o->hopx[sel];
+	fill_route(o, tab, sel, fl, ret);
+	ret->choice_exact = exact;
+	if (x->gw_local)
+		memset(&ret->gw, 0, sizeof(ret->gw));
+	if (x->prefsrc.b[0] == 127 && !x->loop_dev)
+		return -EINVAL; /* a loopback source leaves only through loopback */
+	if (d == INADDR_BROADCAST)
+		ret->type = RTN_BROADCAST;
+	else if ((d >> 28) == 0xe)
+		ret->type = RTN_MULTICAST; /* (0.0.0.0, the zero net since 5.3, is not plain) */
+	if (x->loop_dev)
+		ret->flags |= RTCF_LOCAL;
+	if (ret->type == RTN_BROADCAST) {
+		ret->flags |= RTCF_BROADCAST | RTCF_LOCAL;
+		memset(&ret->gw, 0, sizeof(ret->gw));
+	} else if (ret->type == RTN_MULTICAST) {
+		ret->flags |= RTCF_MULTICAST | (d == 0xe0000001 ? RTCF_LOCAL : 0);
+		if (o->plen < 4)
+			memset(&ret->gw, 0, sizeof(ret->gw));
+	}
+	ret->prefsrc = x->prefsrc;
+	return 0;
+}
+
+static int rules(const struct fib *f, const struct pflow *p, const struct fm_flow *fl,
+		 struct fm_result *ret)
+{
+	int fam = p->family == AF_INET6;
+	const struct fib_rule *v = f->rules[fam];
+	const struct fib_outcome *o;
+	size_t i, n = f->n_rules[fam];
+	uint32_t tab;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		const struct fib_rule *fr = &v[i];
+
+		if (selectors(fr, p) == !!(fr->r.flags & FIB_RULE_INVERT))
+			continue;
+		if (fr->r.action == FR_ACT_GOTO) {
+			if (fr->goto_idx > (int32_t)i) /* backwards or unresolved: on */
+				i = (size_t)fr->goto_idx - 1;
+			continue;
+		}
+		if ((rc = ref_rule_verdict(fr->r.action)))
+			return rc;
+		if (fr->r.action != FR_ACT_TO_TBL)
+			continue;
+		o = lookup(f, fr, p, &tab);
+		if (o->kind == FO_GENERAL)
+			return LK_GENERAL;
+		if (o->kind == FO_NONE || (o->kind == FO_ROUTE && suppressed(fr, o)))
+			continue;
+		if (o->kind == FO_ERROR)
+			return o->err;
+		return p->family == AF_INET ? finish4(f, o, tab, fl, ret)
+					    : finish6(f, o, tab, fl, ret);
+	}
+	return -ENETUNREACH;
+}
+
+int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret)
+{
+	struct pflow p;
+
+	if ((fl->family != AF_INET && fl->family != AF_INET6) || !plain(fl))
+		return LK_GENERAL;
+	p.family = fl->family;
+	p.dst = fl->dst.b;
+	p.dst4 = fl->family == AF_INET ? ntohl(fl->dst.v4) : 0;
+	p.mark = fl->mark;
+	p.uid = (fl->flags & FM_FLOW_UID) ? fl->uid : 0;
+	p.tos = fl->family == AF_INET ? fl->tos & 0xfc : fl->tos;
+	p.proto = fl->ip_proto;
+	p.sport = fl->sport;
+	p.dport = fl->dport;
+	return rules(f, &p, fl, ret);
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The fast route get over the published FIB (fast.c). */
+#ifndef FM_LOOKUP_FAST_H
+#define FM_LOOKUP_FAST_H
+
+#include "fib/fib.h"
+
+/* "Not a plain flow, or an outcome the FIB leaves to the general path." */
+#define LK_GENERAL 1
+
+/* 0 with *ret filled, the kernel's -errno, or LK_GENERAL. Reader: inside
+ * rcu_read_lock (memb) holding @f. */
+int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret);
+
+#endif

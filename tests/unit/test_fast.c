@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The fast route get (fib/ + lookup/fast.c) against the reference
+ * (lookup/ref*.c) on random RIBs and random flows: every answer the fast
+ * path gives must be the reference's, byte for byte (result header and
+ * hops), and the fast path must answer most plain flows itself.
+ *
+ * The RIBs mix what changes the answer: rules with every selector and
+ * action, several tables, tos aliases, metrics, every route type, multipath
+ * with weights, dead and linkdown hops, nexthop objects (groups, resilient
+ * ones, blackhole), prefsrc (127/8 too), gateways that are our own
+ * addresses, links down, a known or unknown multipath seed. After each
+ * round some routes change and the FIB is rebuilt incrementally (only the
+ * dirty tables), then checked again.
+ *
+ * Seed: FM_TEST_SEED or a fixed default, printed.
+ */
+#include "fib/fib.h"
+#include "lookup/fast.h"
+#include "lookup/lookup.h"
+
+#include <arpa/inet.h>
+#include <linux/fib_rules.h>
+#include <linux/if_addr.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+#define ADD  (NLM_F_CREATE | NLM_F_EXCL)
+#define NDEV 6
+#define NTAB 4
+
+static const uint32_t tables[NTAB] = {RT_TABLE_MAIN, RT_TABLE_LOCAL, 100, 200};
+
+static uint64_t rng;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n ? (uint32_t)(rng % n) : 0;
+}
+
+static struct fm_ip ip4(uint32_t host)
+{
+	struct fm_ip a = {.family = AF_INET};
+	uint32_t n = htonl(host);
+
+	memcpy(a.b, &n, 4);
+	return a;
+}
+
+static struct fm_ip ip6(uint16_t w0, uint16_t w1, uint16_t w2, uint16_t w3, uint16_t last)
+{
+	struct fm_ip a = {.family = AF_INET6};
+	uint16_t w[8] = {htons(w0), htons(w1), htons(w2), htons(w3), 0, 0, 0, htons(last)};
+
+	memcpy(a.b, w, 16);
+	return a;
+}
+
+/* IPv6 destinations: a few /48s, some ULA, and random ones. */
+static struct fm_ip rnd_addr6(void)
+{
+	static const uint16_t top[] = {0x2001, 0x2a00, 0xfd00, 0x2001};
+
+	if (!rnd(10)) {
+		struct fm_ip a = {.family = AF_INET6};
+
+		for (int i = 0; i < 16; i++)
+			a.b[i] = (uint8_t)rnd(256);
+		return a;
+	}
+	return ip6(top[rnd(4)], 0xdb8, (uint16_t)rnd(4), (uint16_t)(rnd(3) ? rnd(4) : rnd(65536)),
+		   (uint16_t)rnd(65536));
+}
+
+/* Addresses come from a small space so prefixes nest and collide. */
+static uint32_t rnd_addr(void)
+{
+	static const uint32_t bases[] = {0x0a000000, 0x0a010000, 0xc0a80000, 0x08080000,
+					 0x64400000};
+
+	return bases[rnd(5)] | (rnd(4) ? rnd(4) << 8 | rnd(8) : rnd(1u << 16));
+}
+
+static void links(struct rib *rib)
+{
+	int i;
+
+	for (i = 1; i <= NDEV; i++) {
+		struct fm_link l = {.ifindex = i, .flags = IFF_UP | IFF_RUNNING, .group = rnd(3)};
+
+		if (i == 1)
+			l.flags |= IFF_LOOPBACK;
+		else if (!rnd(6))
+			l.flags &= ~(uint32_t)IFF_UP;
+		snprintf(l.name, sizeof(l.name), i == 1 ? "lo" : "d%d", i);
+		rib_link_apply(rib, RIB_NEW, &l);
+	}
+}
+
+static void addr(struct rib *rib, int dev, uint32_t a, int len, uint8_t scope)
+{
+	struct fm_address x = {
+	    .family = AF_INET, .prefixlen = (uint8_t)len, .ifindex = dev, .scope = scope};
+
+	x.local = x.address = ip4(a);
+	rib_addr_apply(rib, RIB_NEW, 0, &x);
+}
+
+static void addrs(struct rib *rib)
+{
+	int i;
+
+	addr(rib, 1, 0x7f000001, 8, RT_SCOPE_HOST);
+	for (i = 2; i <= NDEV; i++) {
+		if (!rnd(5))
+			continue;
+		addr(rib, i, 0x0a000000 | (uint32_t)i << 8 | 1, 24, RT_SCOPE_UNIVERSE);
+		if (!rnd(3))
+			addr(rib, i, 0xc0a80000 | (uint32_t)i << 8 | 7, 24,
+			     rnd(2) ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
+	}
+}
+
+static void addr6(struct rib *rib, int dev, struct fm_ip a, int len, uint32_t flags)
+{
+	struct fm_address x = {
+	    .family = AF_INET6, .prefixlen = (uint8_t)len, .ifindex = dev, .flags = flags};
+
+	x.local = x.address = a;
+	x.scope = a.b[0] == 0xfe	    ? RT_SCOPE_LINK
+		  : a.b[15] == 1 && !a.b[0] ? RT_SCOPE_HOST
+					    : RT_SCOPE_UNIVERSE;
+	rib_addr_apply(rib, RIB_NEW, 0, &x);
+}
+
+static void addrs6(struct rib *rib)
+{
+	int i;
+
+	addr6(rib, 1, ip6(0, 0, 0, 0, 1), 128, IFA_F_PERMANENT);
+	for (i = 2; i <= NDEV; i++) {
+		addr6(rib, i, ip6(0xfe80, 0, 0, 0, (uint16_t)i), 64, IFA_F_PERMANENT);
+		if (rnd(4))
+			addr6(rib, i, ip6(0x2001, 0xdb8, (uint16_t)rnd(4), (uint16_t)i, 1), 64,
+			      rnd(5) ? IFA_F_PERMANENT : IFA_F_DEPRECATED);
+		if (!rnd(3))
+			addr6(rib, i, ip6(0xfd00, 0xdb8, 1, (uint16_t)i, 1), 64, IFA_F_PERMANENT);
+	}
+}
+
+static void nexthops(struct rib *rib)
+{
+	struct fm_nh_member mem[3];
+	uint32_t id;
+
+	for (id = 1; id <= 6; id++) {
+		struct fm_nexthop nh = {
+		    .id = id, .family = AF_INET, .ifindex = 2 + (int)rnd(NDEV - 1)};
+
+		nh.gw = ip4(0x0a000000 | (uint32_t)nh.ifindex << 8 | (2 + rnd(3)));
+		if (id == 6) {
+			memset(&nh, 0, sizeof(nh));
+			nh.id = id;
+			nh.blackhole = true;
+		}
+		rib_nexthop_apply(rib, RIB_NEW, ADD, &nh);
+	}
+	for (id = 10; id <= 11; id++) {
+		struct fm_nexthop g = {.id = id, .nmembers = 3, .members = mem};
+
+		g.group_type = id == 11 ? NEXTHOP_GRP_TYPE_RES : NEXTHOP_GRP_TYPE_MPATH;
+		g.res_buckets = id == 11 ? 32 : 0;
+		for (int i = 0; i < 3; i++)
+			mem[i] = (struct fm_nh_member){.id = 1 + (uint32_t)i + rnd(3),
+						       .weight = 1 + rnd(3)};
+		mem[1].id = mem[0].id == 1 ? 2 : 1;
+		mem[2].id = 5;
+		rib_nexthop_apply(rib, RIB_NEW, ADD, &g);
+	}
+}
+
+static uint8_t rnd_type(uint32_t table)
+{
+	static const uint8_t t[] = {RTN_BLACKHOLE, RTN_UNREACHABLE, RTN_PROHIBIT,
+				    RTN_THROW,	   RTN_LOCAL,	    RTN_BROADCAST};
+
+	if (table == RT_TABLE_LOCAL && rnd(2))
+		return rnd(2) ? RTN_LOCAL : RTN_BROADCAST;
+	return rnd(6) ? RTN_UNICAST : t[rnd(6)];
+}
+
+static void hops(struct fm_route *r, struct fm_hop *h)
+{
+	int n = 1 + (rnd(4) ? 0 : (int)rnd(3)), i;
+
+	for (i = 0; i < n; i++) {
+		int dev = 2 + (int)rnd(NDEV - 1);
+
+		memset(&h[i], 0, sizeof(h[i]));
+		h[i].ifindex = dev;
+		h[i].weight = (uint16_t)(1 + rnd(4));
+		if (n > 1 || rnd(3))
+			h[i].gw = ip4(0x0a000000 | (uint32_t)dev << 8 | (rnd(5) ? 2 + rnd(3) : 1));
+		if (!rnd(6))
+			h[i].flags = RTNH_F_DEAD | RTNH_F_LINKDOWN;
+		else if (!rnd(8))
+			h[i].flags = RTNH_F_LINKDOWN;
+	}
+	r->nhops = (uint16_t)n;
+	r->hops = h;
+	if (!h[0].gw.family && n == 1)
+		r->scope = RT_SCOPE_LINK;
+}
+
+static void one_route(struct rib *rib, uint32_t table)
+{
+	struct fm_route r = {
+	    .family = AF_INET, .table = table, .protocol = RTPROT_STATIC, .pref = 0xff};
+	struct fm_hop h[4];
+	int len = rnd(2) ? 8 * (1 + (int)rnd(4)) : rnd(8) ? 8 + (int)rnd(25) : (int)rnd(8);
+	uint32_t a = rnd_addr();
+
+	a &= len ? UINT32_MAX << (32 - len) : 0;
+	r.dst = ip4(a);
+	r.src.family = AF_INET;
+	r.dst_len = (uint8_t)len;
+	r.tos = rnd(6) ? 0 : (uint8_t)(rnd(2) ? 0x10 : 0x08);
+	r.priority = rnd(3) ? 0 : rnd(3) * 100;
+	r.type = rnd_type(table);
+	if (r.type == RTN_UNICAST || r.type == RTN_LOCAL || r.type == RTN_BROADCAST) {
+		if (r.type == RTN_UNICAST && !rnd(5))
+			r.nhid = rnd(3) ? 10 + rnd(2) : 1 + rnd(6);
+		else
+			hops(&r, h);
+		if (r.type != RTN_UNICAST)
+			r.scope = RT_SCOPE_HOST;
+	}
+	if (!rnd(8))
+		r.prefsrc = ip4(rnd(4) ? 0x0a000201 : 0x7f000001);
+	rib_route_apply(rib, RIB_NEW, NLM_F_CREATE | (rnd(4) ? 0 : NLM_F_APPEND), &r);
+}
+
+static void one_route6(struct rib *rib, uint32_t table)
+{
+	struct fm_route r = {
+	    .family = AF_INET6, .table = table, .protocol = RTPROT_STATIC, .pref = 0xff};
+	struct fm_hop h[4];
+	int len = rnd(2) ? 16 * (int)rnd(9) : (int)rnd(129), n, i;
+	struct fm_ip d = rnd_addr6();
+
+	for (i = len / 8; i < 16; i++)
+		d.b[i] &= i == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
+	r.dst = d;
+	r.dst_len = (uint8_t)len;
+	r.src.family = AF_INET6;
+	if (!rnd(15)) {
+		r.src = ip6(0x2001, 0xdb8, 0, 0, 0);
+		r.src_len = 48;
+	}
+	r.priority = rnd(2) ? 1024 : 256 * (1 + rnd(3));
+	r.type = rnd(8) ? RTN_UNICAST : (uint8_t)(rnd(2) ? RTN_UNREACHABLE : RTN_BLACKHOLE);
+	if (table == RT_TABLE_LOCAL && rnd(2))
+		r.type = RTN_LOCAL;
+	if (!rnd(4))
+		r.pref = (uint8_t)rnd(4); /* ICMPV6_ROUTER_PREF_* incl. invalid */
+	if (!rnd(10))
+		r.expires = rnd(3) ? 600 : FM_EXPIRED;
+	if (r.type == RTN_UNICAST || r.type == RTN_LOCAL) {
+		n = 1 + (rnd(3) ? 0 : (int)rnd(3));
+		for (i = 0; i < n; i++) {
+			int dev = 2 + (int)rnd(NDEV - 1);
+
+			memset(&h[i], 0, sizeof(h[i]));
+			h[i].ifindex = dev;
+			h[i].weight = 1;
+			if (n > 1 || rnd(2))
+				h[i].gw = ip6(0xfe80, 0, 0, 0, (uint16_t)(0x100 + rnd(4)));
+			if (!rnd(8))
+				h[i].flags = RTNH_F_DEAD | RTNH_F_LINKDOWN;
+		}
+		r.nhops = (uint16_t)n;
+		r.hops = h;
+	}
+	if (!rnd(10))
+		r.prefsrc = ip6(0x2001, 0xdb8, 9, 9, 9);
+	rib_route_apply(rib, RIB_NEW, NLM_F_CREATE | (rnd(3) ? NLM_F_APPEND : 0), &r);
+}
+
+static void rule(struct rib *rib, uint8_t fam, uint32_t prio)
+{
+	struct fm_rule r = {
+	    .family = fam, .priority = prio, .action = FR_ACT_TO_TBL, .attrs = FM_RULE_PRIORITY};
+
+	r.table = tables[rnd(NTAB)];
+	switch (rnd(14)) {
+	case 0:
+		r.fwmark = 1 + rnd(2), r.attrs |= FM_RULE_FWMARK;
+		break;
+	case 1:
+		r.fwmark = 0x10, r.fwmask = 0xf0, r.attrs |= FM_RULE_FWMARK | FM_RULE_FWMASK;
+		break;
+	case 2:
+		r.dst = fam == AF_INET ? ip4(0x0a000000) : ip6(0x2001, 0xdb8, 0, 0, 0),
+		r.dst_len = fam == AF_INET ? 16 : 48;
+		break;
+	case 3:
+		r.src = fam == AF_INET ? ip4(0x0a000000) : ip6(0x2001, 0xdb8, 0, 0, 0),
+		r.src_len = 8;
+		break;
+	case 4:
+		r.ip_proto = 6, r.attrs |= FM_RULE_IPPROTO;
+		break;
+	case 5:
+		r.dport_lo = 80, r.dport_hi = 90, r.attrs |= FM_RULE_DPORT;
+		break;
+	case 6:
+		r.uid_start = 1000, r.uid_end = 2000, r.attrs |= FM_RULE_UIDRANGE;
+		break;
+	case 7:
+		r.tos = 0x10;
+		break;
+	case 8:
+		snprintf(r.iifname, 16, rnd(2) ? "lo" : "d3"), r.attrs |= FM_RULE_IIF;
+		break;
+	case 9:
+		snprintf(r.oifname, 16, "d2"), r.attrs |= FM_RULE_OIF;
+		break;
+	case 10:
+		r.suppress_prefixlen = rnd(2) ? 0 : 16, r.attrs |= FM_RULE_SUPPRESS_PREFIXLEN;
+		break;
+	case 11:
+		r.suppress_ifgroup = rnd(3), r.attrs |= FM_RULE_SUPPRESS_IFGROUP;
+		break;
+	case 12:
+		r.action = FR_ACT_GOTO, r.goto_target = prio + 20 * (1 + rnd(3)),
+		r.attrs |= FM_RULE_GOTO, r.fwmark = 2, r.attrs |= FM_RULE_FWMARK;
+		break;
+	default:
+		r.action = (uint8_t)(FR_ACT_NOP + rnd(4)), r.fwmark = 3, r.attrs |= FM_RULE_FWMARK;
+		break;
+	}
+	if (!rnd(8))
+		r.flags |= FIB_RULE_INVERT;
+	rib_rule_apply(rib, RIB_NEW, NLM_F_CREATE, &r);
+}
+
+static void rules(struct rib *rib, uint8_t fam, bool custom)
+{
+	static const uint32_t prio[] = {0, 32766, 32767}, tab[] = {255, 254, 253};
+	uint32_t p;
+
+	for (int i = 0; i < 3; i++) {
+		struct fm_rule r = {.family = fam,
+				    .priority = prio[i],
+				    .table = tab[i],
+				    .action = FR_ACT_TO_TBL,
+				    .attrs = FM_RULE_PRIORITY};
+
+		rib_rule_apply(rib, RIB_NEW, NLM_F_CREATE, &r);
+	}
+	for (p = 100; custom && p < 100 + 20 * (1 + rnd(8)); p += 20)
+		rule(rib, fam, p);
+	if (custom && rnd(2)) {
+		/* wg-quick's "table main suppress_prefixlength 0", and a goto back. */
+		struct fm_rule s = {.family = fam,
+				    .priority = 50,
+				    .table = RT_TABLE_MAIN,
+				    .action = FR_ACT_TO_TBL,
+				    .suppress_prefixlen = rnd(25),
+				    .attrs = FM_RULE_PRIORITY | FM_RULE_SUPPRESS_PREFIXLEN};
+		struct fm_rule g = {.family = fam,
+				    .priority = 60,
+				    .action = FR_ACT_GOTO,
+				    .goto_target = 50,
+				    .attrs = FM_RULE_PRIORITY | FM_RULE_GOTO};
+
+		rib_rule_apply(rib, RIB_NEW, NLM_F_CREATE, &s);
+		if (rnd(2))
+			rib_rule_apply(rib, RIB_NEW, NLM_F_CREATE, &g);
+	}
+}
+
+static void sysctls_set(struct sysctls *s, bool known_seed)
+{
+	int i;
+
+	for (i = 0; i < SYSCTL_COUNT; i++) {
+		s->fd[i] = -1;
+		s->v[i] = -1;
+		if (!strcmp(sysctl_names[i], "net/ipv4/fib_multipath_hash_seed"))
+			s->v[i] = known_seed ? 0x1234567 : 0;
+		if (!strcmp(sysctl_names[i], "net/ipv4/fib_multipath_hash_policy"))
+			s->v[i] = rnd(2);
+	}
+}
+
+static void rnd_flow(struct fm_flow *f, uint8_t fam)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = fam;
+	f->dst = fam == AF_INET6 ? rnd_addr6() : ip4(rnd(10) ? rnd_addr() : rnd(UINT32_MAX));
+	f->flowlabel = rnd(4) ? 0 : rnd(1u << 20);
+	if (fam == AF_INET && !rnd(20)) {
+		static const uint32_t special[] = {0xffffffff, 0xe0000001, 0xe0000005,
+						   0xef010203, 0x7f000001, 0x00010203};
+
+		f->dst = ip4(special[rnd(6)]);
+	}
+	f->ip_proto = rnd(3) ? IPPROTO_UDP : rnd(2) ? IPPROTO_TCP : IPPROTO_ICMP;
+	f->tos = rnd(3) ? 0 : (uint8_t)(rnd(4) << 2);
+	f->mark = rnd(2) ? 0 : rnd(4) | (rnd(2) ? 0x10 : 0);
+	f->sport = (uint16_t)rnd(70000);
+	f->dport = (uint16_t)(rnd(2) ? 80 + rnd(20) : rnd(65536));
+	if (!rnd(4)) {
+		f->flags |= FM_FLOW_UID;
+		f->uid = rnd(3000);
+	}
+	/* Some flows the fast path must hand over. */
+	if (!rnd(20))
+		f->oif = 2;
+	if (!rnd(20))
+		f->flags |= FM_FLOW_FIBMATCH;
+}
+
+struct tally {
+	unsigned checked, fast, mismatches, fast6;
+};
+
+static bool same(int ra, const struct fm_result *a, int rb, const struct fm_result *b)
+{
+	if (ra != rb)
+		return false;
+	if (ra)
+		return true;
+	return !memcmp(a, b, offsetof(struct fm_result, hops)) &&
+	       !memcmp(a->hops, b->hops, a->nhops * sizeof(a->hops[0]));
+}
+
+static void check(const struct lookup_env *env, const struct fib *f, unsigned flows,
+		  struct tally *t)
+{
+	static struct fm_result a, b;
+	struct fm_flow fl;
+	char s[64];
+	unsigned i;
+
+	for (i = 0; i < flows; i++) {
+		int ra, rb;
+
+		rnd_flow(&fl, (uint8_t)(i & 1 ? AF_INET6 : AF_INET));
+		ra = lk_fast_route_get(f, &fl, &a);
+		t->checked++;
+		if (ra == LK_GENERAL)
+			continue;
+		t->fast++;
+		t->fast6 += fl.family == AF_INET6;
+		rb = lk_ref_route_get(env, &fl, &b);
+		if (same(ra, &a, rb, &b))
+			continue;
+		if (t->mismatches < 5 && !ra && !rb) {
+			size_t k;
+
+			for (k = 0; k < sizeof(a) && ((char *)&a)[k] == ((char *)&b)[k]; k++)
+				;
+			char g1[64], g2[64];
+
+			diag("first differing byte at offset %zu (hops at %zu): gw %s / %s, chosen "
+			     "%d / %d, nhid %u",
+			     k, offsetof(struct fm_result, hops), fm_ip_format(&a.gw, g1, 64),
+			     fm_ip_format(&b.gw, g2, 64), a.chosen, b.chosen, a.nhid);
+		}
+		if (t->mismatches++ < 5)
+			diag("mismatch: dst %s tos %#x mark %#x: fast %d (oif %d table %u len %d), "
+			     "ref %d (oif %d table %u len %d)",
+			     fm_ip_format(&fl.dst, s, sizeof(s)), fl.tos, fl.mark, ra, a.oif,
+			     a.table, a.dst_len, rb, b.oif, b.table, b.dst_len);
+	}
+}
+
+/* Change a few routes of one table, as the mirror's events would. */
+static void churn(struct rib *rib, struct fib_dirty *d)
+{
+	uint32_t table = tables[rnd(NTAB)];
+	int i;
+
+	for (i = 0; i < 1 + (int)rnd(20); i++) {
+		one_route(rib, table);
+		one_route6(rib, table);
+	}
+	fib_dirty_table(d, AF_INET, table);
+	fib_dirty_table(d, AF_INET6, table);
+}
+
+static void round_trip(unsigned round, struct tally *t)
+{
+	struct rib rib;
+	struct sysctls sys;
+	struct lookup_env env = {.rib = &rib, .sys = &sys};
+	struct fib *f = NULL, *g = NULL;
+	struct fib_dirty d = {0};
+	int i, n = 50 + (int)rnd(400);
+
+	rib_init(&rib);
+	sysctls_set(&sys, rnd(3) != 0);
+	links(&rib);
+	addrs(&rib);
+	addrs6(&rib);
+	nexthops(&rib);
+	rules(&rib, AF_INET, round % 3 != 0);
+	rules(&rib, AF_INET6, round % 3 != 0);
+	for (i = 0; i < n; i++) {
+		one_route(&rib, tables[rnd(3) ? 0 : rnd(2) ? 1 : rnd(NTAB)]);
+		one_route6(&rib, tables[rnd(3) ? 0 : rnd(NTAB)]);
+	}
+	if (!ok(fib_build(&env, NULL, NULL, &f) == 0, "round %u: fib built (%d routes)", round, n))
+		goto out;
+	check(&env, f, 3000, t);
+	churn(&rib, &d);
+	if (!ok(fib_build(&env, f, &d, &g) == 0, "round %u: incremental rebuild", round))
+		goto out;
+	fib_free(f);
+	f = g;
+	check(&env, f, 3000, t);
+out:
+	fib_free(f);
+	rib_fini(&rib);
+}
+
+/*
+ * A route that expires between publication and lookup: the outcome that
+ * chose it must hand over to the general path, which skips it.
+ */
+static void test_expiry(void)
+{
+	struct rib rib;
+	struct lookup_env env = {.rib = &rib, .sys = NULL};
+	struct fm_route r = {.family = AF_INET6,
+			     .table = RT_TABLE_MAIN,
+			     .priority = 1024,
+			     .type = RTN_UNICAST,
+			     .protocol = RTPROT_RA,
+			     .pref = 0xff};
+	struct fm_hop h = {.ifindex = 2, .weight = 1};
+	struct fm_flow fl = {.family = AF_INET6};
+	struct fm_result a, b;
+	struct fib *f = NULL;
+	int ra, rb;
+
+	rib_init(&rib);
+	links(&rib);
+	r.dst.family = r.src.family = AF_INET6;
+	r.hops = &h;
+	r.nhops = 1;
+	r.expires = 1;
+	h.gw = ip6(0xfe80, 0, 0, 0, 0xa);
+	rib_route_apply(&rib, RIB_NEW, NLM_F_CREATE, &r);
+	r.expires = 0;
+	h.gw = ip6(0xfe80, 0, 0, 0, 0xb);
+	h.ifindex = 3;
+	rib_route_apply(&rib, RIB_NEW, NLM_F_CREATE | NLM_F_APPEND, &r);
+	rules(&rib, AF_INET6, false);
+	fl.dst = ip6(0x2001, 0xdb8, 1, 2, 3);
+	if (fib_build(&env, NULL, NULL, &f) == 0) {
+		ra = lk_fast_route_get(f, &fl, &a);
+		ok(ra == 0 && a.oif == 2, "expiring route: chosen while it lives (rc %d, oif %d)",
+		   ra, a.oif);
+		usleep(1600 * 1000);
+		ra = lk_fast_route_get(f, &fl, &a);
+		rb = lk_ref_route_get(&env, &fl, &b);
+		ok(ra == LK_GENERAL && rb == 0 && b.oif == 3,
+		   "expired since publication: general path, the other route (rc %d/%d, oif %d)",
+		   ra, rb, b.oif);
+	}
+	fib_free(f);
+	rib_fini(&rib);
+}
+
+int main(void)
+{
+	const char *e = getenv("FM_TEST_SEED");
+	unsigned seed = e ? (unsigned)strtoul(e, NULL, 0) : 20261122u, r;
+	struct tally t = {0};
+
+	rng = seed * 2654435761u + 1;
+	diag("seed %u (FM_TEST_SEED to override)", seed);
+	for (r = 0; r < 100; r++)
+		round_trip(r, &t);
+	test_expiry();
+	diag("%u flows (half IPv6), %u answered by the fast path (%u IPv6), %u disagreements",
+	     t.checked, t.fast, t.fast6, t.mismatches);
+	ok(t.mismatches == 0, "fast path agrees with the reference on every flow it answers");
+	ok(t.fast * 2 > t.checked, "the fast path answers most flows itself (%u of %u)", t.fast,
+	   t.checked);
+	ok(t.fast6 * 4 > t.checked, "... IPv6 ones too (%u of %u)", t.fast6, t.checked / 2);
+	return tap_done();
+}
