@@ -34,6 +34,7 @@
 #include "nl/sync.h"
 #include "nl/sysctl.h"
 #include "rib/rib.h"
+#include "util/rcu.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,7 +47,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <urcu/pointer.h>
 #include <urcu/urcu-memb.h>
 
 #ifndef FM_VERSION
@@ -267,7 +267,7 @@ static void publish(struct fm_mirror *m)
 		return;
 	if (fib_build(&env, old, &m->dirty, &nf))
 		nf = NULL;
-	rcu_assign_pointer(m->fib, nf);
+	fm_rcu_publish(m->fib, nf);
 	fib_retire(old);
 	memset(&m->dirty, 0, sizeof(m->dirty));
 	m->dirty.all = !nf;
@@ -376,8 +376,9 @@ void fm_mirror_free(struct fm_mirror *m)
 		return;
 	m->rib.emit = NULL;
 	/* No reader may be inside any more; let retired FIBs go too. */
-	fib_free(m->fib);
 	urcu_memb_barrier();
+	fm_rcu_reclaim();
+	fib_free(m->fib);
 	pthread_rwlock_destroy(&m->lock);
 	rib_fini(&m->rib);
 	if (m->ev.nl)
@@ -906,10 +907,11 @@ int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result
 	if (tl_writing != m) {
 		reader_register();
 		urcu_memb_read_lock();
-		f = rcu_dereference(m->fib);
+		f = fm_rcu_deref(m->fib);
 		if (f && !__atomic_load_n(&f->stale, __ATOMIC_ACQUIRE))
 			rc = lk_fast_route_get(f, fl, ret);
 		urcu_memb_read_unlock();
+		fm_rcu_reader_left();
 	}
 	return rc == LK_GENERAL ? general_get(m, fl, ret) : rc;
 }

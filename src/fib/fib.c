@@ -11,12 +11,13 @@
  * prefix to its outcome's index.
  *
  * Only the tables the RIB changed are rebuilt; the others are carried over
- * from the previous FIB, which keeps ownership bits (writer-only) so its
+ * from the previous FIB; each table names the FIB that frees it, so a
  * retirement frees only what the newer one did not take.
  */
 #include "fib/fib.h"
 
 #include "lookup/ref.h"
+#include "util/rcu.h"
 
 #include <errno.h>
 #include <linux/fib_rules.h>
@@ -668,7 +669,7 @@ void fib_free(struct fib *f)
 	if (!f)
 		return;
 	for (i = 0; i < f->n_tables; i++)
-		if (f->tables[i]->owner == f)
+		if (__atomic_load_n(&f->tables[i]->owner, __ATOMIC_RELAXED) == f)
 			table_free(f->tables[i]);
 	free(f->tables);
 	free(f->rules[0]);
@@ -679,13 +680,17 @@ void fib_free(struct fib *f)
 
 static void fib_free_rcu(struct rcu_head *h)
 {
+	fm_rcu_reclaim();
 	fib_free(&caa_container_of(h, struct fib_priv, rcu)->f);
+	fm_rcu_retire(); /* before rcu_barrier() returns to whoever waits */
 }
 
 void fib_retire(struct fib *f)
 {
-	if (f)
-		urcu_memb_call_rcu(&((struct fib_priv *)f)->rcu, fib_free_rcu);
+	if (!f)
+		return;
+	fm_rcu_retire();
+	urcu_memb_call_rcu(&((struct fib_priv *)f)->rcu, fib_free_rcu);
 }
 
 /* The prefixes of the tables to build. */
@@ -803,8 +808,8 @@ int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_d
 	f->gen = prev ? prev->gen + 1 : 1;
 	free(v);
 	/* What was carried over now belongs to the new fib. */
-	for (i = 0; i < f->n_tables; i++)
-		f->tables[i]->owner = f;
+	for (i = 0; i < f->n_tables; i++) /* an older fib's free may be reading it */
+		__atomic_store_n(&f->tables[i]->owner, f, __ATOMIC_RELAXED);
 	*ret = f;
 	return 0;
 fail:

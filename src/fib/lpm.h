@@ -12,7 +12,8 @@
  *
  * Readers call lpm4_lookup() / lpm4_lookup_bulk() inside rcu_read_lock() of
  * the memb flavour (urcu/urcu-memb.h) from a registered thread; they never
- * lock and never wait.
+ * lock and never wait. The writer's commits call call_rcu, so the writer
+ * thread is registered with the memb flavour too.
  *
  * The reader structure is compact (poptrie class: direct pointing on the top
  * bits, then multibit nodes with popcount-compressed child and leaf vectors,

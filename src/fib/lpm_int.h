@@ -35,11 +35,12 @@
  * value, so its cost follows the change, not the table.
  *
  * Publication is copy-on-write: new root, copied mids and pages for the
- * entries that change, new nodes for the rebuilt regions; one
- * release store of the root makes all of it visible at once. What the old
- * root alone used is retired through call_rcu: objects are freed by the
- * callback, pool blocks return to the writer's free lists once the
- * callback has marked their batch done.
+ * entries that change, new nodes for the rebuilt regions; one release store
+ * of the root makes all of it visible at once. What the old root alone used
+ * is retired in a batch; once a call_rcu callback has marked the batch (or
+ * a later one) done, the writer recycles its roots, mids and pages and
+ * returns its pool blocks to the free lists. Memory is thus freed by the
+ * thread that allocates it, and steady-state commits call no malloc.
  */
 #ifndef FM_FIB_LPM_INT_H
 #define FM_FIB_LPM_INT_H
@@ -59,9 +60,12 @@ long lpm_test_fail_alloc(long n);
 
 /*
  * Direct pointing: LPM_S bits (a multiple of the stride), split root / mid
- * / page. The default is IPv4's; lpm6.c defines 24 = 8 + 8 + 8: real IPv6
- * prefixes crowd under a few hundred /16s, so 24 bits cost some 60 KiB of
- * pages and save every lookup a node level (a /48 is 4 nodes down, not 5).
+ * / page. The default is IPv4's (18 = 6 + 6 + 6: at most 1 MiB of pages).
+ * lpm6.c defines 24 = 8 + 8 + 8: real IPv6 prefixes crowd under a few
+ * hundred /16s, so 24 bits cost some 80 KiB of pages there and save every
+ * lookup a node level (a /48 is 4 nodes down, not 5). The price is for
+ * tables scattered over many /16s: up to a 1 KiB page per /16 (64 MiB at
+ * most) where 18 bits would cost 1 MiB at most.
  */
 #ifndef LPM_S
 #define LPM_S	   18
@@ -103,9 +107,10 @@ struct lpm_root {
 
 /*
  * ThreadSanitizer cannot see liburcu's grace periods (they are inline asm
- * and an uninstrumented library), so it would flag the RCU callback's free
- * as racing with lookups. Lookups release a sync object when done and the
- * callback acquires it: the happens-before a grace period really provides.
+ * and an uninstrumented library), so it would flag the reuse of retired
+ * memory as racing with lookups. Lookups release a sync object when done
+ * and the RCU callback acquires it: the happens-before a grace period
+ * really provides (the writer then acquires the callback's "done").
  */
 #if defined(__SANITIZE_THREAD__)
 #define LPM_TSAN 1
@@ -191,10 +196,6 @@ LPM_INLINE const struct lpm_root *lpm_root_get(struct lpm_root *const *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
-/*
- * Walk from the directory down; the key is a 128-bit window (@hi, @lo),
- * consumed from the top. IPv4 passes lo = 0 and the compiler drops it.
- */
 /* The direct-pointing entry for the top LPM_S bits of @hi. */
 LPM_INLINE const uint32_t *lpm_entry(const struct lpm_root *r, uint64_t hi)
 {
@@ -204,6 +205,10 @@ LPM_INLINE const uint32_t *lpm_entry(const struct lpm_root *r, uint64_t hi)
 	return pg + ((hi >> (64 - LPM_S)) & (LPM_PAGE_SLOTS - 1));
 }
 
+/*
+ * Walk from the directory down; the key is a 128-bit window (@hi, @lo),
+ * consumed from the top. IPv4 passes lo = 0 and the compiler drops it.
+ */
 LPM_INLINE uint32_t lpm_walk(const struct lpm_root *r, uint64_t hi, uint64_t lo, bool wide)
 {
 	uint32_t ref = *lpm_entry(r, hi);
@@ -283,6 +288,7 @@ struct lpm_key {
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <urcu/urcu-memb.h>
 
 /* ------------------------------------------------------------- allocation */
@@ -379,8 +385,8 @@ static unsigned pfx_depth(unsigned len)
 
 /*
  * Heap index of the prefix inside its node: 1 << l | its l bits, l = len -
- * depth (0 only for /0 at the top). Index 64 | j is slot j, index h >> 1 is
- * the next shorter prefix, which is what leaf pushing walks.
+ * depth (0 only for /0 at the top). Index 64 | j is slot j and index h >> 1
+ * the next shorter prefix over h; ascending order is shortest first.
  */
 static unsigned pfx_heap(const struct lpm_key *k, unsigned len, unsigned d)
 {
@@ -401,16 +407,23 @@ static uint64_t heap_slots(unsigned h)
 
 /* ------------------------------------------------------------ writer trie */
 
+/*
+ * A writer node and its arrays are one block (a random change then misses
+ * the cache once per level, not three times): kids and pv point into it,
+ * right after the header. Growing moves the block; the caller updates the
+ * parent's reference.
+ */
 struct wnode {
 	uint64_t cmap;	     /* slots with a child */
 	uint64_t rmask;	     /* above the directory: slots whose inherited value changed */
 	uint64_t dmask;	     /* slots whose child is dirty (no need to visit every child) */
-	struct wnode **kids; /* in slot order */
+	struct wnode **kids; /* kcap, in slot order */
 	uint32_t *pv;	     /* pcap value indexes, then pcap heap indexes (bytes); sorted */
 	uint32_t ref;	     /* what it was last built into (0: never) */
 	uint32_t inh;	     /* the value index it inherited then */
 	uint8_t np, pcap, nk, kcap;
-	bool dirty; /* itself or something below changed since the last commit */
+	uint8_t words; /* size of the node ref names (0: a leaf): retiring it reads nothing */
+	bool dirty;    /* itself or something below changed since the last commit */
 };
 
 /* The heap indexes, after the values. */
@@ -436,9 +449,31 @@ static void wn_free(struct wnode *w)
 		return;
 	for (i = 0; i < w->nk; i++)
 		wn_free(w->kids[i]);
-	free(w->kids);
-	free(w->pv);
 	free(w);
+}
+
+/* Move *@wp to a block with room for @kcap children and @pcap prefixes. */
+static int wn_grow(struct wnode **wp, unsigned kcap, unsigned pcap)
+{
+	struct wnode *w = *wp, *n;
+
+	n = lpm_malloc(sizeof(*n) + kcap * sizeof(*n->kids) + pcap * (sizeof(uint32_t) + 1));
+	if (!n)
+		return -ENOMEM;
+	*n = *w;
+	n->kids = (struct wnode **)(n + 1);
+	n->pv = (uint32_t *)(n->kids + kcap);
+	n->kcap = (uint8_t)kcap;
+	n->pcap = (uint8_t)pcap;
+	if (w->nk)
+		memcpy(n->kids, w->kids, w->nk * sizeof(*n->kids));
+	if (w->np) {
+		memcpy(n->pv, w->pv, w->np * sizeof(uint32_t));
+		memcpy(wn_ph(n), wn_ph(w), w->np);
+	}
+	free(w);
+	*wp = n;
+	return 0;
 }
 
 /* Children before slot @j. */
@@ -452,18 +487,16 @@ static struct wnode *wn_kid(const struct wnode *w, unsigned j)
 	return (w->cmap >> j) & 1 ? w->kids[wn_below(w, j)] : NULL;
 }
 
-static int wn_add_kid(struct wnode *w, unsigned j, struct wnode *kid)
+/* Add @kid in slot @j of *@wp (which may move). */
+static int wn_add_kid(struct wnode **wp, unsigned j, struct wnode *kid)
 {
+	struct wnode *w = *wp;
 	unsigned pos = wn_below(w, j);
 
 	if (w->nk == w->kcap) {
-		unsigned ncap = w->kcap ? 2u * w->kcap : 2;
-		struct wnode **k = lpm_realloc(w->kids, ncap * sizeof(*k));
-
-		if (!k)
+		if (wn_grow(wp, w->kcap ? 2u * w->kcap : 2, w->pcap))
 			return -ENOMEM;
-		w->kids = k;
-		w->kcap = (uint8_t)ncap;
+		w = *wp;
 	}
 	memmove(&w->kids[pos + 1], &w->kids[pos], (w->nk - pos) * sizeof(*w->kids));
 	w->kids[pos] = kid;
@@ -500,28 +533,18 @@ static unsigned wn_find(const struct wnode *w, unsigned h, bool *found)
 	return lo;
 }
 
-/* Room for one more prefix (a node holds at most 127). */
-static int wn_reserve_pfx(struct wnode *w)
+/* Room for one more prefix in *@wp, which may move (a node holds at most 127). */
+static int wn_reserve_pfx(struct wnode **wp)
 {
+	struct wnode *w = *wp;
 	unsigned ncap;
-	uint32_t *pv;
 
 	if (w->np < w->pcap)
 		return 0;
 	ncap = w->pcap ? 2u * w->pcap : 2;
 	if (ncap > 128)
 		ncap = 128;
-	pv = lpm_malloc(ncap * (sizeof(uint32_t) + 1));
-	if (!pv)
-		return -ENOMEM;
-	if (w->np) {
-		memcpy(pv, w->pv, w->np * sizeof(uint32_t));
-		memcpy((uint8_t *)(pv + ncap), wn_ph(w), w->np);
-	}
-	free(w->pv);
-	w->pv = pv;
-	w->pcap = (uint8_t)ncap;
-	return 0;
+	return wn_grow(wp, w->kcap, ncap);
 }
 
 static void wn_insert_pfx(struct wnode *w, unsigned pos, unsigned h, uint32_t idx)
@@ -546,26 +569,23 @@ static void wn_remove_pfx(struct wnode *w, unsigned pos)
 
 /*
  * Leaf pushing: val[64 | j] is the value index slot j of @w gets, given
- * @inh from above (val[1]; /0 overrides it at the top).
+ * @inh from above. Heap order is shortest prefix first, so painting each
+ * prefix's slots in turn leaves the longest one on every slot.
  */
 static void wn_push(const struct wnode *w, uint32_t inh, uint32_t val[128])
 {
 	const uint8_t *ph = wn_ph(w);
-	unsigned i = 0, h;
+	unsigned i, j;
 
-	if (!w->np) {
-		for (h = 64; h < 128; h++)
-			val[h] = inh;
-		return;
-	}
-	val[1] = inh;
-	if (ph[0] == 1)
-		val[1] = w->pv[i++];
-	for (h = 2; h < 128; h++) {
-		if (i < w->np && ph[i] == h)
-			val[h] = w->pv[i++];
-		else
-			val[h] = val[h >> 1];
+	for (j = 64; j < 128; j++)
+		val[j] = inh;
+	for (i = 0; i < w->np; i++) {
+		unsigned h = ph[i], l = 31 - (unsigned)__builtin_clz(h);
+		unsigned span = 1u << (LPM_STRIDE - l),
+			 first = 64 + ((h - (1u << l)) << (LPM_STRIDE - l));
+
+		for (j = 0; j < span; j++)
+			val[first + j] = w->pv[i];
 	}
 }
 
@@ -884,21 +904,6 @@ static void pool_give(struct lpm_pool *p, uint32_t off, uint32_t words)
 	p->freew += words;
 }
 
-/* Size of the node @ref in words. */
-static uint32_t node_words(const uint8_t *base, uint32_t ref, bool wide)
-{
-	const uint8_t *p = base + LPM_OFF(ref);
-	unsigned c = 0, k;
-
-	if (ref & LPM_FULL) {
-		c = (unsigned)__builtin_popcountll(lpm_ld64(p));
-		k = (unsigned)__builtin_popcountll(lpm_ld64(p + 8));
-		return 4 + c + (wide ? k : (k + 1) / 2);
-	}
-	k = (unsigned)__builtin_popcountll(lpm_ld64(p));
-	return 2 + (wide ? k : (k + 1) / 2);
-}
-
 /* ---------------------------------------------------------- table, batches */
 
 /*
@@ -915,14 +920,47 @@ struct upage {
 
 enum { LPM_B_PENDING, LPM_B_DONE, LPM_B_ORPHAN };
 
-/* What one publication retired: freed after a grace period. */
+/*
+ * Kinds of retired objects, tagged in the low bits of their (aligned)
+ * pointers: roots, mids and pages are recycled by the writer; the rest is
+ * freed.
+ */
+enum { LPM_O_FREE, LPM_O_ROOT, LPM_O_MID, LPM_O_PAGE, LPM_O_KINDS };
+#define LPM_O_MAX 256 /* recycled objects kept per kind */
+
+static const size_t lpm_obj_size[LPM_O_KINDS] = {0, sizeof(struct lpm_root),
+						 LPM_MID_SLOTS * sizeof(uint32_t *),
+						 LPM_PAGE_SLOTS * sizeof(uint32_t)};
+
+/*
+ * What one publication retired. The callback only marks it done: the writer
+ * reclaims it at its next commit, so memory is freed and reused by the
+ * thread that allocates it (no malloc arena shared with the call_rcu
+ * thread, and steady-state commits allocate nothing).
+ *
+ * Grace periods are not free (the memb flavour's membarrier interrupts
+ * every core running the process, readers included), so not every batch is
+ * given to call_rcu: one in LPM_HOLD, or after LPM_HOLD_NS, or one holding
+ * big objects, is ("flushed"), and its grace period covers the batches
+ * before it, which were retired earlier. Until the next commit, at most
+ * LPM_HOLD small batches wait unflushed.
+ */
+#define LPM_HOLD    16
+#define LPM_HOLD_NS 1000000
+
 struct lpm_batch {
 	struct rcu_head head;
 	struct lpm_batch *next;
+	bool flushed;		  /* given to call_rcu */
 	int state;		  /* LPM_B_*: callback and writer hand the batch over */
 	uint32_t gen, nblk, nptr; /* pool generation of the blocks */
 	uint32_t *blk;		  /* pool blocks (offset, words): back to the free lists */
-	void **ptr;		  /* objects: freed by the callback */
+	uintptr_t *ptr;		  /* objects, kind in the low bits */
+};
+
+struct lpm_cache {
+	void **v;
+	uint32_t n, cap;
 };
 
 struct lpm {
@@ -935,49 +973,90 @@ struct lpm {
 	uint64_t *uk; /* index of up[]: page, mid (pointers) and leaf (ref << 1 | 1) */
 	uint32_t *uv, umask;
 	uint64_t *pgnew;		    /* LPM_NPAGE bits: page copied by the running commit */
-	struct lpm_batch *batches, **btail; /* holding pool blocks, oldest first */
-	struct lpm_vec keep[5];		    /* commit logs, kept for their capacity */
+	struct lpm_batch *batches, **btail; /* published, oldest first */
+	uint32_t held;			    /* batches since the last flushed one */
+	uint64_t flush_ns;		    /* when it was flushed */
+	struct lpm_cache cache[LPM_O_KINDS];
+	struct lpm_vec keep[5]; /* commit logs, kept for their capacity */
 	size_t count, pub_count, changes;
 	size_t commits, full_builds;
 	unsigned kbits;
 	bool wide, built;
 };
 
+static void *obj_get(struct lpm *t, unsigned kind)
+{
+	struct lpm_cache *c = &t->cache[kind];
+
+	if (!c->n)
+		return lpm_lines(lpm_obj_size[kind]);
+	/* The test hook fails recycled objects too: their error paths are tested. */
+	return lpm_fault() ? NULL : c->v[--c->n];
+}
+
+static void obj_put(struct lpm *t, unsigned kind, void *p)
+{
+	struct lpm_cache *c = &t->cache[kind];
+
+	if (kind == LPM_O_FREE || c->n == LPM_O_MAX ||
+	    lpm_grow((void **)&c->v, &c->cap, (size_t)c->n + 1, sizeof(*c->v)))
+		free(p);
+	else
+		c->v[c->n++] = p;
+}
+
+static void batch_free(struct lpm_batch *b)
+{
+	uint32_t i;
+
+	for (i = 0; i < b->nptr; i++)
+		free((void *)(b->ptr[i] & ~(uintptr_t)3));
+	free(b);
+}
+
 static void batch_cb(struct rcu_head *h)
 {
 	struct lpm_batch *b = caa_container_of(h, struct lpm_batch, head);
-	uint32_t i;
 
 	LPM_TSAN_ACQUIRE();
-	/* Pairs with the release in lpm_commit_(): the batch is seen whole (liburcu's
-	 * queue gives the same order, but ThreadSanitizer cannot see it). */
+	/*
+	 * The acquire pairs with the release in lpm_commit_(): the batch is
+	 * seen whole (liburcu's queue orders it too, but ThreadSanitizer cannot
+	 * see that). A batch of a freed table is ours to free.
+	 */
 	(void)__atomic_load_n(&b->state, __ATOMIC_ACQUIRE);
-	for (i = 0; i < b->nptr; i++)
-		free(b->ptr[i]);
-	/* A batch with blocks is the writer's to free, unless the table is gone. */
-	if (!b->nblk ||
-	    __atomic_exchange_n(&b->state, LPM_B_DONE, __ATOMIC_ACQ_REL) == LPM_B_ORPHAN)
-		free(b);
+	if (__atomic_exchange_n(&b->state, LPM_B_DONE, __ATOMIC_ACQ_REL) == LPM_B_ORPHAN)
+		batch_free(b);
 }
 
 /*
- * Blocks of batches past their grace period go back to the free lists.
- * Callbacks run in call_rcu order, so the first batch not done ends the
- * walk: a commit never scans the batches still waiting.
+ * Batches past their grace period: pool blocks back to the free lists,
+ * objects recycled. Callbacks run in call_rcu order, so the first batch not
+ * done ends the walk: a commit never scans the batches still waiting.
  */
 static void lpm_reclaim(struct lpm *t)
 {
-	struct lpm_batch *b;
+	struct lpm_batch *b, *f;
 	uint32_t i;
 
-	while ((b = t->batches) && __atomic_load_n(&b->state, __ATOMIC_ACQUIRE) == LPM_B_DONE) {
-		t->batches = b->next;
+	for (;;) {
+		for (f = t->batches; f && !f->flushed; f = f->next)
+			;
+		if (!f || __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != LPM_B_DONE)
+			return;
+		/* f's grace period covers every batch before it. */
+		do {
+			b = t->batches;
+			t->batches = b->next;
+			if (b->gen == t->pool->gen)
+				for (i = 0; i < b->nblk; i++)
+					pool_give(t->pool, b->blk[2 * i], b->blk[2 * i + 1]);
+			for (i = 0; i < b->nptr; i++)
+				obj_put(t, b->ptr[i] & 3, (void *)(b->ptr[i] & ~(uintptr_t)3));
+			free(b);
+		} while (b != f);
 		if (!t->batches)
 			t->btail = &t->batches;
-		if (b->gen == t->pool->gen)
-			for (i = 0; i < b->nblk; i++)
-				pool_give(t->pool, b->blk[2 * i], b->blk[2 * i + 1]);
-		free(b);
 	}
 }
 
@@ -1006,6 +1085,20 @@ static struct upage *ufind(const struct lpm *t, uint64_t key)
 	return t->uk[i] ? &t->up[t->uv[i]] : NULL;
 }
 
+static void uput(struct lpm *t, uint32_t i)
+{
+	uint64_t key[3] = {(uintptr_t)t->up[i].pg, (uintptr_t)t->up[i].mid,
+			   (uint64_t)t->up[i].ref << 1 | 1};
+	unsigned k;
+
+	for (k = 0; k < 3; k++) {
+		uint32_t slot = uslot(t, key[k]);
+
+		t->uk[slot] = key[k];
+		t->uv[slot] = i;
+	}
+}
+
 /* Index up[0..nup) again, with room for @extra more entries. */
 static int uindex(struct lpm *t, uint32_t extra)
 {
@@ -1032,18 +1125,8 @@ static int uindex(struct lpm *t, uint32_t extra)
 		t->umask = size - 1;
 	}
 	memset(t->uk, 0, (size_t)(t->umask + 1) * sizeof(*t->uk));
-	for (i = 0; i < t->nup; i++) {
-		uint64_t key[3] = {(uintptr_t)t->up[i].pg, (uintptr_t)t->up[i].mid,
-				   (uint64_t)t->up[i].ref << 1 | 1};
-		unsigned k;
-
-		for (k = 0; k < 3; k++) {
-			uint32_t slot = uslot(t, key[k]);
-
-			t->uk[slot] = key[k];
-			t->uv[slot] = i;
-		}
-	}
+	for (i = 0; i < t->nup; i++)
+		uput(t, i);
 	return 0;
 }
 
@@ -1070,7 +1153,7 @@ static struct upage *upage_get(struct lpm *t, uint32_t ref)
 	if (u)
 		return u;
 	if (lpm_grow((void **)&t->up, &t->upcap, (size_t)t->nup + 1, sizeof(*t->up)) ||
-	    uindex(t, 1))
+	    (2 * 3 * (t->nup + 1) > (t->uk ? t->umask + 1 : 0) && uindex(t, 1)))
 		return NULL;
 	pg = lpm_lines(LPM_PAGE_SLOTS * sizeof(*pg));
 	mid = lpm_lines(LPM_MID_SLOTS * sizeof(*mid));
@@ -1089,7 +1172,7 @@ static struct upage *upage_get(struct lpm *t, uint32_t ref)
 	u->ref = ref;
 	u->fresh = true;
 	u->dead = false;
-	uindex(t, 0); /* cannot fail: room was made above */
+	uput(t, t->nup - 1); /* room was made above */
 	return u;
 }
 
@@ -1146,10 +1229,17 @@ static void lpm_fini(struct lpm *t)
 	wn_free(t->top);
 	for (i = 0; i < 5; i++)
 		free(t->keep[i].a);
+	for (i = 0; i < LPM_O_KINDS; i++) {
+		for (j = 0; j < t->cache[i].n; j++)
+			free(t->cache[i].v[j]);
+		free(t->cache[i].v);
+	}
 	for (b = t->batches; b; b = next) {
 		next = b->next;
-		if (__atomic_exchange_n(&b->state, LPM_B_ORPHAN, __ATOMIC_ACQ_REL) == LPM_B_DONE)
-			free(b);
+		/* A flushed batch still waiting for its callback is the callback's to free. */
+		if (!b->flushed ||
+		    __atomic_exchange_n(&b->state, LPM_B_ORPHAN, __ATOMIC_ACQ_REL) == LPM_B_DONE)
+			batch_free(b);
 	}
 }
 
@@ -1176,7 +1266,7 @@ static void lpm_mark(struct lpm *t, const struct lpm_key *k, struct wnode **path
 
 static int lpm_set_(struct lpm *t, const struct lpm_key *k, unsigned len, uint32_t value)
 {
-	struct wnode *path[LPM_MAXPATH], *w = t->top;
+	struct wnode *path[LPM_MAXPATH], *w = t->top, **wp = &t->top;
 	unsigned d, dd, n = 0, made = 0, h, pos;
 	uint32_t idx;
 	bool found;
@@ -1185,18 +1275,22 @@ static int lpm_set_(struct lpm *t, const struct lpm_key *k, unsigned len, uint32
 		return -EINVAL;
 	d = pfx_depth(len);
 	path[n++] = w;
+	/* wp: where the current node is referenced (its parent's kids, or t->top). */
 	for (dd = 0; dd < d; dd += LPM_STRIDE) {
 		unsigned j = key_chunk(k, dd);
 		struct wnode *kid = wn_kid(w, j);
 
 		if (!kid) {
 			kid = wn_new();
-			if (!kid || wn_add_kid(w, j, kid)) {
+			if (!kid || wn_add_kid(wp, j, kid)) {
 				free(kid);
+				path[n - 1] = *wp;
 				goto nomem;
 			}
+			path[n - 1] = w = *wp;
 			made++;
 		}
+		wp = &w->kids[wn_below(w, j)];
 		path[n++] = w = kid;
 	}
 	h = pfx_heap(k, len, d);
@@ -1211,7 +1305,12 @@ static int lpm_set_(struct lpm *t, const struct lpm_key *k, unsigned len, uint32
 		w->pv[pos] = idx;
 		vals_put(&t->v, old);
 	} else {
-		if (wn_reserve_pfx(w) || vals_get(&t->v, value, &idx))
+		if (wn_reserve_pfx(wp)) {
+			path[n - 1] = *wp;
+			goto nomem;
+		}
+		path[n - 1] = w = *wp;
+		if (vals_get(&t->v, value, &idx))
 			goto nomem;
 		wn_insert_pfx(w, pos, h, idx);
 		t->count++;
@@ -1261,7 +1360,7 @@ static int lpm_del_(struct lpm *t, const struct lpm_key *k, unsigned len)
 
 struct wlog {
 	struct wnode *w;
-	uint32_t ref, inh;
+	uint32_t ref, inh, words;
 };
 
 struct dlog {
@@ -1281,6 +1380,8 @@ struct bctx {
 	size_t retired; /* words retired by this commit */
 	bool full, wide;
 	int err;
+	uint32_t words; /* size of the node encode() made last (0: a leaf) */
+	bool big;	/* retires a pool, a value table or a shared page: flush now */
 	struct lpm_vec wlog, dlog;
 	struct lpm_vec nblk;	  /* blocks allocated (offset, words): rollback */
 	struct lpm_vec gblk;	  /* blocks retired (offset, words) */
@@ -1345,7 +1446,7 @@ nomem:
 	return 0;
 }
 
-static void retire_ref(struct bctx *c, uint32_t ref)
+static void retire_ref(struct bctx *c, uint32_t ref, uint32_t words)
 {
 	uint32_t e[2];
 
@@ -1353,7 +1454,7 @@ static void retire_ref(struct bctx *c, uint32_t ref)
 	if ((ref & 1) || !ref || c->full)
 		return;
 	e[0] = ref >> 2;
-	e[1] = node_words(c->pool->base, ref, c->wide);
+	e[1] = words;
 	c->retired += e[1];
 	if (vec_push(&c->gblk, e, sizeof(e)))
 		bc_nomem(c);
@@ -1379,9 +1480,11 @@ static uint32_t encode(struct bctx *c, const uint32_t slot[64])
 			prev = r;
 		}
 	}
+	c->words = 0;
 	if (!vec && nl == 1)
 		return slot[0];
 	words = (vec ? 4 : 2) + nc + (c->wide ? nl : (nl + 1) / 2);
+	c->words = words;
 	off = pool_alloc(c, words);
 	if (!off)
 		return 0;
@@ -1408,9 +1511,9 @@ static uint32_t encode(struct bctx *c, const uint32_t slot[64])
 	return (off << 2) | (vec ? LPM_FULL : 0);
 }
 
-static void log_w(struct bctx *c, struct wnode *w, uint32_t ref, uint32_t inh)
+static void log_w(struct bctx *c, struct wnode *w, uint32_t ref, uint32_t inh, uint32_t words)
 {
-	struct wlog e = {w, ref, inh};
+	struct wlog e = {w, ref, inh, words};
 
 	if (vec_push(&c->wlog, &e, sizeof(e)))
 		bc_nomem(c);
@@ -1456,7 +1559,7 @@ static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh,
 	}
 	if (!w->np && dead == w->cmap) {
 		*empty = true;
-		retire_ref(c, w->ref);
+		retire_ref(c, w->ref, w->words);
 		return LPM_LEAF(inh);
 	}
 	log_dead(c, w, dead);
@@ -1464,8 +1567,8 @@ static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh,
 	if (c->err)
 		return 0;
 	if (w->ref != ref)
-		retire_ref(c, w->ref);
-	log_w(c, w, ref, inh);
+		retire_ref(c, w->ref, w->words);
+	log_w(c, w, ref, inh, c->words);
 	return ref;
 }
 
@@ -1491,7 +1594,7 @@ static uint32_t **mid_private(struct bctx *c, unsigned mi)
 
 	if (c->midnew[mi])
 		return c->nr->dir[mi];
-	m = lpm_lines(LPM_MID_SLOTS * sizeof(*m));
+	m = obj_get(c->t, LPM_O_MID);
 	if (!m) {
 		bc_nomem(c);
 		return NULL;
@@ -1513,7 +1616,7 @@ static uint32_t *page_private(struct bctx *c, uint32_t g)
 	m = mid_private(c, g >> LPM_M_BITS);
 	if (!m)
 		return NULL;
-	pg = lpm_lines(LPM_PAGE_SLOTS * sizeof(*pg));
+	pg = obj_get(c->t, LPM_O_PAGE);
 	if (!pg) {
 		bc_nomem(c);
 		return NULL;
@@ -1524,15 +1627,27 @@ static uint32_t *page_private(struct bctx *c, uint32_t g)
 	return pg;
 }
 
-static void set_slot(struct bctx *c, uint32_t x, uint32_t ref)
-{
-	uint32_t g = x >> LPM_P_BITS, e = x & (LPM_PAGE_SLOTS - 1), *pg;
+/* The page last written to: the slots of a region are in one page. */
+struct slot_cur {
+	uint32_t g; /* page index, ~0: none */
+	uint32_t *pg;
+};
 
-	if (c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)][e] == ref)
+static void set_slot(struct bctx *c, struct slot_cur *cur, uint32_t x, uint32_t ref)
+{
+	uint32_t g = x >> LPM_P_BITS, e = x & (LPM_PAGE_SLOTS - 1);
+
+	if (cur->g != g) {
+		cur->g = g;
+		cur->pg = c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)];
+	}
+	if (cur->pg[e] == ref)
 		return;
-	pg = page_private(c, g);
-	if (pg)
-		pg[e] = ref;
+	if (!pg_new(c, g) && !(cur->pg = page_private(c, g))) {
+		cur->g = ~0u;
+		return;
+	}
+	cur->pg[e] = ref;
 }
 
 /* Page @g becomes the shared page of leaf @ref. */
@@ -1551,7 +1666,7 @@ static void set_page_leaf(struct bctx *c, uint32_t g, uint32_t ref)
 	if (!m)
 		return;
 	if (pg_new(c, g)) {
-		free(m[g & (LPM_MID_SLOTS - 1)]);
+		obj_put(c->t, LPM_O_PAGE, m[g & (LPM_MID_SLOTS - 1)]);
 		pg_mark(c, g, false);
 	}
 	m[g & (LPM_MID_SLOTS - 1)] = u->pg;
@@ -1564,10 +1679,10 @@ static void mid_drop_new(struct bctx *c, unsigned mi)
 
 	for (j = 0; j < LPM_MID_SLOTS; j++)
 		if (pg_new(c, mi << LPM_M_BITS | j)) {
-			free(m[j]);
+			obj_put(c->t, LPM_O_PAGE, m[j]);
 			pg_mark(c, mi << LPM_M_BITS | j, false);
 		}
-	free(m);
+	obj_put(c->t, LPM_O_MID, m);
 	c->midnew[mi] = 0;
 }
 
@@ -1601,9 +1716,19 @@ static void fill(struct bctx *c, unsigned d, uint32_t pfx, uint32_t ref)
 		for (i = 0; i < n && !c->err; i++)
 			set_page_leaf(c, (pfx << (LPM_R_BITS + LPM_M_BITS - d)) + i, ref);
 	} else {
+		/* Part of one page: compare, then copy the page once if needed. */
+		uint32_t x = pfx << (LPM_S - d), g = x >> LPM_P_BITS;
+		uint32_t *pg = c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)];
+
+		pg += x & (LPM_PAGE_SLOTS - 1);
 		n = 1u << (LPM_S - d);
-		for (i = 0; i < n && !c->err; i++)
-			set_slot(c, (pfx << (LPM_S - d)) + i, ref);
+		for (i = 0; i < n && pg[i] == ref; i++)
+			;
+		if (i == n || !(pg = page_private(c, g)))
+			return;
+		pg += x & (LPM_PAGE_SLOTS - 1);
+		for (i = 0; i < n; i++)
+			pg[i] = ref;
 	}
 }
 
@@ -1615,6 +1740,7 @@ static void fill(struct bctx *c, unsigned d, uint32_t pfx, uint32_t ref)
 static bool commit_top(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh, bool all,
 		       uint32_t pfx)
 {
+	struct slot_cur cur = {~0u, NULL};
 	uint32_t val[128];
 	uint64_t visit, dead = 0;
 	unsigned j;
@@ -1625,9 +1751,13 @@ static bool commit_top(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh
 			fill(c, d, pfx, LPM_LEAF(inh));
 		return true;
 	}
-	/* Children that became empty are still there until apply(): dmask is exact.
+	/*
+	 * Children that became empty are still there until apply(): dmask is
+	 * exact. A full build moves every node to a new pool, so it visits every
+	 * child; a region without one keeps its leaves (they name values, not
+	 * pool offsets) unless its inherited value may have changed.
 	 */
-	visit = all ? ~0ull : w->rmask | (w->dmask & w->cmap);
+	visit = all ? ~0ull : w->rmask | (w->dmask & w->cmap) | (c->full ? w->cmap : 0);
 	/* A commit usually visits one slot here: leaf-push only when many. */
 	few = __builtin_popcountll(visit) <= 4;
 	if (!few)
@@ -1645,17 +1775,21 @@ static bool commit_top(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh
 			uint32_t ref = build(c, kid, LPM_S, cinh, &e);
 
 			if (!c->err)
-				set_slot(c, cpfx, ref);
+				set_slot(c, &cur, cpfx, ref);
 		} else {
-			e = commit_top(c, kid, d + LPM_STRIDE, cinh, all || ((w->rmask >> j) & 1),
-				       cpfx);
+			bool sub = all || ((w->rmask >> j) & 1);
+
+			/* A clean child that inherits what it did: its region is as it was. */
+			if (sub && kid && !kid->dirty && kid->inh == cinh)
+				sub = false;
+			e = commit_top(c, kid, d + LPM_STRIDE, cinh, sub, cpfx);
 		}
 		if (kid && e)
 			dead |= 1ull << j;
 	}
 	if (c->err)
 		return false;
-	log_w(c, w, 0, inh);
+	log_w(c, w, 0, inh, 0);
 	if (w != c->t->top && !w->np && dead == w->cmap)
 		return true;
 	log_dead(c, w, dead);
@@ -1690,9 +1824,12 @@ static void dir_finish(struct bctx *c)
 	}
 }
 
-static void retire_ptr(struct bctx *c, const void *p)
+static void retire_ptr(struct bctx *c, const void *p, unsigned kind)
 {
-	if (vec_push(&c->gptr, &p, sizeof(p)))
+	uintptr_t x = (uintptr_t)p | kind;
+
+	c->big |= kind == LPM_O_FREE;
+	if (vec_push(&c->gptr, &x, sizeof(x)))
 		bc_nomem(c);
 }
 
@@ -1718,8 +1855,8 @@ static void upage_gc(struct bctx *c)
 	}
 	for (i = 0; i < t->nup; i++)
 		if (t->up[i].dead && !t->up[i].fresh) {
-			retire_ptr(c, t->up[i].pg);
-			retire_ptr(c, t->up[i].mid);
+			retire_ptr(c, t->up[i].pg, LPM_O_FREE);
+			retire_ptr(c, t->up[i].mid, LPM_O_FREE);
 		}
 }
 
@@ -1729,7 +1866,7 @@ static void collect(struct bctx *c, const struct lpm_root * or, const uint32_t *
 	struct lpm *t = c->t;
 	unsigned mi, j;
 
-	retire_ptr(c, or);
+	retire_ptr(c, or, LPM_O_ROOT);
 	for (mi = 0; mi < LPM_NMID; mi++) {
 		uint32_t **o = or->dir[mi], **n = c->nr->dir[mi];
 
@@ -1737,16 +1874,16 @@ static void collect(struct bctx *c, const struct lpm_root * or, const uint32_t *
 			continue;
 		for (j = 0; j < LPM_MID_SLOTS; j++)
 			if (o[j] != n[j] && !page_shared(t, o[j]))
-				retire_ptr(c, o[j]);
-		retire_ptr(c, o);
+				retire_ptr(c, o[j], LPM_O_PAGE);
+		retire_ptr(c, o, LPM_O_MID);
 	}
 	/* Shared pages die rarely: look for them now and then, not every commit. */
 	if (c->full || (t->nup > 1 && !(t->commits % 64)))
 		upage_gc(c);
 	if (c->pool->base != or->pool)
-		retire_ptr(c, or->pool);
+		retire_ptr(c, or->pool, LPM_O_FREE);
 	if (npub != t->v.pub)
-		retire_ptr(c, t->v.pub);
+		retire_ptr(c, t->v.pub, LPM_O_FREE);
 }
 
 static struct lpm_batch *batch_new(struct bctx *c)
@@ -1763,10 +1900,10 @@ static struct lpm_batch *batch_new(struct bctx *c)
 	b->gen = c->pool->gen;
 	b->nptr = c->gptr.n;
 	b->nblk = c->gblk.n;
-	b->ptr = (void **)(b + 1);
+	b->ptr = (uintptr_t *)(b + 1);
 	b->blk = (uint32_t *)(b->ptr + b->nptr);
 	if (b->nptr)
-		memcpy(b->ptr, c->gptr.a, b->nptr * sizeof(void *));
+		memcpy(b->ptr, c->gptr.a, b->nptr * sizeof(uintptr_t));
 	if (b->nblk)
 		memcpy(b->blk, c->gblk.a, (size_t)b->nblk * 8);
 	return b;
@@ -1827,7 +1964,7 @@ static void rollback(struct bctx *c, uint32_t *npub)
 	}
 	t->nup = j;
 	uindex(t, 0); /* no growth: cannot fail */
-	free(c->nr);
+	obj_put(t, LPM_O_ROOT, c->nr);
 	if (npub && npub != t->v.pub)
 		free(npub);
 	if (c->full) {
@@ -1862,6 +1999,7 @@ static void apply(struct bctx *c)
 	for (i = 0; i < c->wlog.n; i++) {
 		wl[i].w->ref = wl[i].ref;
 		wl[i].w->inh = wl[i].inh;
+		wl[i].w->words = (uint8_t)wl[i].words;
 		wl[i].w->dirty = false;
 		wl[i].w->rmask = 0;
 		wl[i].w->dmask = 0;
@@ -1912,6 +2050,28 @@ static bool want_full(const struct lpm *t, bool wide)
 	       (p->used > (1u << 16) && p->freew > p->used / 2);
 }
 
+static uint64_t lpm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Give @b (the newest batch) to call_rcu if it is time to. */
+static void lpm_flush(struct lpm *t, struct lpm_batch *b, bool big)
+{
+	uint64_t now = lpm_now();
+
+	if (!big && ++t->held < LPM_HOLD && now - t->flush_ns < LPM_HOLD_NS)
+		return;
+	b->flushed = true;
+	t->held = 0;
+	t->flush_ns = now;
+	__atomic_store_n(&b->state, LPM_B_PENDING, __ATOMIC_RELEASE);
+	urcu_memb_call_rcu(&b->head, batch_cb);
+}
+
 static int lpm_commit_(struct lpm *t)
 {
 	struct lpm_root * or = t->root;
@@ -1925,7 +2085,7 @@ static int lpm_commit_(struct lpm *t)
 	bctx_init(&c, t);
 	c.wide = t->wide || t->v.n > LPM_NARROW_MAX;
 	c.full = want_full(t, c.wide);
-	c.nr = lpm_lines(sizeof(*c.nr));
+	c.nr = obj_get(t, LPM_O_ROOT);
 	if (!c.nr) {
 		bctx_fini(&c);
 		return -ENOMEM;
@@ -1946,7 +2106,7 @@ static int lpm_commit_(struct lpm *t)
 	if (!c.err && vals_prepare(&t->v, &npub, &npubcap))
 		bc_nomem(&c);
 	if (!c.err)
-		commit_top(&c, t->top, 0, LPM_NONE, c.full, 0);
+		commit_top(&c, t->top, 0, LPM_NONE, false, 0);
 	if (!c.err)
 		dir_finish(&c);
 	if (!c.err)
@@ -1973,12 +2133,9 @@ static int lpm_commit_(struct lpm *t)
 	c.nr->vt = t->v.pub;
 	c.nr->wide = c.wide;
 	__atomic_store_n(&t->root, c.nr, __ATOMIC_RELEASE);
-	if (b->nblk) {
-		*t->btail = b;
-		t->btail = &b->next;
-	}
-	__atomic_store_n(&b->state, LPM_B_PENDING, __ATOMIC_RELEASE);
-	urcu_memb_call_rcu(&b->head, batch_cb);
+	*t->btail = b;
+	t->btail = &b->next;
+	lpm_flush(t, b, c.big);
 	t->wide = c.wide;
 	t->built = true;
 	t->commits++;
