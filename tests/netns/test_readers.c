@@ -31,12 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netns.h"
 #include "tap.h"
 
 #define NPFX	 256
 #define RUN_SECS 3
 
-static char ns[64], script[128];
+static char script[128];
 static struct fm_mirror *m;
 static int v0;
 static atomic_bool stop;
@@ -132,14 +133,12 @@ static int write_files(void)
 	fprintf(f,
 		"end=$((SECONDS + %d))\nwhile [ $SECONDS -lt $end ]; do\n"
 		"  ip -n %s -batch %s.1 && ip -n %s -batch %s.0 || exit 1\ndone\n",
-		RUN_SECS, ns, script, ns, script);
+		RUN_SECS, netns_name, script, netns_name, script);
 	return fclose(f);
 }
 
 static void cleanup(void)
 {
-	if (ns[0])
-		sh("ip netns del %s 2>/dev/null", ns);
 	if (script[0])
 		sh("rm -f %s %s.0 %s.1", script, script, script);
 }
@@ -182,31 +181,23 @@ int main(void)
 	double t0;
 	int rc, i;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP not root\n");
-		return 77;
-	}
-	snprintf(ns, sizeof(ns), "fmread-%d", (int)getpid());
+	if ((rc = netns_create("fmread")))
+		return rc;
 	snprintf(script, sizeof(script), "/tmp/fmread-%d.sh", (int)getpid());
-	if (sh("ip netns add %s 2>/dev/null", ns)) {
-		ns[0] = '\0';
-		printf("1..0 # SKIP cannot create a network namespace\n");
-		return 77;
-	}
 	atexit(cleanup);
 	if (sh("ip -n %s link set lo up && ip -n %s link add v0 type veth peer name v1 && "
 	       "ip -n %s addr add 10.1.0.1/24 dev v0 && ip -n %s addr add 10.2.0.1/24 dev v1 && "
 	       "ip -n %s addr add 2001:db8:1::1/64 dev v0 nodad && "
 	       "ip -n %s link set v0 up && ip -n %s link set v1 up",
-	       ns, ns, ns, ns, ns, ns, ns) ||
-	    write_files() || sh("ip -n %s -batch %s.0", ns, script)) {
+	       netns_name, netns_name, netns_name, netns_name, netns_name, netns_name,
+	       netns_name) ||
+	    write_files() || sh("ip -n %s -batch %s.0", netns_name, script)) {
 		printf("Bail out! namespace setup failed\n");
 		return 1;
 	}
-	o.netns = ns;
+	o.netns = netns_name;
 	rc = fm_mirror_open(&o, &m);
-	if (!ok(rc == 0, "fm_mirror_open(netns %s): %s", ns, rc ? strerror(-rc) : "ok"))
+	if (!ok(rc == 0, "fm_mirror_open(netns %s): %s", netns_name, rc ? strerror(-rc) : "ok"))
 		return 1;
 	fm_link_by_name(m, "v0", &l);
 	v0 = l.ifindex;

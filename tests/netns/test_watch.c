@@ -41,6 +41,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "netns.h"
 #include "tap.h"
 
 #define G     "10.1.0.2"
@@ -50,7 +51,7 @@
 
 enum { ANY, DEV, NW };
 
-static char ns[64], batch[128];
+static char batch[128];
 
 /* Per watch, per key: expected state, and expected / seen callbacks. */
 static bool want[NW][NKEYS], have[NW][NKEYS];
@@ -121,7 +122,7 @@ static FILE *batch_open(void)
 static int batch_run(FILE *f)
 {
 	fclose(f);
-	return sh("ip -n %s -batch %s", ns, batch);
+	return sh("ip -n %s -batch %s", netns_name, batch);
 }
 
 /* Apply events until 200 ms pass without one. */
@@ -285,7 +286,7 @@ static int phase_d(void)
 		expect(i, false, false); /* nhid 12, now O only */
 	for (i = 1500; i < 1600; i++)
 		expect(i, false, false);
-	return sh("ip -n %s nexthop del id 10", ns);
+	return sh("ip -n %s nexthop del id 10", netns_name);
 }
 
 /* Nexthop 11 (O) now points at G: the routes using it and group 12 match. */
@@ -297,7 +298,7 @@ static int phase_d2(void)
 		expect(i, true, true);
 	for (i = 1400; i < 1600; i++)
 		expect(i, true, true);
-	return sh("ip -n %s nexthop replace id 11 via " G " dev v0", ns);
+	return sh("ip -n %s nexthop replace id 11 via " G " dev v0", netns_name);
 }
 
 static int phase_e(void)
@@ -322,8 +323,6 @@ static int phase_e(void)
 
 static void cleanup(void)
 {
-	if (ns[0])
-		sh("ip netns del %s 2>/dev/null", ns);
 	if (batch[0])
 		unlink(batch);
 }
@@ -338,30 +337,21 @@ int main(void)
 	struct fm_ip gw;
 	int rc;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP not root\n");
-		return 77;
-	}
-	snprintf(ns, sizeof(ns), "fmwatch-%d", (int)getpid());
+	if ((rc = netns_create("fmwatch")))
+		return rc;
 	snprintf(batch, sizeof(batch), "/tmp/fmwatch-%d.batch", (int)getpid());
-	if (sh("ip netns add %s 2>/dev/null", ns)) {
-		ns[0] = '\0';
-		printf("1..0 # SKIP cannot create a network namespace\n");
-		return 77;
-	}
 	atexit(cleanup);
 	if (sh("ip -n %s link set lo up && ip -n %s link add v0 type veth peer name v1 && "
 	       "ip -n %s addr add 10.1.0.1/24 dev v0 && ip -n %s addr add 10.2.0.1/24 dev v1 && "
 	       "ip -n %s link set v0 up && ip -n %s link set v1 up",
-	       ns, ns, ns, ns, ns, ns)) {
+	       netns_name, netns_name, netns_name, netns_name, netns_name, netns_name)) {
 		printf("Bail out! namespace setup failed\n");
 		return 1;
 	}
 	printf("1..17\n");
-	o.netns = ns;
+	o.netns = netns_name;
 	rc = fm_mirror_open(&o, &m);
-	if (!ok(rc == 0, "fm_mirror_open(netns %s): %s", ns, rc ? strerror(-rc) : "ok"))
+	if (!ok(rc == 0, "fm_mirror_open(netns %s): %s", netns_name, rc ? strerror(-rc) : "ok"))
 		return 1;
 	fm_ip_parse(G, &gw);
 	rc = fm_link_by_name(m, "v0", &v0);
