@@ -227,6 +227,34 @@ static int open_sockets(struct fm_mirror *m)
 
 /* ------------------------------------------------------------ publication */
 
+/* Threads register with RCU on their first lookup or publication (call_rcu
+ * wants a registered caller) and unregister when they exit (the key's
+ * destructor). */
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+static __thread bool reader_registered;
+
+static void reader_exit(void *arg)
+{
+	(void)arg;
+	urcu_memb_unregister_thread();
+}
+
+static void reader_key_init(void)
+{
+	pthread_key_create(&reader_key, reader_exit);
+}
+
+static void reader_register(void)
+{
+	if (reader_registered)
+		return;
+	pthread_once(&reader_once, reader_key_init);
+	urcu_memb_register_thread();
+	pthread_setspecific(reader_key, &reader_registered);
+	reader_registered = true;
+}
+
 /* Set while this thread holds the writer lock of that mirror: its own
  * lookups (from event callbacks) read the RIB directly. */
 static __thread const struct fm_mirror *tl_writing;
@@ -265,6 +293,7 @@ static void publish(struct fm_mirror *m)
 
 	if (fib_current(m) || (tables && old && t0 < m->publish_due_ms))
 		return;
+	reader_register();
 	if (fib_build(&env, old, &m->dirty, &nf))
 		nf = NULL;
 	fm_rcu_publish(m->fib, nf);
@@ -854,33 +883,6 @@ struct rib *mirror_rib(struct fm_mirror *m)
 const struct sysctls *mirror_sysctls(const struct fm_mirror *m)
 {
 	return m->live ? &m->sys : NULL;
-}
-
-/* Reader threads register with RCU on their first lookup and unregister
- * when they exit (the key's destructor). */
-static pthread_key_t reader_key;
-static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
-static __thread bool reader_registered;
-
-static void reader_exit(void *arg)
-{
-	(void)arg;
-	urcu_memb_unregister_thread();
-}
-
-static void reader_key_init(void)
-{
-	pthread_key_create(&reader_key, reader_exit);
-}
-
-static void reader_register(void)
-{
-	if (reader_registered)
-		return;
-	pthread_once(&reader_once, reader_key_init);
-	urcu_memb_register_thread();
-	pthread_setspecific(reader_key, &reader_registered);
-	reader_registered = true;
 }
 
 static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)

@@ -434,27 +434,34 @@ static const struct rule6 {
 /* The best so far: its score, and its place in the kernel's walk for ties. */
 struct best6 {
 	const struct fm_address *a;
+	struct cand6 c;
 	int score[N_RULES6];
+	size_t scored;	   /* rules evaluated for it so far */
 	int rank, ifindex; /* the walk order: (rank, ifindex), list order within */
 };
 
-static void score6(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d,
-		   int *score)
+static int eval6(const struct cand6 *c, const struct dst6 *d, size_t i)
 {
-	size_t i;
-
-	for (i = 0; i < N_RULES6; i++)
-		score[i] = rules6[i].enabled ? rules6[i].eval(env, c, d) : 0;
+	return rules6[i].enabled ? rules6[i].eval(NULL, c, d) : 0;
 }
 
-/* Lexicographic order of two score vectors. */
-static int cmp_scores(const int *a, const int *b)
+/*
+ * @c against the best, rule by rule, each evaluated only when the ones
+ * before it tie (lazily, as ipv6_get_saddr_eval() does): the first rule that
+ * differs decides. @score gets the candidate's values, @n how many.
+ */
+static int cmp_best(const struct cand6 *c, const struct dst6 *d, struct best6 *b, int *score,
+		    size_t *n)
 {
 	size_t i;
 
 	for (i = 0; i < N_RULES6; i++) {
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
+		score[i] = eval6(c, d, i);
+		*n = i + 1;
+		if (i == b->scored)
+			b->score[b->scored++] = eval6(&b->c, d, i);
+		if (score[i] != b->score[i])
+			return score[i] < b->score[i] ? -1 : 1;
 	}
 	return 0;
 }
@@ -481,19 +488,21 @@ static void consider_dev(const struct lk_addrs6 *s, const struct lk_dev6 *dv, in
 		const struct fm_address *a = &s->a[dv->first + i];
 		const struct lk_a6 *in = &s->info[dv->first + i];
 		struct cand6 c = {a, {in->flags, in->scope}, in->label};
+		size_t n = 0;
 		int cmp;
 
 		if (!usable6(a, c.type))
 			continue;
-		score6(NULL, &c, d, score);
-		cmp = best->a ? cmp_scores(score, best->score) : 1;
+		cmp = best->a ? cmp_best(&c, d, best, score, &n) : 1;
 		if (cmp < 0)
 			continue;
 		if (cmp == 0 &&
 		    (rank > best->rank || (rank == best->rank && dv->ifindex >= best->ifindex)))
 			continue;
 		best->a = a;
-		memcpy(best->score, score, sizeof(score));
+		best->c = c;
+		memcpy(best->score, score, n * sizeof(*score));
+		best->scored = n;
 		best->rank = rank;
 		best->ifindex = dv->ifindex;
 	}
