@@ -47,6 +47,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#define _LGPL_SOURCE /* liburcu's inline read-side (we are LGPL too) */
 #include <urcu/urcu-memb.h>
 
 #ifndef FM_VERSION
@@ -227,12 +228,16 @@ static int open_sockets(struct fm_mirror *m)
 
 /* ------------------------------------------------------------ publication */
 
+/* Thread-locals read on every lookup: the initial-exec model spares the
+ * __tls_get_addr call a shared library otherwise pays for each access. */
+#define FM_TLS_IE __attribute__((tls_model("initial-exec")))
+
 /* Threads register with RCU on their first lookup or publication (call_rcu
  * wants a registered caller) and unregister when they exit (the key's
  * destructor). */
 static pthread_key_t reader_key;
 static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
-static __thread bool reader_registered;
+static __thread bool reader_registered FM_TLS_IE;
 
 static void reader_exit(void *arg)
 {
@@ -257,7 +262,7 @@ static void reader_register(void)
 
 /* Set while this thread holds the writer lock of that mirror: its own
  * lookups (from event callbacks) read the RIB directly. */
-static __thread const struct fm_mirror *tl_writing;
+static __thread const struct fm_mirror *tl_writing FM_TLS_IE;
 
 static void writer_lock(struct fm_mirror *m)
 {
