@@ -60,6 +60,7 @@
 #define QUIET_MS	    20	 /* no event for this long: the storm is over */
 #define STORM_RESYNC_FACTOR 10	 /* a storm without pause: resync this rarely */
 #define PUBLISH_DUTY	    10	 /* compiling the FIB: at most 1/10 of the writer's time */
+#define PUBLISH_MAX_WAIT_MS 1000 /* a FIB behind the RIB: compiled by then at the latest */
 
 struct fm_mirror {
 	struct rib rib;
@@ -81,6 +82,8 @@ struct fm_mirror {
 	struct fib *fib;
 	struct fib_dirty dirty;
 	uint64_t publish_due_ms; /* the next compile may start then */
+	uint64_t last_change_ms; /* of the RIB */
+	uint64_t dirty_since_ms; /* the FIB is behind the RIB since */
 	/* Held for writing while the writer changes the RIB, for reading by
 	 * lookups the FIB leaves to the general path (which reads the RIB). */
 	pthread_rwlock_t lock;
@@ -148,6 +151,9 @@ static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kin
 	} else {
 		m->dirty.all = true; /* hop states, sources, rules: everything */
 	}
+	m->last_change_ms = now_ms();
+	if (!m->dirty_since_ms)
+		m->dirty_since_ms = m->last_change_ms;
 	/* From now until the next publication the FIB is not the RIB. */
 	if (m->fib)
 		__atomic_store_n(&m->fib->stale, true, __ATOMIC_RELEASE);
@@ -282,21 +288,36 @@ static bool fib_current(const struct fm_mirror *m)
 }
 
 /*
+ * When the tables may be compiled: once the RIB has been quiet for QUIET_MS
+ * (a storm, or a resync that is still being answered for, is not compiled
+ * piecemeal), but not later than PUBLISH_MAX_WAIT_MS after it fell behind,
+ * and at most one tenth of the time (PUBLISH_DUTY) since a compile of a big
+ * table takes a while.
+ */
+static uint64_t compile_at(const struct fm_mirror *m)
+{
+	uint64_t quiet = m->last_change_ms + QUIET_MS;
+	uint64_t ceiling = m->dirty_since_ms + PUBLISH_MAX_WAIT_MS;
+	uint64_t t = quiet < ceiling ? quiet : ceiling;
+
+	return t > m->publish_due_ms ? t : m->publish_due_ms;
+}
+
+/*
  * Compile what changed into a new FIB and swap it in; the old one is freed
- * after a grace period. Compiling a big table takes a while, so under churn
- * it runs at most one tenth of the time (PUBLISH_DUTY): meanwhile the FIB is
- * marked stale and every lookup takes the general path, which reads the RIB
- * itself. Without memory for a FIB, the same until a later publication.
+ * after a grace period. Until then the FIB is marked stale and every lookup
+ * takes the general path, which reads the RIB itself. Rule and sysctl
+ * changes recompile the rules at once; without memory for a FIB, lookups
+ * stay on the general path until a later publication.
  */
 static void publish(struct fm_mirror *m)
 {
 	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m)};
 	struct fib *old = m->fib, *nf = NULL;
+	bool tables = !old || m->dirty.all || m->dirty.n;
 	uint64_t t0 = now_ms();
 
-	bool tables = !old || m->dirty.all || m->dirty.n;
-
-	if (fib_current(m) || (tables && old && t0 < m->publish_due_ms))
+	if (fib_current(m) || (tables && old && t0 < compile_at(m)))
 		return;
 	reader_register();
 	if (fib_build(&env, old, &m->dirty, &nf))
@@ -305,14 +326,15 @@ static void publish(struct fm_mirror *m)
 	fib_retire(old);
 	memset(&m->dirty, 0, sizeof(m->dirty));
 	m->dirty.all = !nf;
+	m->dirty_since_ms = nf ? 0 : now_ms();
 	if (tables)
 		m->publish_due_ms = now_ms() + (PUBLISH_DUTY - 1) * (now_ms() - t0);
 }
 
-/* Milliseconds until a stale FIB may be compiled again (-1: none pending). */
+/* Milliseconds until a stale FIB may be compiled (-1: none pending). */
 static int64_t publish_due(const struct fm_mirror *m)
 {
-	int64_t d = (int64_t)m->publish_due_ms - (int64_t)now_ms();
+	int64_t d = (int64_t)compile_at(m) - (int64_t)now_ms();
 
 	if (fib_current(m))
 		return -1;
@@ -527,6 +549,9 @@ int fm_mirror_resync(struct fm_mirror *m)
 	writer_lock(m);
 	rib_adopt(m, &shadow);
 	m->dirty.all = true;
+	m->last_change_ms = now_ms();
+	if (!m->dirty_since_ms)
+		m->dirty_since_ms = m->last_change_ms;
 	writer_unlock(m);
 	marker(m, FM_EV_RESYNC_END);
 	m->st.resyncs++;

@@ -794,10 +794,12 @@ int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_d
 		return -ENOMEM;
 	if ((rc = collect(env, prev, dirty, &v, &n)))
 		goto fail;
-	qsort(v, n, sizeof(*v), pfx_cmp);
+	if (n) /* none when only rules changed */
+		qsort(v, n, sizeof(*v), pfx_cmp);
 	if ((rc = build_tables(env, f, v, n)) || (rc = carry_over(f, prev, dirty)))
 		goto fail;
-	qsort(f->tables, f->n_tables, sizeof(*f->tables), table_cmp);
+	if (f->n_tables)
+		qsort(f->tables, f->n_tables, sizeof(*f->tables), table_cmp);
 	f->main4 = fib_table_find(f, AF_INET, RT_TABLE_MAIN);
 	if ((rc = rules_compile(env, f, 0)) || (rc = rules_compile(env, f, 1)))
 		goto fail;

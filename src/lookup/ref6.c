@@ -381,6 +381,14 @@ static int output6(const struct lookup_env *env, const struct fm_flow *f, struct
 	return finish6(env, f, &res, &k, false, ret);
 }
 
+/* Whether the kernel routes IPv6 multicast (CONFIG_IPV6_MROUTE): only then
+ * does conf/all/mc_forwarding exist. Offline mirrors assume it does, as in
+ * distribution kernels. */
+static bool mroute6(const struct lookup_env *env)
+{
+	return !env->sys || ref_sysctl(env, "net/ipv6/conf/all/mc_forwarding", -1) >= 0;
+}
+
 static int input6(const struct lookup_env *env, const struct fm_flow *f, struct fm_result *ret)
 {
 	struct kflow k;
@@ -398,8 +406,9 @@ static int input6(const struct lookup_env *env, const struct fm_flow *f, struct 
 	if (rc)
 		return rc;
 	/* Multicast input goes to the multicast routing code, which answers a
-	 * route request with EMSGSIZE (kernel-semantics §9). */
-	if (res.type == RTN_MULTICAST)
+	 * route request with EMSGSIZE (kernel-semantics §9) when the kernel
+	 * has one (CONFIG_IPV6_MROUTE); without it the route is reported. */
+	if (res.type == RTN_MULTICAST && mroute6(env))
 		return -EMSGSIZE;
 	return finish6(env, f, &res, &k, true, ret);
 }

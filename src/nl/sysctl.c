@@ -2,7 +2,8 @@
 /*
  * Sysctls that change route lookups but have no netconf notification
  * (kernel-semantics.md §10): multipath hashing, accept_local, route_localnet,
- * promote_secondaries, IPv6 address choice, nexthop compat mode. The kernel
+ * promote_secondaries, IPv6 address choice, nexthop compat mode; and
+ * whether IPv6 multicast routing is compiled in at all. The kernel
  * sends nothing when they change, so the mirror polls them.
  *
  * /proc/sys/net shows the namespace of whoever opened the file, so the files
@@ -18,13 +19,22 @@
 #include <unistd.h>
 
 const char *const sysctl_names[SYSCTL_COUNT] = {
-    "net/ipv4/fib_multipath_hash_policy",   "net/ipv4/fib_multipath_hash_fields",
-    "net/ipv4/fib_multipath_hash_seed",	    "net/ipv4/fib_multipath_use_neigh",
-    "net/ipv4/nexthop_compat_mode",	    "net/ipv4/conf/all/accept_local",
-    "net/ipv4/conf/all/route_localnet",	    "net/ipv4/conf/all/promote_secondaries",
-    "net/ipv4/conf/all/src_valid_mark",	    "net/ipv6/fib_multipath_hash_policy",
-    "net/ipv6/fib_multipath_hash_fields",   "net/ipv6/conf/all/use_tempaddr",
-    "net/ipv6/conf/all/use_oif_addrs_only", "net/ipv6/route/skip_notify_on_dev_down",
+    "net/ipv4/fib_multipath_hash_policy",
+    "net/ipv4/fib_multipath_hash_fields",
+    "net/ipv4/fib_multipath_hash_seed",
+    "net/ipv4/fib_multipath_use_neigh",
+    "net/ipv4/nexthop_compat_mode",
+    "net/ipv4/conf/all/accept_local",
+    "net/ipv4/conf/all/route_localnet",
+    "net/ipv4/conf/all/promote_secondaries",
+    "net/ipv4/conf/all/src_valid_mark",
+    "net/ipv6/fib_multipath_hash_policy",
+    "net/ipv6/fib_multipath_hash_fields",
+    "net/ipv6/conf/all/use_tempaddr",
+    "net/ipv6/conf/all/use_oif_addrs_only",
+    "net/ipv6/route/skip_notify_on_dev_down",
+    /* Exists only in kernels with IPv6 multicast routing (read-only). */
+    "net/ipv6/conf/all/mc_forwarding",
 };
 
 void sysctls_open(struct sysctls *s)

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#define SYSCTL_COUNT 14
+#define SYSCTL_COUNT 15
 
 struct sysctls {
 	int fd[SYSCTL_COUNT];	 /* opened inside the namespace, so reads follow it */
