@@ -92,35 +92,111 @@ LPM_INLINE uint32_t lookup4(const struct lpm_root *r, uint32_t addr)
 {
 	uint64_t hi = (uint64_t)addr << 32;
 
-	return r->wide ? lpm_walk(r, hi, 0, true) : lpm_walk(r, hi, 0, false);
+	return r->wide ? lpm_walk(r, hi, 0, true, false) : lpm_walk(r, hi, 0, false, false);
+}
+
+/* Slot of the node @shift bits above the end of @addr (-4: the last 2 bits, then 0s). */
+LPM_INLINE unsigned slot4(uint32_t addr, int shift)
+{
+	return (unsigned)(((uint64_t)addr << 6) >> (shift + 6)) & 63;
+}
+
+/*
+ * Up to LPM_BULK lookups, level by level: each pass steps every lookup still
+ * in a node and prefetches where it goes next, so the misses of the batch
+ * overlap. All lookups of a pass are at one depth: the slot is the address
+ * shifted by a constant. The lookups that go on are listed without a branch
+ * after the directory (where about as many end as go on); after a node a
+ * lookup goes on so rarely that a branch is cheaper than the list.
+ */
+LPM_INLINE void bulk4_n(const struct lpm_root *r, const uint32_t *addr, uint32_t *out, unsigned n,
+			bool wide)
+{
+	const uint8_t *pool = r->pool;
+	const uint32_t *vt = r->vt, *ep[LPM_BULK];
+	uint32_t ref[LPM_BULK];
+	uint8_t act[LPM_BULK];
+	unsigned i, k, na = 0;
+	int shift;
+
+	for (i = 0; i < n; i++) {
+		ep[i] = lpm_entry(r, (uint64_t)addr[i] << 32);
+		__builtin_prefetch(ep[i]);
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t x = *ep[i];
+
+		ref[i] = x;
+		/*
+		 * Unmasked for a leaf (lpm_next() costs two instructions): its
+		 * "offset" is about its value index, so the pool's head, and a
+		 * prefetch never faults, wherever it points.
+		 */
+		__builtin_prefetch(pool + LPM_OFF(x));
+		__builtin_prefetch(pool + LPM_OFF(x) + 64);
+		act[na] = (uint8_t)i;
+		na += ~x & 1;
+	}
+	for (shift = 32 - LPM_S - LPM_STRIDE; na; shift -= LPM_STRIDE) {
+		unsigned nn = 0;
+
+		for (k = 0; k < na; k++) {
+			uint32_t x;
+
+			i = act[k];
+			x = lpm_step_lo(pool, ref[i], slot4(addr[i], shift), wide, false);
+			ref[i] = x;
+			if (__builtin_expect(!(x & 1), 0)) {
+				__builtin_prefetch(pool + LPM_OFF(x));
+				__builtin_prefetch(pool + LPM_OFF(x) + 64);
+				act[nn++] = (uint8_t)i;
+			}
+		}
+		na = nn;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = vt[ref[i] >> 1];
 }
 
 LPM_INLINE void bulk4(const struct lpm_root *r, const uint32_t *addr, uint32_t *out, size_t n)
 {
-	uint64_t hi[LPM_BULK];
-
 	while (n) {
-		unsigned m = n < LPM_BULK ? (unsigned)n : LPM_BULK, i;
+		unsigned m = n < LPM_BULK ? (unsigned)n : LPM_BULK;
 
-		for (i = 0; i < m; i++)
-			hi[i] = (uint64_t)addr[i] << 32;
 		if (r->wide)
-			lpm_walk_bulk(r, hi, NULL, out, m, true, false);
+			bulk4_n(r, addr, out, m, true);
 		else
-			lpm_walk_bulk(r, hi, NULL, out, m, false, false);
+			bulk4_n(r, addr, out, m, false);
 		addr += m;
 		out += m;
 		n -= m;
 	}
 }
 
-LPM_POPCNT_FN static uint32_t lookup4_popcnt(const struct lpm_root *r, uint32_t addr)
+/*
+ * Each flavour is a function of its own, so the entry points below are
+ * dispatchers that only tail-call (one copy inlined into them would make
+ * them save and restore its registers on every call).
+ */
+__attribute__((noinline)) static uint32_t lookup4_base(const struct lpm_root *r, uint32_t addr)
 {
 	return lookup4(r, addr);
 }
 
-LPM_POPCNT_FN static void bulk4_popcnt(const struct lpm_root *r, const uint32_t *addr,
-				       uint32_t *out, size_t n)
+__attribute__((noinline)) static void bulk4_base(const struct lpm_root *r, const uint32_t *addr,
+						 uint32_t *out, size_t n)
+{
+	bulk4(r, addr, out, n);
+}
+
+LPM_POPCNT_FN __attribute__((noinline)) static uint32_t lookup4_popcnt(const struct lpm_root *r,
+								       uint32_t addr)
+{
+	return lookup4(r, addr);
+}
+
+LPM_POPCNT_FN __attribute__((noinline)) static void
+bulk4_popcnt(const struct lpm_root *r, const uint32_t *addr, uint32_t *out, size_t n)
 {
 	bulk4(r, addr, out, n);
 }
@@ -128,7 +204,7 @@ LPM_POPCNT_FN static void bulk4_popcnt(const struct lpm_root *r, const uint32_t 
 uint32_t lpm4_lookup(const struct lpm4 *t, uint32_t addr)
 {
 	const struct lpm_root *r = lpm_root_get(&t->e.root);
-	uint32_t v = lpm_have_popcnt() ? lookup4_popcnt(r, addr) : lookup4(r, addr);
+	uint32_t v = lpm_have_popcnt() ? lookup4_popcnt(r, addr) : lookup4_base(r, addr);
 
 	LPM_TSAN_RELEASE();
 	return v;
@@ -141,6 +217,6 @@ void lpm4_lookup_bulk(const struct lpm4 *t, const uint32_t *addr, uint32_t *out,
 	if (lpm_have_popcnt())
 		bulk4_popcnt(r, addr, out, n);
 	else
-		bulk4(r, addr, out, n);
+		bulk4_base(r, addr, out, n);
 	LPM_TSAN_RELEASE();
 }

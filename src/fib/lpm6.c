@@ -94,37 +94,106 @@ LPM_INLINE uint32_t lookup6(const struct lpm_root *r, const uint8_t addr[16])
 {
 	uint64_t hi = be64(addr), lo = be64(addr + 8);
 
-	return r->wide ? lpm_walk(r, hi, lo, true) : lpm_walk(r, hi, lo, false);
+	return r->wide ? lpm_walk(r, hi, lo, true, true) : lpm_walk(r, hi, lo, false, true);
+}
+
+/* Bits @d..@d+5 of the key (@hi, @lo); @d is the same for a whole pass. */
+LPM_INLINE unsigned slot6(uint64_t hi, uint64_t lo, unsigned d)
+{
+	if (d <= 58)
+		return (unsigned)(hi >> (58 - d)) & 63;
+	if (d < 64)
+		return (unsigned)((hi << (d - 58)) | (lo >> (122 - d))) & 63;
+	if (d <= 122)
+		return (unsigned)(lo >> (122 - d)) & 63;
+	return (unsigned)(lo << (d - 122)) & 63;
+}
+
+/*
+ * lpm_walk_bulk() for 128-bit keys: every lookup still walking is at the
+ * same depth in a pass, so its slot is taken at a depth known for the pass.
+ */
+LPM_INLINE void bulk6_n(const struct lpm_root *r, const uint8_t (*addr)[16], uint32_t *out,
+			unsigned n, bool wide)
+{
+	const uint8_t *pool = r->pool;
+	uint64_t hi[LPM_BULK], lo[LPM_BULK];
+	const uint32_t *ep[LPM_BULK];
+	uint32_t ref[LPM_BULK];
+	uint8_t act[LPM_BULK];
+	unsigned i, k, d, na = 0;
+
+	for (i = 0; i < n; i++) {
+		hi[i] = be64(addr[i]);
+		lo[i] = be64(addr[i] + 8);
+		ep[i] = lpm_entry(r, hi[i]);
+		__builtin_prefetch(ep[i]);
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t x = *ep[i];
+
+		ref[i] = x;
+		__builtin_prefetch(lpm_next(pool, x));
+		__builtin_prefetch(lpm_next(pool, x) + 64);
+		act[na] = (uint8_t)i;
+		na += ~x & 1;
+	}
+	for (d = LPM_S; na; d += LPM_STRIDE) {
+		unsigned nn = 0;
+
+		for (k = 0; k < na; k++) {
+			uint32_t x;
+
+			i = act[k];
+			x = lpm_step(pool, ref[i], slot6(hi[i], lo[i], d), wide);
+			ref[i] = x;
+			__builtin_prefetch(lpm_next(pool, x));
+			__builtin_prefetch(lpm_next(pool, x) + 64);
+			act[nn] = (uint8_t)i;
+			nn += ~x & 1;
+		}
+		na = nn;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = r->vt[ref[i] >> 1];
 }
 
 LPM_INLINE void bulk6(const struct lpm_root *r, const uint8_t (*addr)[16], uint32_t *out, size_t n)
 {
-	uint64_t hi[LPM_BULK], lo[LPM_BULK];
-
 	while (n) {
-		unsigned m = n < LPM_BULK ? (unsigned)n : LPM_BULK, i;
+		unsigned m = n < LPM_BULK ? (unsigned)n : LPM_BULK;
 
-		for (i = 0; i < m; i++) {
-			hi[i] = be64(addr[i]);
-			lo[i] = be64(addr[i] + 8);
-		}
 		if (r->wide)
-			lpm_walk_bulk(r, hi, lo, out, m, true, true);
+			bulk6_n(r, addr, out, m, true);
 		else
-			lpm_walk_bulk(r, hi, lo, out, m, false, true);
+			bulk6_n(r, addr, out, m, false);
 		addr += m;
 		out += m;
 		n -= m;
 	}
 }
 
-LPM_POPCNT_FN static uint32_t lookup6_popcnt(const struct lpm_root *r, const uint8_t addr[16])
+/* As in lpm4.c: one function per flavour, dispatchers that tail-call. */
+__attribute__((noinline)) static uint32_t lookup6_base(const struct lpm_root *r,
+						       const uint8_t addr[16])
 {
 	return lookup6(r, addr);
 }
 
-LPM_POPCNT_FN static void bulk6_popcnt(const struct lpm_root *r, const uint8_t (*addr)[16],
-				       uint32_t *out, size_t n)
+__attribute__((noinline)) static void bulk6_base(const struct lpm_root *r,
+						 const uint8_t (*addr)[16], uint32_t *out, size_t n)
+{
+	bulk6(r, addr, out, n);
+}
+
+LPM_POPCNT_FN __attribute__((noinline)) static uint32_t lookup6_popcnt(const struct lpm_root *r,
+								       const uint8_t addr[16])
+{
+	return lookup6(r, addr);
+}
+
+LPM_POPCNT_FN __attribute__((noinline)) static void
+bulk6_popcnt(const struct lpm_root *r, const uint8_t (*addr)[16], uint32_t *out, size_t n)
 {
 	bulk6(r, addr, out, n);
 }
@@ -132,7 +201,7 @@ LPM_POPCNT_FN static void bulk6_popcnt(const struct lpm_root *r, const uint8_t (
 uint32_t lpm6_lookup(const struct lpm6 *t, const uint8_t addr[16])
 {
 	const struct lpm_root *r = lpm_root_get(&t->e.root);
-	uint32_t v = lpm_have_popcnt() ? lookup6_popcnt(r, addr) : lookup6(r, addr);
+	uint32_t v = lpm_have_popcnt() ? lookup6_popcnt(r, addr) : lookup6_base(r, addr);
 
 	LPM_TSAN_RELEASE();
 	return v;
@@ -145,6 +214,6 @@ void lpm6_lookup_bulk(const struct lpm6 *t, const uint8_t (*addr)[16], uint32_t 
 	if (lpm_have_popcnt())
 		bulk6_popcnt(r, addr, out, n);
 	else
-		bulk6(r, addr, out, n);
+		bulk6_base(r, addr, out, n);
 	LPM_TSAN_RELEASE();
 }

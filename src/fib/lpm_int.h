@@ -26,6 +26,15 @@
  *    indexes are in use (a full table has a few hundred values), 32-bit
  *    beyond (switched by a full rebuild).
  *
+ * Lookups (lpm4.c, lpm6.c) are written for what costs on a cache-resident
+ * trie: mispredicted branches and instructions, more than loads. A node
+ * step decodes both kinds of node and both kinds of slot without a branch
+ * (IPv4, whose nodes rarely have children, branches on the kind, which is
+ * then predicted), and asks for a node's second line with its first, so a
+ * leaf past the bitmap's line costs no second round trip. Batches go level
+ * by level; all the lookups of a pass are at one depth, so a slot is the key
+ * shifted by a constant, and the lookups that go on are listed branch-free.
+ *
  * Writer structure: a multibit trie of the same shape (struct wnode: the
  * prefixes whose length falls in the node's 6 bits, and children), so a
  * reader node is built from one writer node by leaf-pushing at most 127
@@ -155,35 +164,52 @@ LPM_INLINE uint16_t lpm_ld16(const uint8_t *p)
 	return v;
 }
 
-/* Bits 0..i of @x counted (no shift by 64: i is 0..63). */
-LPM_INLINE unsigned lpm_rank(uint64_t x, unsigned i)
-{
-	return (unsigned)__builtin_popcountll(x << (63 - i));
-}
-
 /*
  * One node step: the ref found in slot @i of node @ref (a child ref, or a
- * leaf ref built from the leaf's value index).
+ * leaf ref built from the leaf's value index). Branch-free: both the child
+ * and the leaf are read and one is kept, since whether slot i is a child,
+ * and the node's kind, are as good as random to a branch predictor (a miss
+ * costs more than the extra load, which is on a line the node occupies).
+ * A leaf-only node has no vector: it reads as zero through a mask, and the
+ * leafvec and arrays start 8 bytes earlier. With @i's slot a child, the
+ * leaf read lands inside the node and is dropped; likewise the child read.
  */
 LPM_INLINE uint32_t lpm_step(const uint8_t *pool, uint32_t ref, unsigned i, bool wide)
 {
-	const uint8_t *p = pool + LPM_OFF(ref), *leaves;
-	uint64_t lv;
-	unsigned n;
+	const uint8_t *p = pool + LPM_OFF(ref);
+	uint64_t full = (ref >> 1) & 1, vec = lpm_ld64(p) & (0 - full);
+	const uint8_t *q = p + 8 * full;
+	uint64_t lv = lpm_ld64(q);
+	unsigned sh = 63 - i, nk = (unsigned)__builtin_popcountll(vec);
+	unsigned kr = (unsigned)__builtin_popcountll(vec << sh);
+	unsigned lr = (unsigned)__builtin_popcountll(lv << sh);
+	uint32_t kid = lpm_ld32(q + 4 + 4 * kr);
+	uint32_t leaf =
+	    wide ? lpm_ld32(q + 4 + 4 * nk + 4 * lr) : lpm_ld16(q + 6 + 4 * nk + 2 * lr);
+	uint32_t m = 0 - (uint32_t)((vec >> i) & 1);
 
-	if (ref & LPM_FULL) {
-		uint64_t vec = lpm_ld64(p);
+	return (kid & m) | (LPM_LEAF(leaf) & ~m);
+}
 
-		if ((vec >> i) & 1)
-			return lpm_ld32(p + 12 + 4 * lpm_rank(vec, i));
-		lv = lpm_ld64(p + 8);
-		leaves = p + 16 + 4 * (unsigned)__builtin_popcountll(vec);
-	} else {
-		lv = lpm_ld64(p);
-		leaves = p + 8;
-	}
-	n = lpm_rank(lv, i) - 1;
-	return LPM_LEAF(wide ? lpm_ld32(leaves + 4 * n) : lpm_ld16(leaves + 2 * n));
+/*
+ * lpm_step() where leaf-only nodes are the rule (IPv4: only nodes over the
+ * 0.1% of prefixes longer than /24 have children), so the branch on the
+ * node's kind is predicted and the common step is one popcount and a load.
+ * The node's second line is asked for with its first (@pf): a node of 64
+ * leaves spans three, and its leaf is then rarely on the line the bitmap
+ * is on. Batches prefetch both lines earlier and pass false.
+ */
+LPM_INLINE uint32_t lpm_step_lo(const uint8_t *pool, uint32_t ref, unsigned i, bool wide, bool pf)
+{
+	const uint8_t *p = pool + LPM_OFF(ref);
+	unsigned lr;
+
+	if (pf)
+		__builtin_prefetch(p + 64);
+	if (__builtin_expect(ref & LPM_FULL, 0))
+		return lpm_step(pool, ref, i, wide);
+	lr = (unsigned)__builtin_popcountll(lpm_ld64(p) << (63 - i));
+	return LPM_LEAF(wide ? lpm_ld32(p + 4 + 4 * lr) : lpm_ld16(p + 6 + 2 * lr));
 }
 
 /*
@@ -207,75 +233,30 @@ LPM_INLINE const uint32_t *lpm_entry(const struct lpm_root *r, uint64_t hi)
 
 /*
  * Walk from the directory down; the key is a 128-bit window (@hi, @lo),
- * consumed from the top. IPv4 passes lo = 0 and the compiler drops it.
+ * consumed from the top. IPv4 passes lo = 0 and the compiler drops it, and
+ * steps with lpm_step_lo() (@v6 false): its nodes rarely have children.
  */
-LPM_INLINE uint32_t lpm_walk(const struct lpm_root *r, uint64_t hi, uint64_t lo, bool wide)
+LPM_INLINE uint32_t lpm_walk(const struct lpm_root *r, uint64_t hi, uint64_t lo, bool wide, bool v6)
 {
 	uint32_t ref = *lpm_entry(r, hi);
 
 	hi = (hi << LPM_S) | (lo >> (64 - LPM_S));
 	lo <<= LPM_S;
 	while (!(ref & 1)) {
-		ref = lpm_step(r->pool, ref, (unsigned)(hi >> 58), wide);
+		if (v6)
+			ref = lpm_step(r->pool, ref, (unsigned)(hi >> 58), wide);
+		else
+			ref = lpm_step_lo(r->pool, ref, (unsigned)(hi >> 58), wide, true);
 		hi = (hi << LPM_STRIDE) | (lo >> (64 - LPM_STRIDE));
 		lo <<= LPM_STRIDE;
 	}
 	return r->vt[ref >> 1];
 }
 
-/*
- * Up to LPM_BULK lookups, level by level: every pass steps each lookup still
- * in a node and prefetches its next node, so the misses of the batch
- * overlap. The lookups still walking are the set bits of a mask, visited
- * with ctz: no data-dependent branch per lookup (a mispredicted one would
- * also squash the loads issued for the lookups after it).
- */
-LPM_INLINE void lpm_walk_bulk(const struct lpm_root *r, uint64_t *hi, uint64_t *lo, uint32_t *out,
-			      unsigned n, bool wide, bool v6)
+/* Where a lookup at @x goes next, to prefetch it: a leaf names no node. */
+LPM_INLINE const uint8_t *lpm_next(const uint8_t *pool, uint32_t x)
 {
-	const uint32_t *ep[LPM_BULK];
-	uint32_t ref[LPM_BULK], act = 0, m;
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		ep[i] = lpm_entry(r, hi[i]);
-		__builtin_prefetch(ep[i]);
-	}
-	for (i = 0; i < n; i++) {
-		uint32_t x = *ep[i];
-
-		ref[i] = x;
-		if (v6) {
-			hi[i] = (hi[i] << LPM_S) | (lo[i] >> (64 - LPM_S));
-			lo[i] <<= LPM_S;
-		} else {
-			hi[i] <<= LPM_S;
-		}
-		__builtin_prefetch(r->pool + LPM_OFF(x));
-		act |= (~x & 1) << i;
-	}
-	while (act) {
-		uint32_t next = 0;
-
-		for (m = act; m; m &= m - 1) {
-			uint32_t x;
-
-			i = (unsigned)__builtin_ctz(m);
-			x = lpm_step(r->pool, ref[i], (unsigned)(hi[i] >> 58), wide);
-			ref[i] = x;
-			if (v6) {
-				hi[i] = (hi[i] << LPM_STRIDE) | (lo[i] >> (64 - LPM_STRIDE));
-				lo[i] <<= LPM_STRIDE;
-			} else {
-				hi[i] <<= LPM_STRIDE;
-			}
-			__builtin_prefetch(r->pool + LPM_OFF(x));
-			next |= (~x & 1) << i;
-		}
-		act = next;
-	}
-	for (i = 0; i < n; i++)
-		out[i] = r->vt[ref[i] >> 1];
+	return pool + (LPM_OFF(x) & ((x & 1) - 1));
 }
 
 /* A key: bits 0..127 from the top of w[0]; IPv4 in the top 32 bits. */
@@ -926,7 +907,11 @@ enum { LPM_B_PENDING, LPM_B_DONE, LPM_B_ORPHAN };
  * freed.
  */
 enum { LPM_O_FREE, LPM_O_ROOT, LPM_O_MID, LPM_O_PAGE, LPM_O_KINDS };
-#define LPM_O_MAX 256 /* recycled objects kept per kind */
+/*
+ * Recycled objects kept per kind: enough for the pages and mids a burst of
+ * commits copies while their grace period runs (beyond that, malloc).
+ */
+#define LPM_O_MAX 2048
 
 static const size_t lpm_obj_size[LPM_O_KINDS] = {0, sizeof(struct lpm_root),
 						 LPM_MID_SLOTS * sizeof(uint32_t *),
