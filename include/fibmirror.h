@@ -436,6 +436,17 @@ struct fm_result {
  * applied.
  */
 FM_API int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret);
+/**
+ * fm_route_get_bulk() - fm_route_get() of @n flows at once, as a data plane
+ * routes a burst of packets: @rc[i] gets what fm_route_get(m, &fl[i],
+ * &ret[i]) returns and @ret[i] what it fills. The table lookups of plain
+ * flows are interleaved so their cache misses overlap, and the RCU read side
+ * is entered once; the answers are those of fm_route_get, flow by flow.
+ * Return: 0, or -EINVAL if @m is NULL (or an array is NULL with @n > 0).
+ * Thread: as fm_route_get(); the caller owns all three arrays.
+ */
+FM_API int fm_route_get_bulk(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret,
+			     int *rc, size_t n);
 
 /* ----------------------------------------------------------------- events */
 

@@ -928,24 +928,60 @@ static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_
 	return rc;
 }
 
+static bool flow_valid(const struct fm_flow *fl)
+{
+	return (fl->family == AF_INET || fl->family == AF_INET6) && fl->dst.family == fl->family &&
+	       (!fl->src.family || fl->src.family == fl->family);
+}
+
+/* The published FIB if it is the RIB's, else NULL. Reader: in rcu_read_lock. */
+static const struct fib *fib_now(const struct fm_mirror *m)
+{
+	const struct fib *f = fm_rcu_deref(m->fib);
+
+	return f && !__atomic_load_n(&f->stale, __ATOMIC_ACQUIRE) ? f : NULL;
+}
+
 int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)
 {
 	const struct fib *f;
 	int rc = LK_GENERAL;
 
-	if (!m || !fl || !ret || (fl->family != AF_INET && fl->family != AF_INET6) ||
-	    fl->dst.family != fl->family || (fl->src.family && fl->src.family != fl->family))
+	if (!m || !fl || !ret || !flow_valid(fl))
 		return -EINVAL;
 	if (tl_writing != m) {
 		reader_register();
 		urcu_memb_read_lock();
-		f = fm_rcu_deref(m->fib);
-		if (f && !__atomic_load_n(&f->stale, __ATOMIC_ACQUIRE))
+		if ((f = fib_now(m)))
 			rc = lk_fast_route_get(f, fl, ret);
 		urcu_memb_read_unlock();
 		fm_rcu_reader_left();
 	}
 	return rc == LK_GENERAL ? general_get(m, fl, ret) : rc;
+}
+
+int fm_route_get_bulk(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret, int *rc,
+		      size_t n)
+{
+	const struct fib *f;
+	size_t i;
+
+	if (!m || (n && (!fl || !ret || !rc)))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		rc[i] = flow_valid(&fl[i]) ? LK_GENERAL : -EINVAL;
+	if (tl_writing != m) {
+		reader_register();
+		urcu_memb_read_lock();
+		if ((f = fib_now(m)))
+			lk_fast_route_get_bulk(f, fl, ret, rc, n);
+		urcu_memb_read_unlock();
+		fm_rcu_reader_left();
+	}
+	for (i = 0; i < n; i++)
+		if (rc[i] == LK_GENERAL)
+			rc[i] = general_get(m, &fl[i], &ret[i]);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- helpers */

@@ -36,6 +36,9 @@ struct pflow {
 	uint32_t dst4; /* IPv4, host order */
 	uint32_t mark, uid;
 	const uint8_t *dst;
+	/* The main table's outcome for dst, when a burst looked it up already. */
+	const struct fib_table *pre_t;
+	const struct fib_outcome *pre_o;
 };
 
 static bool plain(const struct fm_flow *f)
@@ -98,7 +101,7 @@ static const struct fib_outcome *table(const struct fib_table *t, const struct p
 
 	if (!t)
 		return &none;
-	o = fib_table_lookup(t, p->dst);
+	o = t == p->pre_t ? p->pre_o : fib_table_lookup(t, p->dst);
 	/* A flow with tos bits may fit an alias the outcome passed over. */
 	if (o->tos_sensitive && (p->tos & 0x1c))
 		return &general;
@@ -299,12 +302,20 @@ static int rules(const struct fib *f, const struct pflow *p, const struct fm_flo
 	return -ENETUNREACH;
 }
 
-int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret)
+static bool fast_flow(const struct fm_flow *fl)
+{
+	return (fl->family == AF_INET || fl->family == AF_INET6) && plain(fl);
+}
+
+static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
+		     const struct fib_table *pre_t, const struct fib_outcome *pre_o)
 {
 	struct pflow p;
 
-	if ((fl->family != AF_INET && fl->family != AF_INET6) || !plain(fl))
+	if (!fast_flow(fl))
 		return LK_GENERAL;
+	p.pre_t = pre_t;
+	p.pre_o = pre_o;
 	p.family = fl->family;
 	p.dst = fl->dst.b;
 	p.dst4 = fl->family == AF_INET ? ntohl(fl->dst.v4) : 0;
@@ -315,4 +326,65 @@ int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_r
 	p.sport = fl->sport;
 	p.dport = fl->dport;
 	return rules(f, &p, fl, ret);
+}
+
+int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret)
+{
+	return route_get(f, fl, ret, NULL, NULL);
+}
+
+/*
+ * Up to LK_BULK flows: the main table's LPM walks of the plain ones in one
+ * interleaved lpm*_lookup_bulk, then each flow's rule walk as usual (the
+ * local table, consulted first, is small and stays in cache; a flow whose
+ * rules lead elsewhere looks that table up on its own).
+ */
+static void bulk_chunk(const struct fib *f, const struct fib_table *t4, const struct fib_table *t6,
+		       const struct fm_flow *fl, struct fm_result *ret, int *rc, size_t n)
+{
+	uint32_t a4[LK_BULK], v4[LK_BULK], v6[LK_BULK];
+	uint8_t a6[LK_BULK][16], i4[LK_BULK], i6[LK_BULK];
+	const struct fib_outcome *pre[LK_BULK] = {NULL};
+	size_t i, n4 = 0, n6 = 0;
+
+	for (i = 0; i < n; i++) {
+		if (rc[i] != LK_GENERAL || !fast_flow(&fl[i]))
+			continue;
+		if (fl[i].family == AF_INET && t4) {
+			a4[n4] = ntohl(fl[i].dst.v4);
+			i4[n4++] = (uint8_t)i;
+		} else if (fl[i].family == AF_INET6 && t6) {
+			memcpy(a6[n6], fl[i].dst.b, 16);
+			i6[n6++] = (uint8_t)i;
+		}
+	}
+	if (n4)
+		lpm4_lookup_bulk(t4->lpm4, a4, v4, n4);
+	if (n6)
+		lpm6_lookup_bulk(t6->lpm6, (const uint8_t(*)[16])a6, v6, n6);
+	for (i = 0; i < n4; i++)
+		pre[i4[i]] = &t4->out[v4[i]];
+	for (i = 0; i < n6; i++)
+		pre[i6[i]] = &t6->out[v6[i]];
+	for (i = 0; i < n; i++) {
+		if (rc[i] != LK_GENERAL)
+			continue;
+		rc[i] = route_get(f, &fl[i], &ret[i], fl[i].family == AF_INET ? t4 : t6, pre[i]);
+	}
+}
+
+void lk_fast_route_get_bulk(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
+			    int *rc, size_t n)
+{
+	const struct fib_table *t4 = f->main4, *t6 = fib_table_find(f, AF_INET6, RT_TABLE_MAIN);
+
+	while (n) {
+		size_t m = n < LK_BULK ? n : LK_BULK;
+
+		bulk_chunk(f, t4, t6, fl, ret, rc, m);
+		fl += m;
+		ret += m;
+		rc += m;
+		n -= m;
+	}
 }

@@ -12,4 +12,14 @@
  * rcu_read_lock (memb) holding @f. */
 int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret);
 
+/* Flows routed together (lk_fast_route_get_bulk): the LPM walks of this many
+ * overlap. */
+#define LK_BULK 32
+
+/* lk_fast_route_get() of @n flows: only those whose @rc[i] is LK_GENERAL on
+ * entry are routed, each @rc[i] set as lk_fast_route_get() returns. Reader:
+ * inside rcu_read_lock (memb) holding @f. */
+void lk_fast_route_get_bulk(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
+			    int *rc, size_t n);
+
 #endif

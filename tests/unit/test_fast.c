@@ -20,6 +20,7 @@
 #include "lookup/lookup.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/nexthop.h>
@@ -434,7 +435,7 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 }
 
 struct tally {
-	unsigned checked, fast, mismatches, fast6;
+	unsigned checked, fast, mismatches, fast6, bulk_mismatches;
 };
 
 static bool same(int ra, const struct fm_result *a, int rb, const struct fm_result *b)
@@ -488,6 +489,35 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 	}
 }
 
+/*
+ * The burst path against the single one: bursts of BURST flows (not a
+ * multiple of LK_BULK, so chunks end mid-burst) with some flows marked done
+ * beforehand, which must stay untouched.
+ */
+#define BURST 45
+static void check_bulk(const struct fib *f, unsigned bursts, struct tally *t)
+{
+	static struct fm_flow fl[BURST];
+	static struct fm_result a[BURST], b;
+	int rc[BURST];
+	unsigned i, k;
+
+	for (k = 0; k < bursts; k++) {
+		for (i = 0; i < BURST; i++) {
+			rnd_flow(&fl[i], (uint8_t)(rnd(2) ? AF_INET6 : AF_INET));
+			rc[i] = rnd(10) ? LK_GENERAL : -EBADF;
+		}
+		lk_fast_route_get_bulk(f, fl, a, rc, BURST);
+		for (i = 0; i < BURST; i++) {
+			int rb = rc[i] == -EBADF ? -EBADF : lk_fast_route_get(f, &fl[i], &b);
+
+			if (!same(rc[i], &a[i], rb, &b) && t->bulk_mismatches++ < 5)
+				diag("burst mismatch: flow %u of burst %u: bulk %d, single %d", i,
+				     k, rc[i], rb);
+		}
+	}
+}
+
 /* Change a few routes of one table, as the mirror's events would. */
 static void churn(struct rib *rib, struct fib_dirty *d)
 {
@@ -526,6 +556,7 @@ static void round_trip(unsigned round, struct tally *t)
 	if (!ok(fib_build(&env, NULL, NULL, &f) == 0, "round %u: fib built (%d routes)", round, n))
 		goto out;
 	check(&env, f, 3000, t);
+	check_bulk(f, 20, t);
 	churn(&rib, &d);
 	if (!ok(fib_build(&env, f, &d, &g) == 0, "round %u: incremental rebuild", round))
 		goto out;
@@ -603,5 +634,9 @@ int main(void)
 	ok(t.fast * 2 > t.checked, "the fast path answers most flows itself (%u of %u)", t.fast,
 	   t.checked);
 	ok(t.fast6 * 4 > t.checked, "... IPv6 ones too (%u of %u)", t.fast6, t.checked / 2);
+	ok(t.bulk_mismatches == 0,
+	   "bursts (lk_fast_route_get_bulk) answer as single lookups do (%u "
+	   "disagreements)",
+	   t.bulk_mismatches);
 	return tap_done();
 }
