@@ -915,6 +915,21 @@ const struct sysctls *mirror_sysctls(const struct fm_mirror *m)
 	return m->live ? &m->sys : NULL;
 }
 
+/* The published FIB if it is the RIB's, else NULL. Reader: in rcu_read_lock. */
+static const struct fib *fib_now(const struct fm_mirror *m)
+{
+	const struct fib *f = fm_rcu_deref(m->fib);
+
+	return f && !__atomic_load_n(&f->stale, __ATOMIC_ACQUIRE) ? f : NULL;
+}
+
+/*
+ * The reference over the RIB, under the read lock. A FIB that is the RIB's
+ * (nothing changed since it was published; the lock keeps it so) tells the
+ * table walks where to start, so a flow with a device or a source costs a
+ * few hash probes, not one per prefix length. The writer never waits for a
+ * grace period under its lock, so holding the RCU read side inside it is safe.
+ */
 static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)
 {
 	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m)};
@@ -922,8 +937,13 @@ static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_
 
 	if (tl_writing == m)
 		return lk_ref_route_get(&env, fl, ret);
+	reader_register();
 	pthread_rwlock_rdlock(&m->lock);
+	urcu_memb_read_lock();
+	env.fib = fib_now(m);
 	rc = lk_ref_route_get(&env, fl, ret);
+	urcu_memb_read_unlock();
+	fm_rcu_reader_left();
 	pthread_rwlock_unlock(&m->lock);
 	return rc;
 }
@@ -932,14 +952,6 @@ static bool flow_valid(const struct fm_flow *fl)
 {
 	return (fl->family == AF_INET || fl->family == AF_INET6) && fl->dst.family == fl->family &&
 	       (!fl->src.family || fl->src.family == fl->family);
-}
-
-/* The published FIB if it is the RIB's, else NULL. Reader: in rcu_read_lock. */
-static const struct fib *fib_now(const struct fm_mirror *m)
-{
-	const struct fib *f = fm_rcu_deref(m->fib);
-
-	return f && !__atomic_load_n(&f->stale, __ATOMIC_ACQUIRE) ? f : NULL;
 }
 
 int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)

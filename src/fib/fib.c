@@ -453,7 +453,7 @@ static int table_outcomes(struct builder *b, const struct pfx *v, size_t n, uint
 {
 	struct cand *c = malloc(sizeof(*c));
 	size_t *stack = malloc((n + 1) * sizeof(*stack)), depth = 0, i;
-	struct fib_outcome none = {.kind = FO_NONE, .plen = -1, .err = -EAGAIN};
+	struct fib_outcome none = {.kind = FO_NONE, .plen = -1, .err = -EAGAIN, .top = -1};
 	int rc = -ENOMEM;
 	long id;
 
@@ -480,6 +480,7 @@ static int table_outcomes(struct builder *b, const struct pfx *v, size_t n, uint
 		}
 		c->o.hops = NULL;
 		c->o.hopx = NULL;
+		c->o.top = (int16_t)v[i].len;
 		if ((id = outcome_id(b, &c->o, c->h, c->x)) < 0)
 			goto out;
 		ids[i] = (uint32_t)id;
@@ -550,10 +551,12 @@ static int table_build(const struct lookup_env *env, uint8_t family, uint32_t id
 	n = merge_dups(v, n);
 	if ((rc = table_outcomes(&b, v, n, ids)) || (rc = builder_finish(&b, t)))
 		goto fail;
-	/* Outcome 0 is "nothing"; its prefixes' parents say the same. */
-	for (i = 0; i < n; i++)
+	/* Outcome 0 is "nothing here"; a prefix never maps to it (its top differs). */
+	for (i = 0; i < n; i++) {
+		t->lens[v[i].len / 64] |= 1ull << (v[i].len % 64);
 		if (ids[i] && (rc = lpm_set(t, &v[i], ids[i])))
 			goto fail;
+	}
 	if ((rc = family == AF_INET ? lpm4_commit(t->lpm4) : lpm6_commit(t->lpm6)))
 		goto fail;
 	builder_fini(&b);

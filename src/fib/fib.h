@@ -58,6 +58,7 @@ struct fib_outcome {
 	int16_t err;	    /* FO_ERROR: the -errno */
 	uint32_t expires;   /* a route consulted expires then (rib_expiry): general after */
 	int16_t sel;	    /* first usable hop */
+	int16_t top;	    /* the longest prefix holding the address, -1 none */
 	uint8_t type, protocol, scope, pref;
 	uint32_t priority, nhid;
 	uint16_t nhops;
@@ -73,6 +74,7 @@ struct fib_table {
 	struct lpm4 *lpm4;
 	struct lpm6 *lpm6;
 	struct fib_outcome *out; /* indexed by LPM value; [0] is "no prefix" */
+	uint64_t lens[3];	 /* bit l: the table has prefixes of length l */
 	uint32_t n_out;
 	void *mem, *memx;	 /* hop arrays of the outcomes */
 	const struct fib *owner; /* the fib that frees it (writer-only) */

@@ -92,7 +92,7 @@ static bool selectors(const struct fib_rule *fr, const struct pflow *p)
 	       ports_in(r, FM_RULE_DPORT, r->dport_lo, r->dport_hi, p->dport);
 }
 
-static const struct fib_outcome none = {.kind = FO_NONE, .plen = -1, .err = -EAGAIN};
+static const struct fib_outcome none = {.kind = FO_NONE, .plen = -1, .err = -EAGAIN, .top = -1};
 static const struct fib_outcome general = {.kind = FO_GENERAL, .plen = -1};
 
 static const struct fib_outcome *table(const struct fib_table *t, const struct pflow *p)

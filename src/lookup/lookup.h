@@ -17,9 +17,15 @@
 #include "nl/sysctl.h"
 #include "rib/rib.h"
 
+struct fib;
+
 struct lookup_env {
 	struct rib *rib;
 	const struct sysctls *sys; /* may be NULL (offline): kernel defaults */
+	/* May be NULL. A FIB compiled from this very RIB state: the table
+	 * walks start at the longest prefix it finds for the destination and
+	 * skip prefix lengths a table does not have (ref_walk_hint). */
+	const struct fib *fib;
 };
 
 /* The reference lookup (ref.c): 0 or the kernel's -errno. */

@@ -57,6 +57,19 @@ int ref4_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t t
 int ref6_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t table,
 		const struct kflow *fl, struct kres *res);
 
+/*
+ * The longest prefix length a walk of @table for @dst must start at, and in
+ * *lens (NULL: all) the lengths the table has, from env->fib when it is set;
+ * -1 when the table holds nothing for @dst. Without a FIB: 32 or 128.
+ */
+int ref_walk_hint(const struct lookup_env *env, uint8_t family, uint32_t table, const uint8_t *dst,
+		  const uint64_t **lens);
+
+static inline bool ref_len_in(const uint64_t *lens, int len)
+{
+	return !lens || ((lens[len / 64] >> (len % 64)) & 1);
+}
+
 int ref_type_error(uint8_t type);
 /* The error a matching rule's action ends the walk with (blackhole,
  * unreachable, prohibit, unknown); 0 for lookup, nop and goto. */

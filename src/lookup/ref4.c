@@ -119,13 +119,16 @@ static int v4_table(const struct lookup_env *env, uint32_t table, const struct k
 {
 	struct rib_route *r;
 	struct rib_key k;
+	const uint64_t *lens;
 	int len, rc;
 
 	res->route = NULL;
 	res->nh = NULL;
 	res->nh_sel = -1;
 	res->nhops = 0;
-	for (len = 32; len >= 0; len--) {
+	for (len = ref_walk_hint(env, AF_INET, table, fl->dst, &lens); len >= 0; len--) {
+		if (!ref_len_in(lens, len))
+			continue;
 		memset(&k, 0, sizeof(k));
 		k.family = AF_INET;
 		k.table = table;

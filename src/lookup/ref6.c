@@ -153,13 +153,16 @@ static size_t candidates_by_probe(const struct lookup_env *env, uint32_t table,
 {
 	struct rib_route **v = malloc(129 * sizeof(*v)), *r;
 	struct rib_key k;
+	const uint64_t *lens;
 	size_t n = 0;
 	int len, i;
 
 	*out = v;
 	if (!v)
 		return 0;
-	for (len = 128; len >= 0; len--) {
+	for (len = ref_walk_hint(env, AF_INET6, table, fl->dst, &lens); len >= 0; len--) {
+		if (!ref_len_in(lens, len))
+			continue;
 		memset(&k, 0, sizeof(k));
 		k.family = AF_INET6;
 		k.table = table;

@@ -13,6 +13,8 @@
  */
 #include "ref.h"
 
+#include "fib/fib.h"
+
 #include <errno.h>
 #include <linux/fib_rules.h>
 #include <linux/netconf.h>
@@ -79,6 +81,20 @@ bool ref_ignore_linkdown(const struct lookup_env *env, uint8_t family, int ifind
 
 	return (all && all->ignore_routes_with_linkdown > 0) ||
 	       (dev && dev->ignore_routes_with_linkdown > 0);
+}
+
+int ref_walk_hint(const struct lookup_env *env, uint8_t family, uint32_t table, const uint8_t *dst,
+		  const uint64_t **lens)
+{
+	const struct fib_table *t;
+
+	*lens = NULL;
+	if (!env->fib)
+		return family == AF_INET ? 32 : 128;
+	if (!(t = fib_table_find(env->fib, family, table)))
+		return -1; /* no route in the table at all */
+	*lens = t->lens;
+	return fib_table_lookup(t, dst)->top;
 }
 
 int64_t ref_sysctl(const struct lookup_env *env, const char *name, int64_t dflt)

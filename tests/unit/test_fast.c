@@ -435,7 +435,7 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 }
 
 struct tally {
-	unsigned checked, fast, mismatches, fast6, bulk_mismatches;
+	unsigned checked, fast, mismatches, fast6, bulk_mismatches, hinted, hint_mismatches;
 };
 
 static bool same(int ra, const struct fm_result *a, int rb, const struct fm_result *b)
@@ -446,6 +446,27 @@ static bool same(int ra, const struct fm_result *a, int rb, const struct fm_resu
 		return true;
 	return !memcmp(a, b, offsetof(struct fm_result, hops)) &&
 	       !memcmp(a->hops, b->hops, a->nhops * sizeof(a->hops[0]));
+}
+
+/* The general path's table walks guided by the FIB (lookup_env.fib) against
+ * the plain reference. */
+static void check_hinted(const struct lookup_env *env, const struct fib *f,
+			 const struct fm_flow *fl, struct tally *t)
+{
+	static struct fm_result a, b;
+	struct lookup_env hinted = *env;
+	char s[64];
+	int ra, rb;
+
+	hinted.fib = f;
+	ra = lk_ref_route_get(&hinted, fl, &a);
+	rb = lk_ref_route_get(env, fl, &b);
+	t->hinted++;
+	if (!same(ra, &a, rb, &b) && t->hint_mismatches++ < 5)
+		diag("hinted mismatch: dst %s iif %d oif %d: hinted %d (oif %d len %d), plain %d "
+		     "(oif %d len %d)",
+		     fm_ip_format(&fl->dst, s, sizeof(s)), fl->iif, fl->oif, ra, a.oif, a.dst_len,
+		     rb, b.oif, b.dst_len);
 }
 
 static void check(const struct lookup_env *env, const struct fib *f, unsigned flows,
@@ -462,8 +483,10 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		rnd_flow(&fl, (uint8_t)(i & 1 ? AF_INET6 : AF_INET));
 		ra = lk_fast_route_get(f, &fl, &a);
 		t->checked++;
-		if (ra == LK_GENERAL)
+		if (ra == LK_GENERAL) {
+			check_hinted(env, f, &fl, t);
 			continue;
+		}
 		t->fast++;
 		t->fast6 += fl.family == AF_INET6;
 		rb = lk_ref_route_get(env, &fl, &b);
@@ -634,6 +657,10 @@ int main(void)
 	ok(t.fast * 2 > t.checked, "the fast path answers most flows itself (%u of %u)", t.fast,
 	   t.checked);
 	ok(t.fast6 * 4 > t.checked, "... IPv6 ones too (%u of %u)", t.fast6, t.checked / 2);
+	ok(t.hint_mismatches == 0,
+	   "the general path guided by the FIB agrees with the plain reference (%u flows, %u "
+	   "disagreements)",
+	   t.hinted, t.hint_mismatches);
 	ok(t.bulk_mismatches == 0,
 	   "bursts (lk_fast_route_get_bulk) answer as single lookups do (%u "
 	   "disagreements)",
