@@ -87,6 +87,7 @@ struct fm_mirror {
 	/* Held for writing while the writer changes the RIB, for reading by
 	 * lookups the FIB leaves to the general path (which reads the RIB). */
 	pthread_rwlock_t lock;
+	const char *writer; /* tl_self of the thread that last took it to write */
 };
 
 struct fm_watch {
@@ -270,10 +271,14 @@ static void reader_register(void)
  * lookups (from event callbacks) read the RIB directly. */
 static __thread const struct fm_mirror *tl_writing FM_TLS_IE;
 
+/* Its address names this thread: the writer's is kept in the mirror. */
+static __thread char tl_self FM_TLS_IE;
+
 static void writer_lock(struct fm_mirror *m)
 {
 	pthread_rwlock_wrlock(&m->lock);
 	tl_writing = m;
+	__atomic_store_n(&m->writer, &tl_self, __ATOMIC_RELAXED);
 }
 
 static void writer_unlock(struct fm_mirror *m)
@@ -924,6 +929,22 @@ static const struct fib *fib_now(const struct fm_mirror *m)
 }
 
 /*
+ * The FIB a lookup answers from. Readers take the published one even when
+ * the RIB has moved on since: they never wait for the writer, and see a
+ * change once it is published (within PUBLISH_MAX_WAIT_MS, sooner when the
+ * changes pause), as the kernel's own readers see a change once it is
+ * published. The writer's thread (a daemon answering its clients, a program
+ * that applies and then asks) asks the RIB itself until then, so it always
+ * sees what it applied. Reader: in rcu_read_lock.
+ */
+static const struct fib *fib_for_lookup(const struct fm_mirror *m)
+{
+	if (__atomic_load_n(&m->writer, __ATOMIC_RELAXED) == &tl_self)
+		return fib_now(m);
+	return fm_rcu_deref(m->fib);
+}
+
+/*
  * The reference over the RIB, under the read lock. A FIB that is the RIB's
  * (nothing changed since it was published; the lock keeps it so) tells the
  * table walks where to start, so a flow with a device or a source costs a
@@ -942,8 +963,8 @@ static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_
 	urcu_memb_read_lock();
 	env.fib = fib_now(m);
 	rc = lk_ref_route_get(&env, fl, ret);
-	urcu_memb_read_unlock();
 	fm_rcu_reader_left();
+	urcu_memb_read_unlock();
 	pthread_rwlock_unlock(&m->lock);
 	return rc;
 }
@@ -964,10 +985,10 @@ int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result
 	if (tl_writing != m) {
 		reader_register();
 		urcu_memb_read_lock();
-		if ((f = fib_now(m)))
+		if ((f = fib_for_lookup(m)))
 			rc = lk_fast_route_get(f, fl, ret);
-		urcu_memb_read_unlock();
 		fm_rcu_reader_left();
+		urcu_memb_read_unlock();
 	}
 	return rc == LK_GENERAL ? general_get(m, fl, ret) : rc;
 }
@@ -985,10 +1006,10 @@ int fm_route_get_bulk(struct fm_mirror *m, const struct fm_flow *fl, struct fm_r
 	if (tl_writing != m) {
 		reader_register();
 		urcu_memb_read_lock();
-		if ((f = fib_now(m)))
+		if ((f = fib_for_lookup(m)))
 			lk_fast_route_get_bulk(f, fl, ret, rc, n);
-		urcu_memb_read_unlock();
 		fm_rcu_reader_left();
+		urcu_memb_read_unlock();
 	}
 	for (i = 0; i < n; i++)
 		if (rc[i] == LK_GENERAL)

@@ -27,8 +27,10 @@
 #ifdef FM_TSAN
 #include <sanitizer/tsan_interface.h>
 extern char fm_rcu_gp;
-/* After rcu_read_unlock(), and before call_rcu(): what was done so far
- * happens before the reclamation. */
+/* Just before rcu_read_unlock(), and before call_rcu(): what was done so
+ * far happens before the reclamation. (After the unlock, a grace period and
+ * the free could come before the release, which TSan would then not see
+ * ordered.) */
 #define fm_rcu_reader_left() __tsan_release(&fm_rcu_gp)
 #define fm_rcu_retire()	     __tsan_release(&fm_rcu_gp)
 /* Before freeing what readers may have seen, after a grace period. */
