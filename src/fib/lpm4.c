@@ -102,12 +102,44 @@ LPM_INLINE unsigned slot4(uint32_t addr, int shift)
 }
 
 /*
+ * The first node step of every lookup of a batch, in place: nearly every
+ * lookup ends at the directory or one node below, and only the rare ones
+ * that go on are listed in @act (returns how many). A lookup that already
+ * ended steps through the zero node without a branch where that is common
+ * (@mixed: many unknown addresses, whose branch would be a coin toss), and
+ * skips the step behind a branch, then predicted, where it is rare.
+ */
+LPM_INLINE unsigned first4(const uint8_t *pool, const uint32_t *vt, const uint32_t *addr,
+			   uint32_t *out, unsigned n, uint32_t *ref, uint8_t *act, bool wide,
+			   bool mixed)
+{
+	unsigned i, na = 0, slot;
+
+	for (i = 0; i < n; i++) {
+		uint32_t x = ref[i];
+
+		slot = slot4(addr[i], 32 - LPM_S - LPM_STRIDE);
+		if (mixed)
+			x = lpm_step_done(pool, x, slot, wide);
+		else if (__builtin_expect(!(x & 1), 1))
+			x = lpm_step_lo(pool, x, slot, wide, false);
+		if (__builtin_expect(x & 1, 1)) {
+			out[i] = vt[x >> 1];
+		} else {
+			ref[i] = x;
+			__builtin_prefetch(pool + LPM_OFF(x));
+			__builtin_prefetch(pool + LPM_OFF(x) + 64);
+			act[na++] = (uint8_t)i;
+		}
+	}
+	return na;
+}
+
+/*
  * Up to LPM_BULK lookups, level by level: each pass steps every lookup still
  * in a node and prefetches where it goes next, so the misses of the batch
  * overlap. All lookups of a pass are at one depth: the slot is the address
- * shifted by a constant. The lookups that go on are listed without a branch
- * after the directory (where about as many end as go on); after a node a
- * lookup goes on so rarely that a branch is cheaper than the list.
+ * shifted by a constant.
  */
 LPM_INLINE void bulk4_n(const struct lpm_root *r, const uint32_t *addr, uint32_t *out, unsigned n,
 			bool wide)
@@ -116,7 +148,7 @@ LPM_INLINE void bulk4_n(const struct lpm_root *r, const uint32_t *addr, uint32_t
 	const uint32_t *vt = r->vt, *ep[LPM_BULK];
 	uint32_t ref[LPM_BULK];
 	uint8_t act[LPM_BULK];
-	unsigned i, k, na = 0;
+	unsigned i, k, na, ended = 0;
 	int shift;
 
 	for (i = 0; i < n; i++) {
@@ -134,10 +166,13 @@ LPM_INLINE void bulk4_n(const struct lpm_root *r, const uint32_t *addr, uint32_t
 		 */
 		__builtin_prefetch(pool + LPM_OFF(x));
 		__builtin_prefetch(pool + LPM_OFF(x) + 64);
-		act[na] = (uint8_t)i;
-		na += ~x & 1;
+		ended += x & 1;
 	}
-	for (shift = 32 - LPM_S - LPM_STRIDE; na; shift -= LPM_STRIDE) {
+	if (ended > n / 8)
+		na = first4(pool, vt, addr, out, n, ref, act, wide, true);
+	else
+		na = first4(pool, vt, addr, out, n, ref, act, wide, false);
+	for (shift = 32 - LPM_S - 2 * LPM_STRIDE; na; shift -= LPM_STRIDE) {
 		unsigned nn = 0;
 
 		for (k = 0; k < na; k++) {
@@ -145,8 +180,10 @@ LPM_INLINE void bulk4_n(const struct lpm_root *r, const uint32_t *addr, uint32_t
 
 			i = act[k];
 			x = lpm_step_lo(pool, ref[i], slot4(addr[i], shift), wide, false);
-			ref[i] = x;
-			if (__builtin_expect(!(x & 1), 0)) {
+			if (x & 1) {
+				out[i] = vt[x >> 1];
+			} else {
+				ref[i] = x;
 				__builtin_prefetch(pool + LPM_OFF(x));
 				__builtin_prefetch(pool + LPM_OFF(x) + 64);
 				act[nn++] = (uint8_t)i;
@@ -154,8 +191,6 @@ LPM_INLINE void bulk4_n(const struct lpm_root *r, const uint32_t *addr, uint32_t
 		}
 		na = nn;
 	}
-	for (i = 0; i < n; i++)
-		out[i] = vt[ref[i] >> 1];
 }
 
 LPM_INLINE void bulk4(const struct lpm_root *r, const uint32_t *addr, uint32_t *out, size_t n)

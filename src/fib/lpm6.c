@@ -2,15 +2,14 @@
 /*
  * IPv6 longest-prefix match (lpm.h): the shared engine of lpm_int.h with
  * full 128-bit keys. Direct pointing takes the top 24 bits (a real table
- * lives under a few hundred /16s, so the pages cost some 60 KiB; the rest
- * of the space shares one mid and page), then a node per 6 bits: a /32 is
+ * lives under about ten /12s, so the pages cost some 160 KiB; the rest of
+ * the space shares one page), then a node per 6 bits: a /32 is
  * found in 2 nodes, a /48 in 4. The key is read once as two big-endian
  * words and consumed as a sliding window.
  */
 #define LPM_ENGINE
 #define LPM_S	   24
-#define LPM_R_BITS 8
-#define LPM_M_BITS 8
+#define LPM_R_BITS 12
 #include "fib/lpm_int.h"
 
 #include <endian.h>

@@ -7,10 +7,12 @@
  *
  * Reader structure (what lookups touch; immutable once published):
  *  - a root: pool base, value table, and direct pointing on the top LPM_S
- *    bits (IPv4 18, IPv6 24) through a 3-level radix: root -> mid -> page
- *    -> entry, so a commit copies one root, mid and page per change instead
- *    of a whole array. A page or mid all of whose entries are one leaf is
- *    shared (an empty table is one root and one mid and page);
+ *    bits (IPv4 18, IPv6 24) through a 2-level radix: the root's array of
+ *    page pointers -> page -> entry. A lookup pays one dependent load for
+ *    the root array (a few KiB, hot) and one for the page; a commit copies
+ *    the root array and the pages it changes, never the whole directory. A
+ *    page all of whose entries are one leaf is shared (an empty table is
+ *    one root and one page);
  *  - poptrie nodes of stride 6 in one pool, referenced by 32-bit refs:
  *    bit 0 set: a leaf, the rest a value index; else a byte offset, bit 1
  *    set for a node that has internal children ("full"). A node is
@@ -33,7 +35,11 @@
  * then predicted), and asks for a node's second line with its first, so a
  * leaf past the bitmap's line costs no second round trip. Batches go level
  * by level; all the lookups of a pass are at one depth, so a slot is the key
- * shifted by a constant, and the lookups that go on are listed branch-free.
+ * shifted by a constant. IPv6 lists the lookups that go on branch-free;
+ * IPv4 takes its first node step for the whole batch in place (a lookup
+ * that ended at the directory steps through a zero node at the pool's head
+ * when such lookups are common in the batch) and lists only the few that
+ * go deeper.
  *
  * Writer structure: a multibit trie of the same shape (struct wnode: the
  * prefixes whose length falls in the node's 6 bits, and children), so a
@@ -43,11 +49,11 @@
  * by set/del and reuses every subtree that is clean and inherits the same
  * value, so its cost follows the change, not the table.
  *
- * Publication is copy-on-write: new root, copied mids and pages for the
- * entries that change, new nodes for the rebuilt regions; one release store
+ * Publication is copy-on-write: new root, copied pages for the entries
+ * that change, new nodes for the rebuilt regions; one release store
  * of the root makes all of it visible at once. What the old root alone used
  * is retired in a batch; once a call_rcu callback has marked the batch (or
- * a later one) done, the writer recycles its roots, mids and pages and
+ * a later one) done, the writer recycles its roots and pages and
  * returns its pool blocks to the free lists. Memory is thus freed by the
  * thread that allocates it, and steady-state commits call no malloc.
  */
@@ -68,25 +74,24 @@
 long lpm_test_fail_alloc(long n);
 
 /*
- * Direct pointing: LPM_S bits (a multiple of the stride), split root / mid
- * / page. The default is IPv4's (18 = 6 + 6 + 6: at most 1 MiB of pages).
- * lpm6.c defines 24 = 8 + 8 + 8: real IPv6 prefixes crowd under a few
- * hundred /16s, so 24 bits cost some 80 KiB of pages there and save every
- * lookup a node level (a /48 is 4 nodes down, not 5). The price is for
- * tables scattered over many /16s: up to a 1 KiB page per /16 (64 MiB at
- * most) where 18 bits would cost 1 MiB at most.
+ * Direct pointing: LPM_S bits (a multiple of the stride), split root /
+ * page. Every commit copies the root's array (2^LPM_R_BITS pointers) and
+ * each page it changes, so the split keeps both small. The default is
+ * IPv4's: 18 = 10 + 8, an 8 KiB root array and 1 KiB pages (at most 1 MiB
+ * of pages). lpm6.c defines 24 = 12 + 12: real IPv6 prefixes crowd under
+ * about ten /12s, so 24 bits cost some 160 KiB of pages there and save
+ * every lookup a node level (a /48 is 4 nodes down, not 5); the root array
+ * is 32 KiB. The price is for tables scattered over many /12s: up to a
+ * 16 KiB page per /12 (64 MiB at most).
  */
 #ifndef LPM_S
 #define LPM_S	   18
-#define LPM_R_BITS 6
-#define LPM_M_BITS 6
+#define LPM_R_BITS 10
 #endif
 #define LPM_STRIDE     6
-#define LPM_P_BITS     (LPM_S - LPM_R_BITS - LPM_M_BITS)
-#define LPM_NMID       (1u << LPM_R_BITS)
-#define LPM_MID_SLOTS  (1u << LPM_M_BITS)
+#define LPM_P_BITS     (LPM_S - LPM_R_BITS)
+#define LPM_NPAGE      (1u << LPM_R_BITS)
 #define LPM_PAGE_SLOTS (1u << LPM_P_BITS)
-#define LPM_NPAGE      (LPM_NMID * LPM_MID_SLOTS)
 #define LPM_NARROW_MAX 65536u /* value indexes below this fit a 16-bit leaf */
 #define LPM_BULK       32     /* lookups interleaved per pass */
 
@@ -98,7 +103,7 @@ struct lpm_root {
 	const uint8_t *pool;
 	const uint32_t *vt;	  /* value index -> value; [0] is LPM_NONE */
 	uint32_t wide;		  /* 32-bit leaves */
-	uint32_t **dir[LPM_NMID]; /* mids of LPM_MID_SLOTS pages of LPM_PAGE_SLOTS refs */
+	uint32_t *dir[LPM_NPAGE]; /* pages of LPM_PAGE_SLOTS refs */
 };
 
 /*
@@ -225,10 +230,7 @@ LPM_INLINE const struct lpm_root *lpm_root_get(struct lpm_root *const *p)
 /* The direct-pointing entry for the top LPM_S bits of @hi. */
 LPM_INLINE const uint32_t *lpm_entry(const struct lpm_root *r, uint64_t hi)
 {
-	const uint32_t *pg = r->dir[hi >> (64 - LPM_R_BITS)]
-				   [(hi >> (64 - LPM_R_BITS - LPM_M_BITS)) & (LPM_MID_SLOTS - 1)];
-
-	return pg + ((hi >> (64 - LPM_S)) & (LPM_PAGE_SLOTS - 1));
+	return r->dir[hi >> (64 - LPM_R_BITS)] + ((hi >> (64 - LPM_S)) & (LPM_PAGE_SLOTS - 1));
 }
 
 /*
@@ -251,6 +253,27 @@ LPM_INLINE uint32_t lpm_walk(const struct lpm_root *r, uint64_t hi, uint64_t lo,
 		lo <<= LPM_STRIDE;
 	}
 	return r->vt[ref >> 1];
+}
+
+/*
+ * Words at the head of every pool that stay zero: a leaf-only node whose
+ * every slot is leaf 0, as long as the longest node, so that a batch can
+ * step a lookup that already ended without a branch (lpm_step_done()) and
+ * every read of it stays inside these words.
+ */
+#define LPM_ZERO_WORDS (2 + 64)
+
+/*
+ * lpm_step_lo() on @ref, or @ref itself if it is a leaf already, without a
+ * branch: a leaf steps through the zero node at offset 0 and is kept. Where
+ * lookups ending at the directory are frequent (unknown addresses), this
+ * beats a mispredicted branch on every one of them.
+ */
+LPM_INLINE uint32_t lpm_step_done(const uint8_t *pool, uint32_t ref, unsigned i, bool wide)
+{
+	uint32_t node = (ref & 1) - 1, x = lpm_step_lo(pool, ref & node, i, wide, false);
+
+	return (x & node) | (ref & ~node);
 }
 
 /* Where a lookup at @x goes next, to prefetch it: a leaf names no node. */
@@ -853,13 +876,17 @@ static struct lpm_pool *pool_new(size_t cap, uint32_t gen)
 	memset(p, 0, sizeof(*p));
 	if (cap > (1u << 30))
 		cap = 1u << 30;
+	if (cap < 2 * LPM_ZERO_WORDS)
+		cap = 2 * LPM_ZERO_WORDS;
 	p->base = lpm_lines(cap * 4);
 	if (!p->base) {
 		free(p);
 		return NULL;
 	}
 	p->cap = (uint32_t)cap;
-	p->used = 1; /* offset 0 is never a node */
+	/* Offset 0 is never a node: a zero node that batches step leaves through. */
+	memset(p->base, 0, LPM_ZERO_WORDS * 4);
+	p->used = LPM_ZERO_WORDS;
 	p->gen = gen;
 	return p;
 }
@@ -887,13 +914,10 @@ static void pool_give(struct lpm_pool *p, uint32_t off, uint32_t words)
 
 /* ---------------------------------------------------------- table, batches */
 
-/*
- * Uniform regions share their directory: for leaf @ref, a page all of whose
- * entries are @ref and a mid all of whose pages are that page.
- */
+/* Uniform regions share their directory: for leaf @ref, a page all of whose
+ * entries are @ref. */
 struct upage {
 	uint32_t *pg;
-	uint32_t **mid;
 	uint32_t ref;
 	bool fresh; /* made by the running commit */
 	bool dead;  /* the new root does not use it */
@@ -903,18 +927,16 @@ enum { LPM_B_PENDING, LPM_B_DONE, LPM_B_ORPHAN };
 
 /*
  * Kinds of retired objects, tagged in the low bits of their (aligned)
- * pointers: roots, mids and pages are recycled by the writer; the rest is
- * freed.
+ * pointers: roots and pages are recycled by the writer; the rest is freed.
  */
-enum { LPM_O_FREE, LPM_O_ROOT, LPM_O_MID, LPM_O_PAGE, LPM_O_KINDS };
+enum { LPM_O_FREE, LPM_O_ROOT, LPM_O_PAGE, LPM_O_KINDS };
 /*
- * Recycled objects kept per kind: enough for the pages and mids a burst of
+ * Recycled bytes kept per kind: enough for the roots and pages a burst of
  * commits copies while their grace period runs (beyond that, malloc).
  */
-#define LPM_O_MAX 2048
+#define LPM_O_BYTES (4u << 20)
 
 static const size_t lpm_obj_size[LPM_O_KINDS] = {0, sizeof(struct lpm_root),
-						 LPM_MID_SLOTS * sizeof(uint32_t *),
 						 LPM_PAGE_SLOTS * sizeof(uint32_t)};
 
 /*
@@ -957,7 +979,9 @@ struct lpm {
 	uint32_t nup, upcap;
 	uint64_t *uk; /* index of up[]: page, mid (pointers) and leaf (ref << 1 | 1) */
 	uint32_t *uv, umask;
-	uint64_t *pgnew;		    /* LPM_NPAGE bits: page copied by the running commit */
+	uint64_t *pgnew;     /* LPM_NPAGE bits: page copied by the running commit */
+	uint64_t *pgset;     /* LPM_NPAGE bits: root entry set by the running commit */
+	uint32_t *pgl, npgl; /* the pages in pgset, in the order set */
 	struct lpm_batch *batches, **btail; /* published, oldest first */
 	uint32_t held;			    /* batches since the last flushed one */
 	uint64_t flush_ns;		    /* when it was flushed */
@@ -983,7 +1007,7 @@ static void obj_put(struct lpm *t, unsigned kind, void *p)
 {
 	struct lpm_cache *c = &t->cache[kind];
 
-	if (kind == LPM_O_FREE || c->n == LPM_O_MAX ||
+	if (kind == LPM_O_FREE || (c->n + 1) * lpm_obj_size[kind] > LPM_O_BYTES ||
 	    lpm_grow((void **)&c->v, &c->cap, (size_t)c->n + 1, sizeof(*c->v)))
 		free(p);
 	else
@@ -1072,11 +1096,10 @@ static struct upage *ufind(const struct lpm *t, uint64_t key)
 
 static void uput(struct lpm *t, uint32_t i)
 {
-	uint64_t key[3] = {(uintptr_t)t->up[i].pg, (uintptr_t)t->up[i].mid,
-			   (uint64_t)t->up[i].ref << 1 | 1};
+	uint64_t key[2] = {(uintptr_t)t->up[i].pg, (uint64_t)t->up[i].ref << 1 | 1};
 	unsigned k;
 
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 2; k++) {
 		uint32_t slot = uslot(t, key[k]);
 
 		t->uk[slot] = key[k];
@@ -1089,12 +1112,12 @@ static int uindex(struct lpm *t, uint32_t extra)
 {
 	uint32_t size = t->uk ? t->umask + 1 : 0, i;
 
-	if (!t->uk || 2 * 3 * (t->nup + extra) > size) {
+	if (!t->uk || 2 * 2 * (t->nup + extra) > size) {
 		uint64_t *k;
 		uint32_t *v;
 
 		size = size ? 2 * size : 64;
-		while (2 * 3 * (t->nup + extra) > size)
+		while (2 * 2 * (t->nup + extra) > size)
 			size *= 2;
 		k = lpm_malloc(size * sizeof(*k));
 		v = lpm_malloc(size * sizeof(*v));
@@ -1125,35 +1148,23 @@ static bool page_shared(const struct lpm *t, const uint32_t *pg)
 	return ufind(t, (uintptr_t)pg) != NULL;
 }
 
-static struct upage *mid_shared(const struct lpm *t, uint32_t *const *mid)
-{
-	return ufind(t, (uintptr_t)mid);
-}
-
 static struct upage *upage_get(struct lpm *t, uint32_t ref)
 {
 	struct upage *u = upage_find(t, ref);
-	uint32_t *pg, **mid, i;
+	uint32_t *pg, i;
 
 	if (u)
 		return u;
 	if (lpm_grow((void **)&t->up, &t->upcap, (size_t)t->nup + 1, sizeof(*t->up)) ||
-	    (2 * 3 * (t->nup + 1) > (t->uk ? t->umask + 1 : 0) && uindex(t, 1)))
+	    (2 * 2 * (t->nup + 1) > (t->uk ? t->umask + 1 : 0) && uindex(t, 1)))
 		return NULL;
 	pg = lpm_lines(LPM_PAGE_SLOTS * sizeof(*pg));
-	mid = lpm_lines(LPM_MID_SLOTS * sizeof(*mid));
-	if (!pg || !mid) {
-		free(pg);
-		free(mid);
+	if (!pg)
 		return NULL;
-	}
 	for (i = 0; i < LPM_PAGE_SLOTS; i++)
 		pg[i] = ref;
-	for (i = 0; i < LPM_MID_SLOTS; i++)
-		mid[i] = pg;
 	u = &t->up[t->nup++];
 	u->pg = pg;
-	u->mid = mid;
 	u->ref = ref;
 	u->fresh = true;
 	u->dead = false;
@@ -1170,16 +1181,18 @@ static int lpm_init(struct lpm *t, unsigned kbits)
 	t->kbits = kbits;
 	t->btail = &t->batches;
 	if (vals_init(&t->v) || !(t->top = wn_new()) || !(t->pool = pool_new(1024, 0)) ||
-	    !(t->pgnew = lpm_malloc(LPM_NPAGE / 8)) || !(u = upage_get(t, LPM_LEAF(LPM_NONE))) ||
-	    !(t->root = lpm_lines(sizeof(*t->root))))
+	    !(t->pgnew = lpm_malloc(LPM_NPAGE / 8)) || !(t->pgset = lpm_malloc(LPM_NPAGE / 8)) ||
+	    !(t->pgl = lpm_malloc(LPM_NPAGE * sizeof(*t->pgl))) ||
+	    !(u = upage_get(t, LPM_LEAF(LPM_NONE))) || !(t->root = lpm_lines(sizeof(*t->root))))
 		return -ENOMEM;
 	memset(t->pgnew, 0, LPM_NPAGE / 8);
+	memset(t->pgset, 0, LPM_NPAGE / 8);
 	u->fresh = false;
 	t->root->pool = t->pool->base;
 	t->root->vt = t->v.pub;
 	t->root->wide = 0;
-	for (i = 0; i < LPM_NMID; i++)
-		t->root->dir[i] = u->mid;
+	for (i = 0; i < LPM_NPAGE; i++)
+		t->root->dir[i] = u->pg;
 	return 0;
 }
 
@@ -1189,24 +1202,17 @@ static void lpm_fini(struct lpm *t)
 	struct lpm_batch *b, *next;
 	uint32_t i, j;
 
-	for (i = 0; t->root && i < LPM_NMID; i++) {
-		uint32_t **m = t->root->dir[i];
-
-		if (mid_shared(t, m))
-			continue;
-		for (j = 0; j < LPM_MID_SLOTS; j++)
-			if (!page_shared(t, m[j]))
-				free(m[j]);
-		free(m);
-	}
-	for (i = 0; i < t->nup; i++) {
+	for (i = 0; t->root && i < LPM_NPAGE; i++)
+		if (!page_shared(t, t->root->dir[i]))
+			free(t->root->dir[i]);
+	for (i = 0; i < t->nup; i++)
 		free(t->up[i].pg);
-		free(t->up[i].mid);
-	}
 	free(t->up);
 	free(t->uk);
 	free(t->uv);
 	free(t->pgnew);
+	free(t->pgset);
+	free(t->pgl);
 	free(t->root);
 	vals_fini(&t->v);
 	if (t->pool)
@@ -1368,10 +1374,9 @@ struct bctx {
 	uint32_t words; /* size of the node encode() made last (0: a leaf) */
 	bool big;	/* retires a pool, a value table or a shared page: flush now */
 	struct lpm_vec wlog, dlog;
-	struct lpm_vec nblk;	  /* blocks allocated (offset, words): rollback */
-	struct lpm_vec gblk;	  /* blocks retired (offset, words) */
-	struct lpm_vec gptr;	  /* objects retired */
-	uint8_t midnew[LPM_NMID]; /* mid copied (private, unpublished) */
+	struct lpm_vec nblk; /* blocks allocated (offset, words): rollback */
+	struct lpm_vec gblk; /* blocks retired (offset, words) */
+	struct lpm_vec gptr; /* objects retired */
 };
 
 static void bc_nomem(struct bctx *c)
@@ -1559,56 +1564,54 @@ static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh,
 
 /* ---------------------------------------------------------------- directory */
 
-static bool pg_new(const struct bctx *c, uint32_t g)
+static bool bit_get(const uint64_t *m, uint32_t g)
 {
-	return (c->t->pgnew[g / 64] >> (g % 64)) & 1;
+	return (m[g / 64] >> (g % 64)) & 1;
 }
 
-static void pg_mark(struct bctx *c, uint32_t g, bool on)
+static void bit_put(uint64_t *m, uint32_t g, bool on)
 {
 	if (on)
-		c->t->pgnew[g / 64] |= 1ull << (g % 64);
+		m[g / 64] |= 1ull << (g % 64);
 	else
-		c->t->pgnew[g / 64] &= ~(1ull << (g % 64));
+		m[g / 64] &= ~(1ull << (g % 64));
 }
 
-/* Mid @mi of the new root, copied for this commit (once). */
-static uint32_t **mid_private(struct bctx *c, unsigned mi)
+static bool pg_new(const struct bctx *c, uint32_t g)
 {
-	uint32_t **m;
-
-	if (c->midnew[mi])
-		return c->nr->dir[mi];
-	m = obj_get(c->t, LPM_O_MID);
-	if (!m) {
-		bc_nomem(c);
-		return NULL;
-	}
-	memcpy(m, c->nr->dir[mi], LPM_MID_SLOTS * sizeof(*m));
-	c->nr->dir[mi] = m;
-	c->midnew[mi] = 1;
-	return m;
+	return bit_get(c->t->pgnew, g);
 }
 
-/* Page @g (mid index, page index) of the new root, copied for this commit
- * (once). */
+/*
+ * Root entry @g of the new root becomes @pg. The entries set are listed, so
+ * the end of the commit visits them, not the whole root.
+ */
+static void root_set(struct bctx *c, uint32_t g, uint32_t *pg)
+{
+	struct lpm *t = c->t;
+
+	c->nr->dir[g] = pg;
+	if (!bit_get(t->pgset, g)) {
+		bit_put(t->pgset, g, true);
+		t->pgl[t->npgl++] = g;
+	}
+}
+
+/* Page @g of the new root, copied for this commit (once). */
 static uint32_t *page_private(struct bctx *c, uint32_t g)
 {
-	uint32_t **m, *pg;
+	uint32_t *pg;
 
 	if (pg_new(c, g))
-		return c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)];
-	m = mid_private(c, g >> LPM_M_BITS);
-	if (!m)
-		return NULL;
+		return c->nr->dir[g];
 	pg = obj_get(c->t, LPM_O_PAGE);
 	if (!pg) {
 		bc_nomem(c);
 		return NULL;
 	}
-	memcpy(pg, m[g & (LPM_MID_SLOTS - 1)], LPM_PAGE_SLOTS * sizeof(*pg));
-	m[g & (LPM_MID_SLOTS - 1)] = pg;
-	pg_mark(c, g, true);
+	memcpy(pg, c->nr->dir[g], LPM_PAGE_SLOTS * sizeof(*pg));
+	root_set(c, g, pg);
+	bit_put(c->t->pgnew, g, true);
 	return pg;
 }
 
@@ -1624,7 +1627,7 @@ static void set_slot(struct bctx *c, struct slot_cur *cur, uint32_t x, uint32_t 
 
 	if (cur->g != g) {
 		cur->g = g;
-		cur->pg = c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)];
+		cur->pg = c->nr->dir[g];
 	}
 	if (cur->pg[e] == ref)
 		return;
@@ -1639,52 +1642,18 @@ static void set_slot(struct bctx *c, struct slot_cur *cur, uint32_t x, uint32_t 
 static void set_page_leaf(struct bctx *c, uint32_t g, uint32_t ref)
 {
 	struct upage *u = upage_get(c->t, ref);
-	uint32_t **m;
 
 	if (!u) {
 		bc_nomem(c);
 		return;
 	}
-	if (c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)] == u->pg)
-		return;
-	m = mid_private(c, g >> LPM_M_BITS);
-	if (!m)
+	if (c->nr->dir[g] == u->pg)
 		return;
 	if (pg_new(c, g)) {
-		obj_put(c->t, LPM_O_PAGE, m[g & (LPM_MID_SLOTS - 1)]);
-		pg_mark(c, g, false);
+		obj_put(c->t, LPM_O_PAGE, c->nr->dir[g]);
+		bit_put(c->t->pgnew, g, false);
 	}
-	m[g & (LPM_MID_SLOTS - 1)] = u->pg;
-}
-
-/* Free mid @mi's copies made by this commit. */
-static void mid_drop_new(struct bctx *c, unsigned mi)
-{
-	uint32_t **m = c->nr->dir[mi], j;
-
-	for (j = 0; j < LPM_MID_SLOTS; j++)
-		if (pg_new(c, mi << LPM_M_BITS | j)) {
-			obj_put(c->t, LPM_O_PAGE, m[j]);
-			pg_mark(c, mi << LPM_M_BITS | j, false);
-		}
-	obj_put(c->t, LPM_O_MID, m);
-	c->midnew[mi] = 0;
-}
-
-/* Mid @mi becomes the shared mid of leaf @ref. */
-static void set_mid_leaf(struct bctx *c, unsigned mi, uint32_t ref)
-{
-	struct upage *u = upage_get(c->t, ref);
-
-	if (!u) {
-		bc_nomem(c);
-		return;
-	}
-	if (c->nr->dir[mi] == u->mid)
-		return;
-	if (c->midnew[mi])
-		mid_drop_new(c, mi);
-	c->nr->dir[mi] = u->mid;
+	root_set(c, g, u->pg);
 }
 
 /* The region @pfx/@d above the directory has no prefix: all leaf @ref. */
@@ -1695,17 +1664,12 @@ static void fill(struct bctx *c, unsigned d, uint32_t pfx, uint32_t ref)
 	if (d <= LPM_R_BITS) {
 		n = 1u << (LPM_R_BITS - d);
 		for (i = 0; i < n && !c->err; i++)
-			set_mid_leaf(c, (pfx << (LPM_R_BITS - d)) + i, ref);
-	} else if (d <= LPM_R_BITS + LPM_M_BITS) {
-		n = 1u << (LPM_R_BITS + LPM_M_BITS - d);
-		for (i = 0; i < n && !c->err; i++)
-			set_page_leaf(c, (pfx << (LPM_R_BITS + LPM_M_BITS - d)) + i, ref);
+			set_page_leaf(c, (pfx << (LPM_R_BITS - d)) + i, ref);
 	} else {
 		/* Part of one page: compare, then copy the page once if needed. */
 		uint32_t x = pfx << (LPM_S - d), g = x >> LPM_P_BITS;
-		uint32_t *pg = c->nr->dir[g >> LPM_M_BITS][g & (LPM_MID_SLOTS - 1)];
+		uint32_t *pg = c->nr->dir[g] + (x & (LPM_PAGE_SLOTS - 1));
 
-		pg += x & (LPM_PAGE_SLOTS - 1);
 		n = 1u << (LPM_S - d);
 		for (i = 0; i < n && pg[i] == ref; i++)
 			;
@@ -1781,31 +1745,21 @@ static bool commit_top(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh
 	return false;
 }
 
-/* Pages and mids this commit copied that came out uniform are shared instead.
- */
+/* Pages this commit copied that came out uniform are shared instead. */
 static void dir_finish(struct bctx *c)
 {
-	unsigned mi, j, i;
+	uint32_t k, i;
 
-	for (mi = 0; mi < LPM_NMID && !c->err; mi++) {
-		uint32_t **m = c->nr->dir[mi];
+	for (k = 0; k < c->t->npgl && !c->err; k++) {
+		uint32_t g = c->t->pgl[k];
+		const uint32_t *pg = c->nr->dir[g];
 
-		if (!c->midnew[mi])
+		if (!pg_new(c, g) || !(pg[0] & 1))
 			continue;
-		for (j = 0; j < LPM_MID_SLOTS && !c->err; j++) {
-			const uint32_t *pg = m[j];
-
-			if (!pg_new(c, mi << LPM_M_BITS | j) || !(pg[0] & 1))
-				continue;
-			for (i = 1; i < LPM_PAGE_SLOTS && pg[i] == pg[0]; i++)
-				;
-			if (i == LPM_PAGE_SLOTS)
-				set_page_leaf(c, mi << LPM_M_BITS | j, pg[0]);
-		}
-		for (j = 1; j < LPM_MID_SLOTS && m[j] == m[0]; j++)
+		for (i = 1; i < LPM_PAGE_SLOTS && pg[i] == pg[0]; i++)
 			;
-		if (!c->err && j == LPM_MID_SLOTS && page_shared(c->t, m[0]))
-			set_mid_leaf(c, mi, m[0][0]);
+		if (i == LPM_PAGE_SLOTS)
+			set_page_leaf(c, g, pg[0]);
 	}
 }
 
@@ -1818,49 +1772,37 @@ static void retire_ptr(struct bctx *c, const void *p, unsigned kind)
 		bc_nomem(c);
 }
 
-/* Whether shared pages and mids are still used by the new root (the other ones
- * die). */
+/* Whether shared pages are still used by the new root (the other ones die). */
 static void upage_gc(struct bctx *c)
 {
 	struct lpm *t = c->t;
-	uint32_t i, mi, j;
+	uint32_t i, g;
 
 	for (i = 0; i < t->nup; i++)
 		t->up[i].dead = true;
-	for (mi = 0; mi < LPM_NMID; mi++) {
-		struct upage *u = mid_shared(t, c->nr->dir[mi]);
+	for (g = 0; g < LPM_NPAGE; g++) {
+		struct upage *u = ufind(t, (uintptr_t)c->nr->dir[g]);
 
-		if (u) {
+		if (u)
 			u->dead = false;
-			continue;
-		}
-		for (j = 0; j < LPM_MID_SLOTS; j++)
-			if ((u = ufind(t, (uintptr_t)c->nr->dir[mi][j])))
-				u->dead = false;
 	}
 	for (i = 0; i < t->nup; i++)
-		if (t->up[i].dead && !t->up[i].fresh) {
+		if (t->up[i].dead && !t->up[i].fresh)
 			retire_ptr(c, t->up[i].pg, LPM_O_FREE);
-			retire_ptr(c, t->up[i].mid, LPM_O_FREE);
-		}
 }
 
 /* Everything the old root has and the new one does not. */
 static void collect(struct bctx *c, const struct lpm_root * or, const uint32_t *npub)
 {
 	struct lpm *t = c->t;
-	unsigned mi, j;
+	uint32_t k;
 
 	retire_ptr(c, or, LPM_O_ROOT);
-	for (mi = 0; mi < LPM_NMID; mi++) {
-		uint32_t **o = or->dir[mi], **n = c->nr->dir[mi];
+	for (k = 0; k < t->npgl; k++) {
+		uint32_t *o = or->dir[t->pgl[k]];
 
-		if (o == n || mid_shared(t, o))
-			continue;
-		for (j = 0; j < LPM_MID_SLOTS; j++)
-			if (o[j] != n[j] && !page_shared(t, o[j]))
-				retire_ptr(c, o[j], LPM_O_PAGE);
-		retire_ptr(c, o, LPM_O_MID);
+		if (o != c->nr->dir[t->pgl[k]] && !page_shared(t, o))
+			retire_ptr(c, o, LPM_O_PAGE);
 	}
 	/* Shared pages die rarely: look for them now and then, not every commit. */
 	if (c->full || (t->nup > 1 && !(t->commits % 64)))
@@ -1927,6 +1869,26 @@ static void bctx_fini(struct bctx *c)
 	keep_vec(&c->t->keep[4], &c->gptr);
 }
 
+/*
+ * The root entries this commit set: their pages are published (@drop
+ * false), or the commit failed and its copies go back to the cache.
+ */
+static void dir_done(struct bctx *c, bool drop)
+{
+	struct lpm *t = c->t;
+	uint32_t k;
+
+	for (k = 0; k < t->npgl; k++) {
+		uint32_t g = t->pgl[k];
+
+		if (drop && pg_new(c, g))
+			obj_put(t, LPM_O_PAGE, c->nr->dir[g]);
+		bit_put(t->pgnew, g, false);
+		bit_put(t->pgset, g, false);
+	}
+	t->npgl = 0;
+}
+
 /* Undo a failed commit: the published root and the writer trie never changed.
  */
 static void rollback(struct bctx *c, uint32_t *npub)
@@ -1935,14 +1897,11 @@ static void rollback(struct bctx *c, uint32_t *npub)
 	struct lpm_pool *p = c->pool;
 	uint32_t i, j;
 
-	for (i = 0; i < LPM_NMID; i++)
-		if (c->midnew[i])
-			mid_drop_new(c, i);
+	dir_done(c, true);
 	for (i = j = 0; i < t->nup; i++) {
 		t->up[i].dead = false;
 		if (t->up[i].fresh) {
 			free(t->up[i].pg);
-			free(t->up[i].mid);
 		} else {
 			t->up[j++] = t->up[i];
 		}
@@ -2001,19 +1960,14 @@ static void apply(struct bctx *c)
 		}
 	}
 	/* Copies are published now. */
-	for (i = 0; i < LPM_NMID; i++)
-		if (c->midnew[i])
-			for (j = 0; j < LPM_MID_SLOTS; j++)
-				pg_mark(c, i << LPM_M_BITS | j, false);
+	dir_done(c, false);
 	/* Shared pages the new root does not use: retired by collect(), or never
 	 * published. */
 	for (i = j = 0; i < c->t->nup; i++) {
 		struct upage u = c->t->up[i];
 
-		if (u.dead && u.fresh) {
+		if (u.dead && u.fresh)
 			free(u.pg);
-			free(u.mid);
-		}
 		if (!u.dead) {
 			u.fresh = false;
 			c->t->up[j++] = u;
@@ -2134,21 +2088,16 @@ static int lpm_commit_(struct lpm *t)
 static void lpm_stats_(const struct lpm *t, struct lpm_stats *s)
 {
 	const struct lpm_root *r = t->root;
-	unsigned mi, j;
+	unsigned g;
 
 	memset(s, 0, sizeof(*s));
 	s->prefixes = t->pub_count;
 	s->values = t->v.mn;
 	s->node_bytes = t->pool->live * 4;
-	s->page_bytes = (size_t)t->nup * (LPM_PAGE_SLOTS * 4 + LPM_MID_SLOTS * sizeof(void *));
-	for (mi = 0; mi < LPM_NMID; mi++) {
-		if (mid_shared(t, r->dir[mi]))
-			continue;
-		s->page_bytes += LPM_MID_SLOTS * sizeof(void *);
-		for (j = 0; j < LPM_MID_SLOTS; j++)
-			if (!page_shared(t, r->dir[mi][j]))
-				s->page_bytes += LPM_PAGE_SLOTS * 4;
-	}
+	s->page_bytes = (size_t)t->nup * LPM_PAGE_SLOTS * 4;
+	for (g = 0; g < LPM_NPAGE; g++)
+		if (!page_shared(t, r->dir[g]))
+			s->page_bytes += LPM_PAGE_SLOTS * 4;
 	s->value_bytes = (size_t)t->v.pubcap * 4;
 	s->pool_bytes = (size_t)t->pool->cap * 4;
 	s->commits = t->commits;
