@@ -101,6 +101,21 @@ LPM_INLINE unsigned slot4(uint32_t addr, int shift)
 	return (unsigned)(((uint64_t)addr << 6) >> (shift + 6)) & 63;
 }
 
+/* Lookup @i of a batch stepped to @x: its answer if that is a leaf (the
+ * usual case), else it goes on in the next pass from a prefetched node. */
+LPM_INLINE void settle4(const uint8_t *pool, const uint32_t *vt, uint32_t x, unsigned i,
+			uint32_t *out, uint32_t *ref, uint8_t *act, unsigned *n)
+{
+	if (__builtin_expect(x & 1, 1)) {
+		out[i] = vt[x >> 1];
+		return;
+	}
+	ref[i] = x;
+	__builtin_prefetch(pool + LPM_OFF(x));
+	__builtin_prefetch(pool + LPM_OFF(x) + 64);
+	act[(*n)++] = (uint8_t)i;
+}
+
 /*
  * The first node step of every lookup of a batch, in place: nearly every
  * lookup ends at the directory or one node below, and only the rare ones
@@ -123,14 +138,7 @@ LPM_INLINE unsigned first4(const uint8_t *pool, const uint32_t *vt, const uint32
 			x = lpm_step_done(pool, x, slot, wide);
 		else if (__builtin_expect(!(x & 1), 1))
 			x = lpm_step_lo(pool, x, slot, wide, false);
-		if (__builtin_expect(x & 1, 1)) {
-			out[i] = vt[x >> 1];
-		} else {
-			ref[i] = x;
-			__builtin_prefetch(pool + LPM_OFF(x));
-			__builtin_prefetch(pool + LPM_OFF(x) + 64);
-			act[na++] = (uint8_t)i;
-		}
+		settle4(pool, vt, x, i, out, ref, act, &na);
 	}
 	return na;
 }
@@ -180,14 +188,7 @@ LPM_INLINE void bulk4_n(const struct lpm_root *r, const uint32_t *addr, uint32_t
 
 			i = act[k];
 			x = lpm_step_lo(pool, ref[i], slot4(addr[i], shift), wide, false);
-			if (x & 1) {
-				out[i] = vt[x >> 1];
-			} else {
-				ref[i] = x;
-				__builtin_prefetch(pool + LPM_OFF(x));
-				__builtin_prefetch(pool + LPM_OFF(x) + 64);
-				act[nn++] = (uint8_t)i;
-			}
+			settle4(pool, vt, x, i, out, ref, act, &nn);
 		}
 		na = nn;
 	}
