@@ -29,6 +29,9 @@
  *      first, untimed);
  *  (a2) the same in two threads at once (two readers of one mirror; the
  *      table's "2 threads/s" is their summed lookups per second);
+ *  (a4) streams "in+oif": the in-table ones with `oif` naming the gateways'
+ *      device (v0, v2), which the general path answers (RTA_OIF for the
+ *      kernel);
  *  (a3) the same stream in bursts of BURST (32) flows through
  *      fm_route_get_bulk(), one thread ("burst ns": ns per flow);
  *  (b) the kernel: one RTM_GETROUTE request (rtmsg family, RTA_DST,
@@ -112,9 +115,10 @@ struct answer {
 
 struct stream {
 	int family;
-	const char *name; /* "in-table" or "uniform" */
+	const char *name; /* "in-table", "uniform" or "in+oif" */
 	struct fm_ip *dst;
 	long n;
+	int oif; /* > 0: every flow names this output device (`oif DEV`) */
 };
 
 /* A NETLINK_ROUTE socket in the namespace, for one request at a time. */
@@ -412,7 +416,7 @@ static int kq_open(struct kq *q)
  * RTA_OIF, RTA_GATEWAY or RTA_VIA). Return the kernel's verdict (0 or -errno);
  * -EIO when the socket itself fails.
  */
-static int kq_get(struct kq *q, const struct fm_ip *dst, struct answer *a)
+static int kq_get(struct kq *q, const struct fm_ip *dst, int oif, struct answer *a)
 {
 	int alen = dst->family == AF_INET ? 4 : 16;
 	unsigned int seq = q->seq++;
@@ -432,6 +436,8 @@ static int kq_get(struct kq *q, const struct fm_ip *dst, struct answer *a)
 	rtm->rtm_dst_len = (unsigned char)(8 * alen);
 	rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
 	mnl_attr_put(nlh, RTA_DST, (size_t)alen, dst->b);
+	if (oif > 0)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
 	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
 		return a->rc = -EIO;
 	for (;;) {
@@ -477,14 +483,35 @@ static int kq_get(struct kq *q, const struct fm_ip *dst, struct answer *a)
 	return 0;
 }
 
+/*
+ * The in-table streams again with `oif` naming the gateways' device (v0,
+ * v2): the same routes answer, but through the general path, its table
+ * walks guided by the FIB.
+ */
+static void add_oif_streams(struct fm_mirror *m, struct stream *v, int *n)
+{
+	int i, k = *n;
+	struct fm_link l;
+
+	for (i = 0; i < k; i++) {
+		if (strcmp(v[i].name, "in-table") ||
+		    fm_link_by_name(m, v[i].family == AF_INET ? "v0" : "v2", &l))
+			continue;
+		v[*n] = v[i];
+		v[*n].name = "in+oif";
+		v[(*n)++].oif = l.ifindex;
+	}
+}
+
 /* --------------------------------------------------------------- measure */
 
-static void flow_init(struct fm_flow *fl, int family)
+static void flow_init(struct fm_flow *fl, const struct stream *st)
 {
 	memset(fl, 0, sizeof(*fl));
-	fl->family = (uint8_t)family;
+	fl->family = (uint8_t)st->family;
 	/* inet_rtm_getroute asks for UDP when nothing is said; IPv6 leaves 0. */
-	fl->ip_proto = family == AF_INET ? IPPROTO_UDP : 0;
+	fl->ip_proto = st->family == AF_INET ? IPPROTO_UDP : 0;
+	fl->oif = st->oif;
 }
 
 /*
@@ -522,7 +549,7 @@ static double time_mirror(struct fm_mirror *m, const struct stream *st, int burs
 	int k, rc[BURST], sink = 0;
 
 	for (k = 0; k < BURST; k++)
-		flow_init(&fl[k], st->family);
+		flow_init(&fl[k], st);
 	t0 = now();
 	for (;;) {
 		end = i + chunk < st->n ? i + chunk : st->n;
@@ -596,7 +623,7 @@ static double time_kernel(struct kq *q, const struct stream *st, struct answer *
 	double t0 = now();
 
 	for (i = 0; i < st->n; i++) {
-		if (kq_get(q, &st->dst[i], &a) == 0)
+		if (kq_get(q, &st->dst[i], st->oif, &a) == 0)
 			ok++;
 		else if (a.rc == -EIO) {
 			fprintf(stderr, "bench_get: netlink request failed: %s\n", strerror(errno));
@@ -630,7 +657,7 @@ static long check(struct fm_mirror *m, const struct stream *st, const struct ans
 	long i, bad = 0;
 	int rc;
 
-	flow_init(&fl, st->family);
+	flow_init(&fl, st);
 	for (i = 0; i < st->n && i < CHECK_N; i++) {
 		fl.dst = st->dst[i];
 		rc = fm_route_get(m, &fl, &res);
@@ -714,7 +741,7 @@ int main(int argc, char **argv)
 	struct pfxset s4 = {.family = AF_INET, .path = FULLVIEW4};
 	struct pfxset s6 = {.family = AF_INET6, .path = FULLVIEW6};
 	struct fm_open_opts o = {.sz = sizeof(o)};
-	struct stream streams[4];
+	struct stream streams[6];
 	struct answer *kans;
 	struct fm_mirror *m;
 	struct fm_stats fst;
@@ -782,6 +809,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fm_mirror_stats(m, &fst);
+	add_oif_streams(m, streams, &ns_count);
 	q = xcalloc(1, sizeof(*q));
 	if (kq_open(q))
 		return 1;

@@ -42,6 +42,8 @@
  */
 #include "lookup.h"
 
+#include "fib/fib.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
@@ -619,6 +621,9 @@ int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint
 	struct lk_addrs6 s;
 	int rc;
 
+	/* A FIB of this RIB state holds the same copy, already built. */
+	if (env->fib)
+		return lk_saddr6_from(&env->fib->addrs6, oif, dst, out);
 	if ((rc = lk_addrs6_build(env->rib, &s)))
 		return rc == -ENOMEM ? -EADDRNOTAVAIL : rc;
 	rc = lk_saddr6_from(&s, oif, dst, out);
