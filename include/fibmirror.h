@@ -431,8 +431,9 @@ struct fm_result {
  * see a change once the writer has published it (at most a second after it,
  * sooner once changes pause); on the writer's own thread they see it at
  * once. Other flows and the few routes the FIB leaves to it take the
- * general path, which shares a read lock with the writer's updates. A thread registers itself with
- * liburcu (memb) on its first call and unregisters when it exits. In the
+ * general path, which shares a read lock with the writer's updates. A thread
+ * registers itself with liburcu (memb) on its first call and unregisters
+ * when it exits. In the
  * writer's own event callbacks the answer reflects the change being
  * applied.
  */

@@ -310,8 +310,9 @@ static uint64_t compile_at(const struct fm_mirror *m)
 
 /*
  * Compile what changed into a new FIB and swap it in; the old one is freed
- * after a grace period. Until then the FIB is marked stale and every lookup
- * takes the general path, which reads the RIB itself. Rule and sysctl
+ * after a grace period. Until then the FIB is marked stale: the writer's own
+ * lookups take the general path (the RIB), other threads' keep answering
+ * from it (fib_for_lookup). Rule and sysctl
  * changes recompile the rules at once; without memory for a FIB, lookups
  * stay on the general path until a later publication.
  */

@@ -1139,6 +1139,44 @@ static void test_get_fibmatch(void)
 	      "\tnh_info id 61 via 2001:db8::fe dev v0 scope link proto unspec \n");
 }
 
+/*
+ * fm_route_get_bulk() through the public API: every flow answers as
+ * fm_route_get() does (plain ones, one the general path takes, an error),
+ * a malformed flow in the burst gets -EINVAL without disturbing the others,
+ * and bad arguments are refused.
+ */
+static void test_bulk(void)
+{
+	static const char *const dst[] = {"198.51.100.7", "203.0.113.9", "10.99.1.1",
+					  "192.0.2.77",	  "8.8.8.8",	 "198.51.100.9"};
+	enum { N = sizeof(dst) / sizeof(dst[0]) };
+	struct fm_flow fl[N];
+	static struct fm_result bulk[N], one;
+	int rc[N], i, same = 0;
+
+	for (i = 0; i < N; i++) {
+		fl[i] =
+		    (struct fm_flow){.family = AF_INET, .ip_proto = IPPROTO_UDP, .dst = A(dst[i])};
+	}
+	fl[1].oif = 4;		     /* v3: the general path */
+	fl[3].dst.family = AF_INET6; /* malformed: family mismatch */
+	ok(fm_route_get_bulk(mirror, fl, bulk, rc, N) == 0, "fm_route_get_bulk: a burst of %d", N);
+	for (i = 0; i < N; i++) {
+		int r1 = fm_route_get(mirror, &fl[i], &one);
+
+		same += rc[i] == r1 &&
+			(r1 || !memcmp(&bulk[i], &one, offsetof(struct fm_result, hops)));
+	}
+	ok(same == N, "... each flow answers as fm_route_get does (%d of %d)", same, N);
+	ok(rc[3] == -EINVAL && rc[0] == 0 && rc[4] == -ENETUNREACH,
+	   "... the malformed flow alone gets -EINVAL (%d), the others their answers (%d, %d)",
+	   rc[3], rc[0], rc[4]);
+	ok(fm_route_get_bulk(NULL, fl, bulk, rc, N) == -EINVAL &&
+	       fm_route_get_bulk(mirror, NULL, bulk, rc, N) == -EINVAL &&
+	       fm_route_get_bulk(mirror, NULL, NULL, NULL, 0) == 0,
+	   "... bad arguments: -EINVAL; an empty burst: 0");
+}
+
 int main(void)
 {
 	nh_obj[0] = (struct fm_nexthop){.id = 1,
@@ -1164,6 +1202,7 @@ int main(void)
 	test_get_v4_input();
 	test_get_v6();
 	test_get_fibmatch();
+	test_bulk();
 	fm_mirror_free(mirror);
 	return tap_done();
 }
