@@ -26,6 +26,10 @@ struct lookup_env {
 	 * walks start at the longest prefix it finds for the destination and
 	 * skip prefix lengths a table does not have (ref_walk_hint). */
 	const struct fib *fib;
+	/* IPv6 table walks scan every route, as they must with source-specific
+	 * routes, even without: the plain oracle the probing walk is tested
+	 * against (tests/unit/test_fast.c). */
+	bool scan6;
 };
 
 /* The reference lookup (ref.c): 0 or the kernel's -errno. */

@@ -4,11 +4,14 @@
  * through the rules to ip6_pol_route(): fib6_table_lookup (subtrees,
  * backtracking, rt6_select scoring) and fib6_select_path. kernel-semantics §5.
  *
- * The table walk is a plain scan: the destination prefixes of the table that
- * contain the address, longest first. At a prefix that has source-specific
- * routes (a subtree in the kernel), only those whose source prefix contains
- * the flow's source are candidates, longest source first, and the prefix's
- * source-less routes are hidden; no candidate there: a shorter destination.
+ * The table walk visits the destination prefixes of the table that contain
+ * the address, longest first, and stops at the first that decides. Without
+ * source-specific routes that is one hash probe per prefix length, from the
+ * longest the FIB says is there (lookup_env.fib). With them it is a scan: at
+ * a prefix that has source-specific routes (a subtree in the kernel), only
+ * those whose source prefix contains the flow's source are candidates,
+ * longest source first, and the prefix's source-less routes are hidden; no
+ * candidate there: a shorter destination.
  *
  * rt6_select: only the first metric group is scored, then, if nothing there
  * is usable, the rest of the list. Score = 2 when the device is the oif (or no
@@ -146,36 +149,6 @@ static int cand_cmp(const void *a, const void *b)
 	return y->src_len - x->src_len;
 }
 
-/* Without source-specific routes every candidate has src ::/0: one hash
- * probe per destination length finds them, longest first. */
-static size_t candidates_by_probe(const struct lookup_env *env, uint32_t table,
-				  const struct kflow *fl, struct rib_route ***out)
-{
-	struct rib_route **v = malloc(129 * sizeof(*v)), *r;
-	struct rib_key k;
-	const uint64_t *lens;
-	size_t n = 0;
-	int len, i;
-
-	*out = v;
-	if (!v)
-		return 0;
-	for (len = ref_walk_hint(env, AF_INET6, table, fl->dst, &lens); len >= 0; len--) {
-		if (!ref_len_in(lens, len))
-			continue;
-		memset(&k, 0, sizeof(k));
-		k.family = AF_INET6;
-		k.table = table;
-		k.dst_len = (uint8_t)len;
-		memcpy(k.dst, fl->dst, 16);
-		for (i = len / 8; i < 16; i++)
-			k.dst[i] &= i == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
-		if ((r = rib_route_head(env->rib, &k)))
-			v[n++] = r;
-	}
-	return n;
-}
-
 /* With source-specific routes: a scan of the table (the subtrees' shape). */
 static size_t candidates_scan(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
 			      struct rib_route ***out)
@@ -204,36 +177,6 @@ static size_t candidates_scan(const struct lookup_env *env, uint32_t table, cons
 	return n;
 }
 
-static size_t candidates(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
-			 struct rib_route ***out)
-{
-	if (!env->rib->n_src_routes)
-		return candidates_by_probe(env, table, fl, out);
-	return candidates_scan(env, table, fl, out);
-}
-
-static bool has_subtree(struct rib_route **v, size_t n, size_t i)
-{
-	size_t j;
-
-	for (j = 0; j < n; j++)
-		if (v[j]->key.dst_len == v[i]->key.dst_len &&
-		    !memcmp(v[j]->key.dst, v[i]->key.dst, 16) && v[j]->key.src_len)
-			return true;
-	return false;
-}
-
-static bool usable_at(struct rib_route **v, size_t n, size_t i, const struct kflow *fl)
-{
-	const struct rib_key *k = &v[i]->key;
-
-	if (!has_subtree(v, n, i))
-		return true;
-	/* Source-specific prefix: the source must fall in it; source-less
-	 * routes of a prefix with a subtree are never reached. */
-	return k->src_len && prefix_has(k->src, k->src_len, fl->src);
-}
-
 int ref6_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t table,
 		const struct kflow *fl, struct kres *res)
 {
@@ -257,21 +200,79 @@ int ref6_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t t
 	return 0;
 }
 
-static int v6_table(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
-		    struct kres *res)
+/* The source-less routes of @table for the flow's destination cut to @len. */
+static struct rib_route *probe(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+			       int len)
+{
+	struct rib_key k;
+	int i;
+
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET6;
+	k.table = table;
+	k.dst_len = (uint8_t)len;
+	memcpy(k.dst, fl->dst, 16);
+	for (i = len / 8; i < 16; i++)
+		k.dst[i] &= i == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
+	return rib_route_head(env->rib, &k);
+}
+
+/*
+ * Without source-specific routes no prefix has a subtree: one hash probe per
+ * destination length the table has, longest first (from the FIB's hint, so
+ * usually the first probe hits), stopping at the first prefix that decides.
+ * Each probe is a cache miss in a large RIB; most flows need one.
+ */
+static int walk_by_probe(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+			 struct kres *res)
+{
+	const uint64_t *lens;
+	struct rib_route *r;
+	int len, rc;
+
+	for (len = ref_walk_hint(env, AF_INET6, table, fl->dst, &lens); len >= 0; len--)
+		if (ref_len_in(lens, len) && (r = probe(env, table, fl, len)) &&
+		    (rc = ref6_prefix(env, r, table, fl, res)) != -ENOENT)
+			return rc;
+	return -EAGAIN;
+}
+
+/*
+ * With them, the scanned candidates longest first. All contain the flow's
+ * destination, so one length is one prefix, and its longest source comes
+ * first: that one says whether the prefix has a subtree. Where it does, only
+ * routes whose source prefix holds the flow's source are reached (the
+ * prefix's source-less routes never are).
+ */
+static int walk_by_scan(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+			struct kres *res)
 {
 	struct rib_route **v;
-	size_t n = candidates(env, table, fl, &v), i;
+	size_t n = candidates_scan(env, table, fl, &v), i, first = 0;
 	int rc = -EAGAIN;
 
 	for (i = 0; i < n; i++) {
-		if (usable_at(v, n, i, fl) &&
-		    (rc = ref6_prefix(env, v[i], table, fl, res)) != -ENOENT)
+		const struct rib_key *k = &v[i]->key;
+
+		if (k->dst_len != v[first]->key.dst_len)
+			first = i;
+		if (v[first]->key.src_len &&
+		    !(k->src_len && prefix_has(k->src, k->src_len, fl->src)))
+			continue;
+		if ((rc = ref6_prefix(env, v[i], table, fl, res)) != -ENOENT)
 			break;
 		rc = -EAGAIN;
 	}
 	free(v);
 	return rc;
+}
+
+static int v6_table(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
+		    struct kres *res)
+{
+	if (!env->rib->n_src_routes && !env->scan6)
+		return walk_by_probe(env, table, fl, res);
+	return walk_by_scan(env, table, fl, res);
 }
 
 /* ip6_pol_route_input(): devices are scored against the input device. */

@@ -12,13 +12,14 @@
  *  Secondaries are never chosen.
  *
  * IPv6, ipv6_dev_get_saddr(net, oif, dst, prefs = 0): every usable address of
- * the candidate devices is scored by a vector of rules (rules6[] below, the
+ * the candidate devices is scored by a vector of rules (key6() below, the
  * order of ipv6_get_saddr_eval) and the kernel keeps the first candidate that
  * no later one beats lexicographically. The kernel runs a pairwise tournament
  * with lazily evaluated rules; since every rule value depends only on the
  * address and the destination, that is the same as taking the first maximum
- * of the vectors, which is what we do. Candidates are the outgoing device's
- * addresses only for link-local/loopback-scope or multicast destinations (or
+ * of the vectors, which is what we do, each vector packed into one integer.
+ * Candidates are the outgoing device's addresses only for
+ * link-local/loopback-scope or multicast destinations (or
  * use_oif_addrs_only), else those of every device of the L3 domain.
  *
  * "Device order" is the kernel's dev_base list (registration order). The RIB
@@ -324,148 +325,129 @@ static bool is_orchid(const uint8_t a[16])
 	return (word(a, 0) & 0xfffffff0) == 0x20010010;
 }
 
-/* The rules, each a value where more is better. */
-typedef int (*rule6_fn)(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d);
+/* The rules, each a small non-negative value where more is better. */
 
 /* Rule 1: the destination itself. */
-static int rule_same(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+static unsigned rule_same(const struct cand6 *c, const struct dst6 *d)
 {
-	(void)env;
 	return memcmp(c->a->local.b, d->addr, 16) == 0;
 }
 
 /* Rule 2: the smallest scope that reaches the destination; if none does, the
- * largest one (every "too small" value ranks below every "enough" one). */
-static int rule_scope(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+ * largest one (every "too small" value ranks below every "enough" one).
+ * Scopes are 4-bit values: "enough" ones map to 113..128, the rest below. */
+static unsigned rule_scope(const struct cand6 *c, const struct dst6 *d)
 {
-	(void)env;
-	return c->type.scope >= d->type.scope ? -c->type.scope : c->type.scope - 128;
+	unsigned sc = (unsigned)c->type.scope & 0xf;
+
+	return c->type.scope >= d->type.scope ? 128 - sc : sc;
 }
 
 /* Rule 3: avoid deprecated and (unless use_optimistic) optimistic addresses.
  * Loopback, mapped and compatible addresses count as preferred regardless. */
-static int rule_preferred(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+static unsigned rule_preferred(const struct cand6 *c)
 {
 	uint32_t avoid = IFA_F_DEPRECATED;
 
-	(void)d;
 	if (c->type.flags & (A6_LOOPBACK | A6_MAPPED | A6_COMPAT))
 		return 1;
-	if (!dev_use_optimistic(env, c->a->ifindex))
+	if (!dev_use_optimistic(NULL, c->a->ifindex))
 		avoid |= IFA_F_OPTIMISTIC;
 	return !(c->a->flags & avoid);
 }
 
 /* Rule 4 (CONFIG_IPV6_MIP6=y only): prefer home addresses. */
-static int rule_home(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+static unsigned rule_home(const struct cand6 *c)
 {
-	(void)env, (void)d;
-	return (c->a->flags & IFA_F_HOMEADDRESS) != 0;
+	return SADDR_MIP6 && (c->a->flags & IFA_F_HOMEADDRESS);
 }
 
 /* Rule 5: the outgoing device (every device when there is none). */
-static int rule_oif(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+static unsigned rule_oif(const struct cand6 *c, const struct dst6 *d)
 {
-	(void)env;
 	return !d->ifindex || d->ifindex == c->a->ifindex;
 }
 
 /* Rule 6: the same label as the destination. */
-static int rule_label(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+static unsigned rule_label(const struct cand6 *c, const struct dst6 *d)
 {
-	(void)env;
 	return c->label == d->label;
 }
 
 /* Rule 7: public addresses, or temporary ones when the device's
  * use_tempaddr >= 2. */
-static int rule_privacy(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+static unsigned rule_privacy(const struct cand6 *c)
 {
 	bool temporary = c->a->flags & IFA_F_TEMPORARY;
-	bool want_temporary = dev_use_tempaddr(env, c->a->ifindex) >= 2;
+	bool want_temporary = dev_use_tempaddr(NULL, c->a->ifindex) >= 2;
 
-	(void)d;
 	return temporary == want_temporary;
 }
 
 /* Rule 8a: ORCHID for ORCHID, non-ORCHID for the rest. */
-static int rule_orchid(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+static unsigned rule_orchid(const struct cand6 *c, const struct dst6 *d)
 {
-	(void)env;
 	return is_orchid(c->a->local.b) == is_orchid(d->addr);
 }
 
 /* Rule 8: the longest common prefix, counted no further than the address's
- * own prefix length. */
-static int rule_prefix(const struct lookup_env *env, const struct cand6 *c, const struct dst6 *d)
+ * own prefix length (0..128). */
+static unsigned rule_prefix(const struct cand6 *c, const struct dst6 *d)
 {
 	int n = common_bits(c->a->local.b, d->addr);
 
-	(void)env;
-	return n < c->a->prefixlen ? n : c->a->prefixlen;
+	return (unsigned)(n < c->a->prefixlen ? n : c->a->prefixlen);
 }
 
 /* CONFIG_IPV6_OPTIMISTIC_DAD: optimistic addresses last among equals. */
-static int rule_not_optimistic(const struct lookup_env *env, const struct cand6 *c,
-			       const struct dst6 *d)
+static unsigned rule_not_optimistic(const struct cand6 *c)
 {
-	(void)env, (void)d;
 	return !(c->a->flags & IFA_F_OPTIMISTIC);
 }
 
-/* In the order of ipv6_get_saddr_eval(); the first rule that differs decides. */
-static const struct rule6 {
-	const char *name;
-	rule6_fn eval;
-	bool enabled;
-} rules6[] = {
-    {"same address", rule_same, true},		   /* 1 */
-    {"scope", rule_scope, true},		   /* 2 */
-    {"preferred", rule_preferred, true},	   /* 3 */
-    {"home address", rule_home, SADDR_MIP6},	   /* 4 */
-    {"outgoing device", rule_oif, true},	   /* 5 */
-    {"label", rule_label, true},		   /* 6 */
-    {"privacy", rule_privacy, true},		   /* 7 */
-    {"orchid", rule_orchid, true},		   /* 8a */
-    {"longest prefix", rule_prefix, true},	   /* 8 */
-    {"not optimistic", rule_not_optimistic, true}, /* optimistic DAD */
-};
-
-#define N_RULES6 (sizeof(rules6) / sizeof(rules6[0]))
-
-/* The best so far: its score, and its place in the kernel's walk for ties. */
-struct best6 {
-	const struct fm_address *a;
-	struct cand6 c;
-	int score[N_RULES6];
-	size_t scored;	   /* rules evaluated for it so far */
-	int rank, ifindex; /* the walk order: (rank, ifindex), list order within */
-};
-
-static int eval6(const struct cand6 *c, const struct dst6 *d, size_t i)
+static uint32_t put(uint32_t key, unsigned bits, unsigned v)
 {
-	return rules6[i].enabled ? rules6[i].eval(NULL, c, d) : 0;
+	return key << bits | v;
 }
 
 /*
- * @c against the best, rule by rule, each evaluated only when the ones
- * before it tie (lazily, as ipv6_get_saddr_eval() does): the first rule that
- * differs decides. @score gets the candidate's values, @n how many.
+ * The rule values in the order of ipv6_get_saddr_eval(), packed most
+ * important first into one key, each in a field wide enough for it (24 bits
+ * in all): comparing two keys compares the vectors lexicographically. This
+ * evaluates every rule for every candidate, but without calls through a
+ * table or saved vectors it costs a third less than evaluating lazily.
  */
-static int cmp_best(const struct cand6 *c, const struct dst6 *d, struct best6 *b, int *score,
-		    size_t *n)
+static uint32_t key6(const struct cand6 *c, const struct dst6 *d)
 {
-	size_t i;
+	uint32_t k = rule_same(c, d); /* 1 */
 
-	for (i = 0; i < N_RULES6; i++) {
-		score[i] = eval6(c, d, i);
-		*n = i + 1;
-		if (i == b->scored)
-			b->score[b->scored++] = eval6(&b->c, d, i);
-		if (score[i] != b->score[i])
-			return score[i] < b->score[i] ? -1 : 1;
-	}
-	return 0;
+	k = put(k, 8, rule_scope(c, d));	  /* 2 */
+	k = put(k, 1, rule_preferred(c));	  /* 3 */
+	k = put(k, 1, rule_home(c));		  /* 4 */
+	k = put(k, 1, rule_oif(c, d));		  /* 5 */
+	k = put(k, 1, rule_label(c, d));	  /* 6 */
+	k = put(k, 1, rule_privacy(c));		  /* 7 */
+	k = put(k, 1, rule_orchid(c, d));	  /* 8a */
+	k = put(k, 8, rule_prefix(c, d));	  /* 8 */
+	return put(k, 1, rule_not_optimistic(c)); /* optimistic DAD */
+}
+
+/* The best so far: its key, and its place in the kernel's walk for ties. */
+struct best6 {
+	const struct fm_address *a;
+	uint32_t key;
+	int rank, ifindex; /* the walk order: (rank, ifindex), list order within */
+};
+
+/* Whether a candidate with @key at (@rank, @ifindex) in the walk loses to
+ * the best: a smaller key, or the same one later in the walk. */
+static bool loses(const struct best6 *b, uint32_t key, int rank, int ifindex)
+{
+	if (!b->a)
+		return false;
+	if (key != b->key)
+		return key < b->key;
+	return rank > b->rank || (rank == b->rank && ifindex >= b->ifindex);
 }
 
 /* Candidate source addresses: not tentative (optimistic ones are), not
@@ -483,30 +465,18 @@ static bool usable6(const struct fm_address *a, struct a6type t)
 static void consider_dev(const struct lk_addrs6 *s, const struct lk_dev6 *dv, int rank,
 			 const struct dst6 *d, struct best6 *best)
 {
-	int score[N_RULES6];
-	uint32_t i;
+	uint32_t i, key;
 
 	for (i = 0; dv && i < dv->n; i++) {
 		const struct fm_address *a = &s->a[dv->first + i];
 		const struct lk_a6 *in = &s->info[dv->first + i];
 		struct cand6 c = {a, {in->flags, in->scope}, in->label};
-		size_t n = 0;
-		int cmp;
 
 		if (!usable6(a, c.type))
 			continue;
-		cmp = best->a ? cmp_best(&c, d, best, score, &n) : 1;
-		if (cmp < 0)
-			continue;
-		if (cmp == 0 &&
-		    (rank > best->rank || (rank == best->rank && dv->ifindex >= best->ifindex)))
-			continue;
-		best->a = a;
-		best->c = c;
-		memcpy(best->score, score, n * sizeof(*score));
-		best->scored = n;
-		best->rank = rank;
-		best->ifindex = dv->ifindex;
+		key = key6(&c, d);
+		if (!loses(best, key, rank, dv->ifindex))
+			*best = (struct best6){a, key, rank, dv->ifindex};
 	}
 }
 

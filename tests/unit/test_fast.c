@@ -13,6 +13,12 @@
  * round some routes change and the FIB is rebuilt incrementally (only the
  * dirty tables), then checked again.
  *
+ * The general path is checked too, on the flows the fast path hands over and
+ * on every IPv6 one: its table walks guided by the FIB (lookup_env.fib) and
+ * unguided against the plainest reference (IPv6 walks that scan every route,
+ * lookup_env.scan6). Every other round has no IPv6 source-specific route, so
+ * that the probing IPv6 walk runs.
+ *
  * Seed: FM_TEST_SEED or a fixed default, printed.
  */
 #include "fib/fib.h"
@@ -41,6 +47,10 @@
 static const uint32_t tables[NTAB] = {RT_TABLE_MAIN, RT_TABLE_LOCAL, 100, 200};
 
 static uint64_t rng;
+/* Whether this round's RIB may hold IPv6 source-specific routes: without
+ * any, the general path's IPv6 walks probe prefix lengths instead of
+ * scanning (ref6.c), and both must be exercised. */
+static bool src6;
 
 static uint32_t rnd(uint32_t n)
 {
@@ -265,7 +275,7 @@ static void one_route6(struct rib *rib, uint32_t table)
 	r.dst = d;
 	r.dst_len = (uint8_t)len;
 	r.src.family = AF_INET6;
-	if (!rnd(15)) {
+	if (src6 && !rnd(15)) {
 		r.src = ip6(0x2001, 0xdb8, 0, 0, 0);
 		r.src_len = 48;
 	}
@@ -448,25 +458,31 @@ static bool same(int ra, const struct fm_result *a, int rb, const struct fm_resu
 	       !memcmp(a->hops, b->hops, a->nhops * sizeof(a->hops[0]));
 }
 
-/* The general path's table walks guided by the FIB (lookup_env.fib) against
- * the plain reference. */
+/*
+ * The general path's table walks guided by the FIB (lookup_env.fib), and
+ * unguided, against the plain reference: IPv6 walks that scan every route
+ * (lookup_env.scan6) instead of probing prefix lengths and stopping early.
+ */
 static void check_hinted(const struct lookup_env *env, const struct fib *f,
 			 const struct fm_flow *fl, struct tally *t)
 {
 	static struct fm_result a, b;
-	struct lookup_env hinted = *env;
+	struct lookup_env walk = *env, plain = *env;
 	char s[64];
-	int ra, rb;
+	int ra, rb, i;
 
-	hinted.fib = f;
-	ra = lk_ref_route_get(&hinted, fl, &a);
-	rb = lk_ref_route_get(env, fl, &b);
-	t->hinted++;
-	if (!same(ra, &a, rb, &b) && t->hint_mismatches++ < 5)
-		diag("hinted mismatch: dst %s iif %d oif %d: hinted %d (oif %d len %d), plain %d "
-		     "(oif %d len %d)",
-		     fm_ip_format(&fl->dst, s, sizeof(s)), fl->iif, fl->oif, ra, a.oif, a.dst_len,
-		     rb, b.oif, b.dst_len);
+	plain.scan6 = true;
+	rb = lk_ref_route_get(&plain, fl, &b);
+	for (i = 0; i < 2; i++) {
+		walk.fib = i ? NULL : f;
+		ra = lk_ref_route_get(&walk, fl, &a);
+		t->hinted++;
+		if (!same(ra, &a, rb, &b) && t->hint_mismatches++ < 5)
+			diag("%s mismatch: dst %s iif %d oif %d: %d (oif %d len %d), plain %d "
+			     "(oif %d len %d)",
+			     i ? "unguided" : "hinted", fm_ip_format(&fl->dst, s, sizeof(s)),
+			     fl->iif, fl->oif, ra, a.oif, a.dst_len, rb, b.oif, b.dst_len);
+	}
 }
 
 static void check(const struct lookup_env *env, const struct fib *f, unsigned flows,
@@ -483,10 +499,10 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		rnd_flow(&fl, (uint8_t)(i & 1 ? AF_INET6 : AF_INET));
 		ra = lk_fast_route_get(f, &fl, &a);
 		t->checked++;
-		if (ra == LK_GENERAL) {
+		if (ra == LK_GENERAL || fl.family == AF_INET6)
 			check_hinted(env, f, &fl, t);
+		if (ra == LK_GENERAL)
 			continue;
-		}
 		t->fast++;
 		t->fast6 += fl.family == AF_INET6;
 		rb = lk_ref_route_get(env, &fl, &b);
@@ -564,6 +580,7 @@ static void round_trip(unsigned round, struct tally *t)
 	struct fib_dirty d = {0};
 	int i, n = 50 + (int)rnd(400);
 
+	src6 = round % 2;
 	rib_init(&rib);
 	sysctls_set(&sys, rnd(3) != 0);
 	links(&rib);
@@ -658,8 +675,8 @@ int main(void)
 	   t.checked);
 	ok(t.fast6 * 4 > t.checked, "... IPv6 ones too (%u of %u)", t.fast6, t.checked / 2);
 	ok(t.hint_mismatches == 0,
-	   "the general path guided by the FIB agrees with the plain reference (%u flows, %u "
-	   "disagreements)",
+	   "the general path's walks, guided by the FIB and not, agree with the plain "
+	   "reference (%u lookups, %u disagreements)",
 	   t.hinted, t.hint_mismatches);
 	ok(t.bulk_mismatches == 0,
 	   "bursts (lk_fast_route_get_bulk) answer as single lookups do (%u "
