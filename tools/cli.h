@@ -61,12 +61,21 @@ int get_parse(struct cli *c, int argc, char **argv, struct fm_flow *fl, unsigned
 
 /* batch.c: run the subcommands of @path ("-": standard input). */
 int batch_run(struct cli *c, const char *path, bool force);
+/* Run the lines of @in, numbering them from *@lineno + 1 in "Command failed
+ * @path:LINE". Return 0, or 1 after a failing line (where it stops unless
+ * @force). */
+int batch_lines(struct cli *c, FILE *in, const char *path, unsigned long *lineno, bool force);
+/* Whether @word names the "monitor" subcommand (a unique prefix does). */
+bool cli_is_monitor(const char *word);
 
 /* daemon.c */
 int daemon_main(struct cli *c, int argc, char **argv);
 /* Forward argv to the daemon of this namespace. Return the exit status, or
  * -1 when no daemon runs (the caller then mirrors on the spot). */
 int daemon_forward(struct cli *c, int argc, char **argv);
+/* Run the batch @in through the daemon. Return its status, or -1 (nothing
+ * read from @in) when no daemon runs. */
+int daemon_batch(struct cli *c, FILE *in, const char *path, bool force);
 int daemon_socket_path(const char *netns, char *buf, size_t len);
 
 #endif

@@ -10,11 +10,16 @@
  * is also the mirror's writer, so no locking exists anywhere.
  *
  * Protocol. Request: "FMQ1", u32 length of the rest, u8 family, u8 flags
- * (json, pretty, details), u16 argc, then argc NUL-terminated strings; at
- * most REQ_MAX bytes. Reply: frames of u8 channel ('o' stdout, 'e' stderr,
- * 'x' exit status as u32) + u32 length + payload. "monitor" keeps the
- * connection and streams 'o' frames. Clients are non-blocking with a capped
- * output queue: a client that does not read is dropped, never waited for.
+ * (REQ_*), u16 argc, then argc NUL-terminated strings; at most REQ_MAX
+ * bytes. Reply: frames of u8 channel ('o' stdout, 'e' stderr, 'x' exit
+ * status as u32) + u32 length + payload. A command closes the connection
+ * after its 'x'; "monitor" keeps it and streams 'o' frames; a -batch chunk
+ * (REQ_BATCH: argv = file name, number of the line before the chunk, the
+ * client's directory, the chunk's lines) keeps it for the next chunk, so a
+ * batch of any size is one connection and chunks of at most REQ_MAX bytes:
+ * no client holds the daemon for longer than one chunk takes.
+ * Clients are non-blocking with a capped output queue: a client that does
+ * not read is dropped, never waited for.
  */
 #include "cli.h"
 
@@ -31,7 +36,21 @@
 
 #define REQ_MAX	    (64 * 1024)
 #define OUT_MAX	    (64u << 20)
+#define CHAN_BUF    (64 * 1024) /* a command's output is queued in frames of this */
+#define DRAIN_MS    1000	/* a client whose queue is full must read within this */
 #define MAX_CLIENTS 256
+#define IN_MAX	    (2 * (REQ_MAX + 8)) /* a request and the batch chunk sent ahead */
+
+/* Request flags (byte 9). */
+enum {
+	REQ_JSON = 1,
+	REQ_PRETTY = 2,
+	REQ_DETAILS = 4,
+	REQ_BATCH = 8,	/* a -batch chunk */
+	REQ_FORCE = 16, /* -force: a failing line does not stop the chunk */
+};
+/* A batch chunk's lines: what fits in a request beside its other words. */
+#define CHUNK_MAX (REQ_MAX - 8192)
 
 struct client {
 	int fd;
@@ -40,6 +59,7 @@ struct client {
 	char *out;
 	size_t out_len, out_off;
 	bool monitor, closing;
+	bool batch_stopped; /* a -batch line failed without -force */
 	struct monitor_filter f;
 };
 
@@ -118,6 +138,13 @@ static int queue(struct client *cl, char chan, const void *data, size_t len)
 	return 0;
 }
 
+/* Drop what @cl has not read yet; it is closed once the loop sees it. */
+static void client_drop(struct client *cl)
+{
+	cl->closing = true;
+	cl->out_len = cl->out_off = 0;
+}
+
 static void client_close(struct daemon *d, size_t i)
 {
 	close(d->cl[i].fd);
@@ -135,8 +162,7 @@ static void flush_out(struct client *cl)
 		if (w <= 0) {
 			if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 				return;
-			cl->closing = true;
-			cl->out_off = cl->out_len;
+			client_drop(cl);
 			return;
 		}
 		cl->out_off += (size_t)w;
@@ -144,10 +170,66 @@ static void flush_out(struct client *cl)
 	cl->out_len = cl->out_off = 0;
 }
 
+/*
+ * Make room in a full queue by waiting for the client to read: a command
+ * whose output exceeds the queue (a full table's "show") streams to a
+ * client that reads, and a client that stops reading for DRAIN_MS is
+ * dropped, which is also the longest it can hold the others up.
+ */
+static int drain(struct client *cl)
+{
+	while (!cl->closing && cl->out_len - cl->out_off > OUT_MAX / 2) {
+		struct pollfd p = {.fd = cl->fd, .events = POLLOUT};
+
+		if (poll(&p, 1, DRAIN_MS) <= 0)
+			client_drop(cl);
+		else
+			flush_out(cl);
+	}
+	if (cl->closing)
+		return -EPIPE;
+	memmove(cl->out, cl->out + cl->out_off, cl->out_len - cl->out_off);
+	cl->out_len -= cl->out_off;
+	cl->out_off = 0;
+	return 0;
+}
+
+/* A command's standard output or error: a buffered stream whose flushes
+ * are queued as frames, so output is copied once, in large pieces. */
+struct chan {
+	struct client *cl;
+	char id;
+};
+
+static ssize_t chan_write(void *arg, const char *buf, size_t len)
+{
+	struct chan *ch = arg;
+
+	if (ch->cl->closing)
+		return -1;
+	if (queue(ch->cl, ch->id, buf, len) == -ENOBUFS && drain(ch->cl) == 0)
+		return queue(ch->cl, ch->id, buf, len) ? -1 : (ssize_t)len;
+	return ch->cl->closing ? -1 : (ssize_t)len;
+}
+
+static FILE *chan_open(struct chan *ch, struct client *cl, char id)
+{
+	FILE *f;
+
+	*ch = (struct chan){.cl = cl, .id = id};
+	f = fopencookie(ch, "w", (cookie_io_functions_t){.write = chan_write});
+	if (f && setvbuf(f, NULL, _IOFBF, CHAN_BUF)) {
+		fclose(f);
+		f = NULL;
+	}
+	return f;
+}
+
 /* ----------------------------------------------------------------- requests */
 
-/* Parse a complete request into argv (pointers into cl->in). */
-static int parse_request(struct client *cl, struct cli *rc, int *argc, char ***argv)
+/* Parse the @rlen-byte request at the head of cl->in into argv (pointers
+ * into cl->in). */
+static int parse_request(struct client *cl, size_t rlen, struct cli *rc, int *argc, char ***argv)
 {
 	uint32_t len;
 	uint16_t n;
@@ -157,23 +239,24 @@ static int parse_request(struct client *cl, struct cli *rc, int *argc, char ***a
 	memcpy(&len, cl->in + 4, 4);
 	memcpy(&n, cl->in + 10, 2);
 	rc->family = (uint8_t)cl->in[8];
-	rc->json = cl->in[9] & 1;
-	rc->pretty = cl->in[9] & 2;
-	rc->details = cl->in[9] & 4;
-	if (n == 0 || n > 1024 || cl->in[cl->in_len - 1] != '\0')
+	rc->json = cl->in[9] & REQ_JSON;
+	rc->pretty = cl->in[9] & REQ_PRETTY;
+	rc->details = cl->in[9] & REQ_DETAILS;
+	rc->force = cl->in[9] & REQ_FORCE;
+	if (n == 0 || n > 1024 || cl->in[rlen - 1] != '\0')
 		return -EINVAL;
 	v = calloc(n + 1u, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (off >= cl->in_len) {
+		if (off >= rlen) {
 			free(v);
 			return -EINVAL;
 		}
 		v[i] = cl->in + off;
 		off += strlen(v[i]) + 1;
 	}
-	if (off != cl->in_len) {
+	if (off != rlen) {
 		free(v);
 		return -EINVAL;
 	}
@@ -188,26 +271,67 @@ static void reply_exit(struct client *cl, uint32_t status)
 	cl->closing = true;
 }
 
-static void run_request(struct daemon *d, struct client *cl)
+/*
+ * Run one -batch chunk in the client's directory (a relative "save FILE" is
+ * the client's). Return the batch status; the connection stays open.
+ */
+static int run_chunk(struct cli *rc, int argc, char **argv)
+{
+	unsigned long lineno;
+	char *end;
+	FILE *in;
+	int here, status;
+
+	errno = 0;
+	lineno = strtoul(argv[1], &end, 10);
+	if (argc != 4 || errno || *end || argv[2][0] != '/') {
+		fprintf(rc->err, "Error: malformed request\n");
+		return 1;
+	}
+	in = fmemopen(argv[3], strlen(argv[3]), "r");
+	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!in || here < 0 || chdir(argv[2]) < 0) {
+		fprintf(rc->err, "Error: -batch through the daemon: %s\n", strerror(errno));
+		status = 2;
+	} else {
+		status = batch_lines(rc, in, argv[0], &lineno, rc->force);
+	}
+	if (here >= 0 && fchdir(here) < 0)
+		fprintf(rc->err, "Error: daemon directory: %s\n", strerror(errno));
+	if (here >= 0)
+		close(here);
+	if (in)
+		fclose(in);
+	return status;
+}
+
+static void run_request(struct daemon *d, struct client *cl, size_t rlen)
 {
 	struct cli rc = *d->c;
-	char *obuf = NULL, *ebuf = NULL, **argv = NULL;
-	size_t olen = 0, elen = 0;
+	struct chan och, ech;
+	char **argv = NULL;
 	int argc, status;
+	bool batch;
 
 	rc.in_daemon = true;
-	if (parse_request(cl, &rc, &argc, &argv)) {
+	if (parse_request(cl, rlen, &rc, &argc, &argv)) {
 		queue(cl, 'e', "Error: malformed request\n", 24);
 		reply_exit(cl, 1);
 		return;
 	}
-	rc.out = open_memstream(&obuf, &olen);
-	rc.err = open_memstream(&ebuf, &elen);
+	rc.out = chan_open(&och, cl, 'o');
+	rc.err = chan_open(&ech, cl, 'e');
 	if (!rc.out || !rc.err) {
 		reply_exit(cl, 2);
 		goto out;
 	}
-	if (!strncmp(argv[0], "monitor", strlen(argv[0])) && strlen(argv[0]) >= 3) {
+	batch = cl->in[9] & REQ_BATCH;
+	if (batch && cl->batch_stopped) {
+		status = 1; /* sent before the client knew a line had failed */
+	} else if (batch) {
+		status = run_chunk(&rc, argc, argv);
+		cl->batch_stopped = status && !rc.force;
+	} else if (cli_is_monitor(argv[0])) {
 		status = monitor_parse(&rc, argc, argv, &cl->f) ? 1 : -1;
 		if (status < 0)
 			cl->monitor = true;
@@ -217,37 +341,36 @@ static void run_request(struct daemon *d, struct client *cl)
 	fclose(rc.out);
 	fclose(rc.err);
 	rc.out = rc.err = NULL;
-	if (olen)
-		queue(cl, 'o', obuf, olen);
-	if (elen)
-		queue(cl, 'e', ebuf, elen);
-	if (status >= 0)
+	if (batch) {
+		uint32_t st = (uint32_t)status;
+
+		queue(cl, 'x', &st, 4);
+	} else if (status >= 0) {
 		reply_exit(cl, (uint32_t)status);
+	}
 out:
 	if (rc.out)
 		fclose(rc.out);
 	if (rc.err)
 		fclose(rc.err);
-	free(obuf);
-	free(ebuf);
 	free(argv);
 }
 
-static void client_read(struct daemon *d, struct client *cl)
+/* Take what @cl sent; serve() runs each request once it is complete. */
+static void client_read(struct client *cl)
 {
-	char buf[4096];
+	char buf[16384];
 	ssize_t n = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
-	uint32_t len;
 	char *nb;
 
 	if (n <= 0) {
 		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-			cl->closing = true, cl->out_len = cl->out_off = 0;
+			client_drop(cl);
 		return;
 	}
-	if (cl->monitor)
+	if (cl->monitor || cl->closing)
 		return; /* monitors only listen */
-	if (cl->in_len + (size_t)n > REQ_MAX + 12 || !(nb = realloc(cl->in, cl->in_len + n))) {
+	if (cl->in_len + (size_t)n > IN_MAX || !(nb = realloc(cl->in, cl->in_len + n))) {
 		queue(cl, 'e', "Error: request too large\n", 24);
 		reply_exit(cl, 1);
 		return;
@@ -255,22 +378,37 @@ static void client_read(struct daemon *d, struct client *cl)
 	cl->in = nb;
 	memcpy(cl->in + cl->in_len, buf, (size_t)n);
 	cl->in_len += (size_t)n;
-	if (cl->in_len < 12)
-		return;
+}
+
+/* The length of the complete request at the head of @cl's input; 0 while
+ * there is none, or after answering a malformed one. */
+static size_t request_ready(struct client *cl)
+{
+	uint32_t len;
+
+	if (cl->closing || cl->monitor || cl->in_len < 12)
+		return 0;
 	memcpy(&len, cl->in + 4, 4);
 	if (memcmp(cl->in, "FMQ1", 4) || len > REQ_MAX || len < 4) {
 		queue(cl, 'e', "Error: malformed request\n", 24);
 		reply_exit(cl, 1);
-		return;
+		return 0;
 	}
-	if (cl->in_len < 8 + (size_t)len)
-		return;
-	if (cl->in_len > 8 + (size_t)len) {
-		queue(cl, 'e', "Error: malformed request\n", 24);
-		reply_exit(cl, 1);
-		return;
-	}
-	run_request(d, cl);
+	return cl->in_len >= 8 + (size_t)len ? 8 + (size_t)len : 0;
+}
+
+/* Run @cl's next request if it is complete. Return whether another one is
+ * waiting (a -batch client sends its next chunk ahead). */
+static bool client_serve(struct daemon *d, struct client *cl)
+{
+	size_t rlen = request_ready(cl);
+
+	if (!rlen)
+		return false;
+	run_request(d, cl, rlen);
+	memmove(cl->in, cl->in + rlen, cl->in_len - rlen);
+	cl->in_len -= rlen;
+	return request_ready(cl) != 0;
 }
 
 /* ------------------------------------------------------------------ server */
@@ -294,8 +432,7 @@ static void on_event(const struct fm_event *ev, void *arg)
 		monitor_print(f, d->c->m, &cl->f, ev);
 		fclose(f);
 		if (len && queue(cl, 'o', buf, len))
-			cl->closing = true,
-			cl->out_len = cl->out_off = 0; /* a reader that fell behind */
+			client_drop(cl); /* a reader that fell behind */
 		free(buf);
 	}
 }
@@ -355,7 +492,8 @@ static int listen_on(struct daemon *d)
 static void serve(struct daemon *d)
 {
 	struct pollfd p[MAX_CLIENTS + 2];
-	size_t i;
+	size_t i, polled;
+	bool pending = false;
 	int timeout;
 
 	while (!stop) {
@@ -364,20 +502,24 @@ static void serve(struct daemon *d)
 		for (i = 0; i < d->n; i++)
 			p[i + 2] = (struct pollfd){
 			    .fd = d->cl[i].fd, .events = POLLIN | (d->cl[i].out_len ? POLLOUT : 0)};
+		polled = d->n;
 		timeout = fm_mirror_timeout(d->c->m);
 		if (timeout < 0 || timeout > 250)
 			timeout = 250;
-		if (poll(p, d->n + 2, timeout) < 0 && errno != EINTR)
+		if (poll(p, polled + 2, pending ? 0 : timeout) < 0 && errno != EINTR)
 			break;
 		/* Always: a resync may be pending behind its rate limit. */
 		fm_mirror_process(d->c->m, 0);
 		if (p[1].revents & POLLIN)
 			accept_one(d);
+		/* One request per client per round: a batch cannot starve the rest. */
+		pending = false;
 		for (i = d->n; i-- > 0;) {
 			struct client *cl = &d->cl[i];
 
-			if (i + 2 < d->n + 2 && (p[i + 2].revents & (POLLIN | POLLHUP | POLLERR)))
-				client_read(d, cl);
+			if (i < polled && (p[i + 2].revents & (POLLIN | POLLHUP | POLLERR)))
+				client_read(cl);
+			pending |= client_serve(d, cl);
 			flush_out(cl);
 			if (cl->closing && cl->out_len == 0)
 				client_close(d, i);
@@ -424,7 +566,7 @@ int daemon_main(struct cli *c, int argc, char **argv)
 
 /* ------------------------------------------------------------------ client */
 
-static int send_request(int fd, struct cli *c, int argc, char **argv)
+static int send_request(int fd, const struct cli *c, uint8_t flags, int argc, char **argv)
 {
 	char *req;
 	size_t len = 12, off = 12;
@@ -443,7 +585,8 @@ static int send_request(int fd, struct cli *c, int argc, char **argv)
 	l = (uint32_t)(len - 8);
 	memcpy(req + 4, &l, 4);
 	req[8] = (char)c->family;
-	req[9] = (char)((c->json ? 1 : 0) | (c->pretty ? 2 : 0) | (c->details ? 4 : 0));
+	req[9] = (char)(flags | (c->json ? REQ_JSON : 0) | (c->pretty ? REQ_PRETTY : 0) |
+			(c->details ? REQ_DETAILS : 0));
 	memcpy(req + 10, &n, 2);
 	for (i = 0; i < argc; i++) {
 		strcpy(req + off, argv[i]);
@@ -515,24 +658,33 @@ static char *absolute(const char *path)
 	return p;
 }
 
-int daemon_forward(struct cli *c, int argc, char **argv)
+/* A connection to the daemon of this namespace, or -1 when none serves. */
+static int daemon_connect(const struct cli *c)
 {
 	struct sockaddr_un sa;
-	char path[108], *abs = NULL;
-	int fd, rc;
+	char path[108];
+	int fd;
 
 	if (daemon_socket_path(c->netns, path, sizeof(path)) || sock_addr(path, &sa))
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int daemon_forward(struct cli *c, int argc, char **argv)
+{
+	char *abs = NULL;
+	int fd = daemon_connect(c), rc;
+
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -1;
-	}
 	if (argc == 2 && !strcmp(argv[0], "save") && (abs = absolute(argv[1])))
 		argv = (char *[]){argv[0], abs, NULL};
-	rc = send_request(fd, c, argc, argv);
+	rc = send_request(fd, c, 0, argc, argv);
 	free(abs);
 	if (rc) {
 		close(fd);
@@ -541,4 +693,88 @@ int daemon_forward(struct cli *c, int argc, char **argv)
 	rc = read_replies(fd, c);
 	close(fd);
 	return rc;
+}
+
+/*
+ * Append whole lines of @in to @buf (at most CHUNK_MAX bytes, NUL-terminated)
+ * and count them in @lines; a line is cut at a NUL byte, where the local
+ * batch stops reading it too. A line longer than a chunk is cut short: it
+ * fails as an unknown or malformed command. Return the bytes used, 0 at EOF.
+ */
+static size_t fill_chunk(FILE *in, char *buf, char **line, size_t *cap, bool *held,
+			 unsigned long *lines)
+{
+	size_t used = 0;
+
+	for (;;) {
+		size_t len;
+
+		if (!*held && getline(line, cap, in) < 0)
+			break;
+		len = strlen(*line);
+		if (len > CHUNK_MAX - 2)
+			len = CHUNK_MAX - 2;
+		if (used && used + len + 2 > CHUNK_MAX) {
+			*held = true; /* the next chunk's first line */
+			break;
+		}
+		*held = false;
+		memcpy(buf + used, *line, len);
+		used += len;
+		if (!len || buf[used - 1] != '\n')
+			buf[used++] = '\n';
+		++*lines;
+	}
+	buf[used] = '\0';
+	return used;
+}
+
+/*
+ * Chunks go out one ahead of the replies being read, so the daemon has the
+ * next chunk while this process writes the previous one's output. When a
+ * line fails without -force, the daemon skips the chunk already sent, so no
+ * line after the failing one runs, as in a local batch.
+ */
+int daemon_batch(struct cli *c, FILE *in, const char *path, bool force)
+{
+	char *buf = malloc(CHUNK_MAX), *line = NULL, cwd[4096], num[24];
+	unsigned long lineno = 0, lines = 0, sent = 0, done = 0;
+	size_t cap = 0;
+	bool held = false, more = true;
+	int fd = -1, status = 0, st;
+
+	if (buf && getcwd(cwd, sizeof(cwd)))
+		fd = daemon_connect(c);
+	if (fd < 0) {
+		free(buf);
+		return -1;
+	}
+	while (more || done < sent) {
+		if (more && sent - done < 2) {
+			char *argv[] = {(char *)path, num, cwd, buf, NULL};
+
+			more = fill_chunk(in, buf, &line, &cap, &held, &lines) != 0;
+			if (!more)
+				continue;
+			snprintf(num, sizeof(num), "%lu", lineno);
+			lineno += lines;
+			lines = 0;
+			if (send_request(fd, c, REQ_BATCH | (force ? REQ_FORCE : 0), 4, argv)) {
+				fprintf(c->err, "Error: the daemon closed the connection\n");
+				status = 2;
+				break;
+			}
+			sent++;
+			continue;
+		}
+		st = read_replies(fd, c);
+		done++;
+		status = st ?: status;
+		if (st == 2 || (st && !force))
+			break;
+	}
+	close(fd);
+	free(line);
+	free(buf);
+	return status;
 }

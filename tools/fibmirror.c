@@ -434,6 +434,10 @@ static int cmd_monitor(struct cli *c, int argc, char **argv)
 
 	if (monitor_parse(c, argc, argv, &mc.f))
 		return 1;
+	if (c->in_daemon) { /* the daemon streams monitors itself, never from a batch */
+		fprintf(c->err, "Error: monitor does not run in a -batch\n");
+		return 1;
+	}
 	if (c->file) {
 		fprintf(c->err, "Error: monitor needs a live kernel, not --file\n");
 		return 1;
@@ -637,6 +641,13 @@ static const struct cmd *cmd_find(const char *name)
 		if (n && !strncmp(name, cmds[i].name, n))
 			return &cmds[i];
 	return NULL;
+}
+
+bool cli_is_monitor(const char *word)
+{
+	const struct cmd *cmd = cmd_find(word);
+
+	return cmd && cmd->fn == cmd_monitor;
 }
 
 int cli_run(struct cli *c, int argc, char **argv)

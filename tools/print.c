@@ -335,9 +335,10 @@ static const char *family_name(uint8_t family)
 
 static const char *ip_str(const struct fm_ip *ip, char *buf)
 {
-	if (!inet_ntop(ip->family == AF_INET6 ? AF_INET6 : AF_INET, ip->b, buf, ADDRLEN))
-		strcpy(buf, "?");
-	return buf;
+	struct fm_ip a = *ip;
+
+	a.family = ip->family == AF_INET6 ? AF_INET6 : AF_INET;
+	return fm_ip_format(&a, buf, ADDRLEN);
 }
 
 static unsigned int host_len(uint8_t family)

@@ -215,6 +215,10 @@ static const struct parse_case parse_ok[] = {
     {0, "198.51.100.7 from 192.0.2.1/32", 0, "",
      F4 "198.51.100.7 src=192.0.2.1 iif=0 oif=0 tos=0 proto=17 mark=0 uid=- sp=0 dp=0 from"},
     {0, "198.51.100.7 198.51.100.8", 0, "", F4 "198.51.100.8" DEF},
+    /* Octets as strtoul(base 0) reads them: hex, octal, short forms. */
+    {0, "0xc6.063.100.0007", 0, "", F4 "198.51.100.7" DEF},
+    {0, "0.0.0.0", 0, "", F4 "0.0.0.0" DEF},
+    {0, "198.51.100", 0, "", F4 "198.51.100.0" DEF},
     /* Abbreviations: f=from m=mark u=uid d=dsfield o=oif i=iif ip=ipproto s=sport
      * dp=dport c=connected n=notify fi=fibmatch. */
     {0, "198.51.100.7 f 192.0.2.1 m 3 u 3 d 10 o v0 i v2 ip tcp s 1 dp 2 c n fi", 0, "",
@@ -244,6 +248,10 @@ static const struct parse_case parse_err[] = {
     {0, "1..2", 1, "Error: any valid prefix is expected rather than \"1..2\".\n", NULL},
     {0, "-1.2.3.4", 1, "Error: any valid prefix is expected rather than \"-1.2.3.4\".\n", NULL},
     {0, "256.1.1.1", 1, "Error: any valid prefix is expected rather than \"256.1.1.1\".\n", NULL},
+    {0, "1234.1.1.1", 1, "Error: any valid prefix is expected rather than \"1234.1.1.1\".\n",
+     NULL},
+    {0, "08.1.1.1", 1, "Error: any valid prefix is expected rather than \"08.1.1.1\".\n", NULL},
+    {0, "1a.1.1.1", 1, "Error: any valid prefix is expected rather than \"1a.1.1.1\".\n", NULL},
     {0, "1.2.3.4/33", 1, "Error: any valid prefix is expected rather than \"1.2.3.4/33\".\n", NULL},
     {0, "1.2.3.4/", 1, "Error: any valid prefix is expected rather than \"1.2.3.4/\".\n", NULL},
     {0, "1.2.3.4/32x", 1, "Error: any valid prefix is expected rather than \"1.2.3.4/32x\".\n",

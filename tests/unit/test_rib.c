@@ -386,10 +386,35 @@ static void test_index_random(unsigned seed)
 	free(h);
 }
 
+/* fm_ip_format against inet_ntop: every octet value in every position,
+ * IPv6, and a buffer one byte short. */
+static void test_ip_format(void)
+{
+	char want[INET6_ADDRSTRLEN], got[INET6_ADDRSTRLEN];
+	struct fm_ip a = {.family = AF_INET};
+	int bad = 0;
+
+	for (unsigned pos = 0; pos < 4; pos++)
+		for (unsigned v = 0; v < 256; v++) {
+			memset(a.b, (int)(pos * 61 + 7), 4);
+			a.b[pos] = (uint8_t)v;
+			inet_ntop(AF_INET, a.b, want, sizeof(want));
+			bad += strcmp(fm_ip_format(&a, got, sizeof(got)), want) != 0;
+		}
+	ok(bad == 0, "fm_ip_format: IPv4 as inet_ntop for every octet (%d differ)", bad);
+	memset(a.b, 255, 4);
+	ok(!strcmp(fm_ip_format(&a, got, 15), "?"), "fm_ip_format: 255.255.255.255 needs 16 bytes");
+	ok(!strcmp(fm_ip_format(&a, got, 16), "255.255.255.255"),
+	   "fm_ip_format: ... and fits them");
+	a = ip("2001:db8::1");
+	ok(!strcmp(fm_ip_format(&a, got, sizeof(got)), "2001:db8::1"), "fm_ip_format: IPv6");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned seed = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 20261122u;
 
+	test_ip_format();
 	test_v4_order();
 	test_v6_siblings();
 	test_implicit();
