@@ -51,21 +51,38 @@
  * Updates: --readers (2) threads, registered with urcu memb, look up the
  * in-table stream 32 addresses at a time (fibmirror inside rcu_read_lock)
  * while this thread applies a stream of changes, committing every --burst
- * (64) changes, for --update-time seconds (1): changes/s, and the readers'
- * lookups/s as a share of what they do in the same time with no writer.
- * Streams: "bgp-linx", the one-hour LINX update trace
+ * (64) changes. The issue's bar is a rate of changes applied with the
+ * readers running and the share of their quiet throughput they keep, so
+ * each implementation is measured twice on each stream: flat out (the
+ * writer never waits: the most changes/s it can apply with the readers
+ * running) and paced at --update-rate (1,000,000) changes/s, the same pace
+ * for all (after each commit the writer sleeps until its changes are due on
+ * the clock from the start of the window; one that falls behind does not
+ * wait, and the rate it achieves is printed). In each measurement the
+ * writer alternates UPD_WINDOW (0.1 s) idle and UPD_WINDOW writing, for
+ * --update-time (1) s of writing, while the readers run throughout and
+ * their lookups are counted per window: "readers %" is their lookups/s in
+ * the writing windows over those in the idle ones. The alternation puts a
+ * noisy neighbour (this is a shared 2-vCPU machine) into both sides alike;
+ * quiet and loaded figures measured separately and each taken at its best
+ * compared a lucky quiet second with a lucky loaded one. The three
+ * repetitions are pooled; "max changes/s" is the best one. The writer's CPU
+ * time over the paced windows is printed as a share of one CPU: with two
+ * readers and a writer on two CPUs, that share is CPU the readers lose
+ * (CFS shares the CPUs out; a writer that never waits takes a third of
+ * them), the rest of their loss is what the writer's stores cost their
+ * caches. Streams: "bgp-linx", the one-hour LINX update trace
  * (shared/data/bgp-updates-linx-20141217-23446.txt.xz: announcements are
  * sets, withdrawals deletes; a withdrawal of an absent prefix is a no-op,
  * counted), replayed in a loop; IPv4 with the real table only. "random":
  * delete up to 65,536 random prefixes of the table and re-add each, with
  * another next hop, 1,024 changes later; a whole pass leaves the same
- * prefixes in the table, so it loops too. The random stream runs first (the
- * trace leaves prefixes of the table withdrawn), and the update test last:
- * it changes the tables. rte_fib6 is built afresh before each measurement
- * and stops after CHURN_PASSES passes, since its trie refuses adds once its
- * drifting reservation count reaches the pool (see fit_pool()). On a machine
- * with as many cores as readers, the writer also takes CPU time from the
- * readers; that is part of the share printed.
+ * prefixes in the table, so it loops too (the paced measurement goes on
+ * where the flat-out one stopped). The random stream runs first (the trace
+ * leaves prefixes of the table withdrawn), and the update test last: it
+ * changes the tables. rte_fib6 is built afresh before each measurement and
+ * stops after CHURN_PASSES passes, since its trie refuses adds once its
+ * drifting reservation count reaches the pool (see fit_pool()).
  *
  * DPDK runs in this process: rte_eal_init("--no-huge --no-pci -m MB
  * --no-shconf --no-telemetry -l 0"), 4 KiB pages, DPDK's default lookup
@@ -123,6 +140,8 @@
 #define DEF_READERS  2
 #define DEF_BURST    64
 #define DEF_UPD_TIME 1.0
+#define DEF_UPD_RATE 1e6
+#define UPD_WINDOW   0.1 /* s: idle and writing windows of the update test alternate */
 #define DEF_MEM_MB   2048
 #define BATCH_MAX    32
 #define MAX_IMPL     3
@@ -235,7 +254,7 @@ static struct {
 	size_t synthetic, queries;
 	uint64_t seed;
 	unsigned reps, readers, burst, next_hops, mem_mb, tbl8;
-	double upd_time;
+	double upd_time, upd_rate;
 } opt = {
     .seed = DEF_SEED,
     .queries = DEF_QUERIES,
@@ -245,6 +264,7 @@ static struct {
     .next_hops = DEF_NH,
     .mem_mb = DEF_MEM_MB,
     .upd_time = DEF_UPD_TIME,
+    .upd_rate = DEF_UPD_RATE,
 };
 
 static uint64_t rng;
@@ -1555,8 +1575,8 @@ struct readers {
 	struct reader {
 		pthread_t th;
 		struct readers *rs;
-		size_t next; /* batch of the stream to look up next */
-		uint64_t lookups;
+		size_t next;		  /* batch of the stream to look up next */
+		_Atomic uint64_t lookups; /* read by the main thread at window edges */
 	} r[];
 };
 
@@ -1567,7 +1587,7 @@ static void *reader_main(void *arg)
 	struct readers *rs = rd->rs;
 	const struct ops *op = rs->im->ops;
 	size_t nb = rs->s->n / BATCH_MAX, k;
-	uint64_t out[BATCH_MAX];
+	uint64_t out[BATCH_MAX], n = 0;
 
 	urcu_memb_register_thread();
 	while (atomic_load(&rs->phase) == 0)
@@ -1583,30 +1603,70 @@ static void *reader_main(void *arg)
 				urcu_memb_read_unlock();
 			rd->next = rd->next + 1 < nb ? rd->next + 1 : 0;
 		}
-		rd->lookups += 64 * BATCH_MAX;
+		n += 64 * BATCH_MAX;
+		atomic_store_explicit(&rd->lookups, n, memory_order_relaxed);
 	}
 	urcu_memb_unregister_thread();
 	return NULL;
 }
 
-/* What the writer did in one measurement. */
+static uint64_t readers_lookups(struct readers *rs)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < opt.readers; i++)
+		n += atomic_load_explicit(&rs->r[i].lookups, memory_order_relaxed);
+	return n;
+}
+
+/* What the writer did in the churn windows of one measurement. */
 struct writes {
-	size_t pos; /* next change of the stream (it loops) */
+	size_t pos;  /* next change of the stream (it loops) */
+	size_t left; /* changes a reserving table may still take */
 	size_t changes, refused, nospace, commit_errors;
-	double seconds;
+	double seconds, cpu_s;
 };
 
-/* Apply @ch from w->pos, committing every opt.burst changes, for opt.upd_time s
- * (a reserving table: for at most CHURN_PASSES passes, what fit_pool() tried). */
-static void write_churn(struct impl *im, const struct churn *ch, struct writes *w)
+/* Lookups of the readers, and time, with the writer idle and writing. */
+struct windows {
+	uint64_t quiet_n, churn_n;
+	double quiet_s, churn_s;
+};
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Sleep until now() is @t: the pace of a paced writer. */
+static void sleep_until(double t)
+{
+	struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/*
+ * Apply @ch from w->pos for @secs, committing every opt.burst changes; with
+ * @rate, a commit waits until its changes are due at @rate per second from
+ * the start (a writer behind its pace does not wait: the rate achieved is
+ * what is reported). False when a reserving table has taken what it may.
+ */
+static bool write_churn(struct impl *im, const struct churn *ch, struct writes *w, double secs,
+			double rate)
 {
 	const struct ops *op = im->ops;
-	size_t cap = op->reserving ? CHURN_PASSES * ch->n : SIZE_MAX, done = 0;
-	double t0 = now();
+	double t0 = now(), c0 = thread_cpu_s(), t;
+	size_t done = 0;
 	unsigned k;
 
 	do {
-		for (k = 0; k < opt.burst && done < cap; k++, done++) {
+		for (k = 0; k < opt.burst && w->left; k++, w->left--) {
 			int rc = apply(im, &ch->c[w->pos]);
 
 			w->refused += rc != 0;
@@ -1615,8 +1675,15 @@ static void write_churn(struct impl *im, const struct churn *ch, struct writes *
 		}
 		if (op->commit && op->commit(im->h))
 			w->commit_errors++;
-		w->changes += k;
-	} while ((w->seconds = now() - t0) < opt.upd_time && done < cap);
+		done += k;
+		t = now();
+		if (rate > 0 && t < t0 + (double)done / rate)
+			sleep_until(t0 + (double)done / rate);
+	} while ((t = now()) - t0 < secs && w->left);
+	w->changes += done;
+	w->seconds += t - t0;
+	w->cpu_s += thread_cpu_s() - c0;
+	return w->left;
 }
 
 static void sleep_s(double s)
@@ -1627,13 +1694,19 @@ static void sleep_s(double s)
 		;
 }
 
-/* Lookups per second of opt.readers threads on the in-table stream while
- * this thread applies @ch (NULL: sleeps for as long). */
-static double with_readers(struct run *r, struct impl *im, const struct churn *ch, struct writes *w)
+/*
+ * One measurement: opt.readers threads look up the in-table stream while
+ * this thread alternates UPD_WINDOW s idle and UPD_WINDOW s applying @ch (at
+ * @rate, 0: flat out), opt.upd_time s of each; the readers' lookups are
+ * counted per window into @win.
+ */
+static void upd_measure(struct run *r, struct impl *im, const struct churn *ch, double rate,
+			struct writes *w, struct windows *win)
 {
 	struct readers *rs = xcalloc(1, sizeof(*rs) + opt.readers * sizeof(rs->r[0]));
-	uint64_t total = 0;
-	double t0, t;
+	bool more = true;
+	double t, busy = 0;
+	uint64_t n;
 	unsigned i;
 
 	rs->im = im;
@@ -1647,29 +1720,39 @@ static double with_readers(struct run *r, struct impl *im, const struct churn *c
 		}
 	}
 	atomic_store(&rs->phase, 1);
-	t0 = now();
-	if (ch)
-		write_churn(im, ch, w);
-	else
-		sleep_s(opt.upd_time);
-	atomic_store(&rs->phase, 2);
-	t = now() - t0;
-	for (i = 0; i < opt.readers; i++) {
-		pthread_join(rs->r[i].th, NULL);
-		total += rs->r[i].lookups;
+	sleep_s(UPD_WINDOW / 4); /* every reader running */
+	while (more && busy < opt.upd_time) {
+		double span = opt.upd_time - busy < UPD_WINDOW ? opt.upd_time - busy : UPD_WINDOW;
+
+		n = readers_lookups(rs);
+		t = now();
+		sleep_s(span);
+		win->quiet_s += now() - t;
+		win->quiet_n += readers_lookups(rs) - n;
+		n = readers_lookups(rs);
+		t = now();
+		more = write_churn(im, ch, w, span, rate);
+		t = now() - t;
+		win->churn_s += t;
+		win->churn_n += readers_lookups(rs) - n;
+		busy += t;
 	}
+	atomic_store(&rs->phase, 2);
+	for (i = 0; i < opt.readers; i++)
+		pthread_join(rs->r[i].th, NULL);
 	free(rs);
-	return (double)total / t;
 }
 
-/* Best of a few: changes/s, and readers' lookups/s without and with the writer. */
+/* One implementation on one stream, flat out ([0]) and paced ([1]). */
 struct upd_result {
-	double changes_s, quiet, churn;
-	struct writes w;
+	double changes_s; /* flat out: best of the repetitions */
+	size_t pos;	  /* next change of the stream: both measurements go on from it */
+	struct writes w[2];
+	struct windows win[2];
 };
 
-/* A fresh table for @im, whose state drifts under churn; w->pos restarts. */
-static void rebuild(struct impl *im, const struct run *r, struct writes *w)
+/* A fresh table for @im, whose state drifts under churn; the stream restarts. */
+static void rebuild(struct impl *im, const struct run *r, size_t *pos)
 {
 	im->ops->destroy(im);
 	im->h = NULL;
@@ -1678,39 +1761,78 @@ static void rebuild(struct impl *im, const struct run *r, struct writes *w)
 			im->ops->name);
 		exit(1);
 	}
-	w->pos = 0;
+	*pos = 0;
 }
 
 static void churn_row(struct run *r, const struct churn *ch, struct upd_result *res)
 {
-	unsigned reps = opt.reps < 3 ? opt.reps : 3, rep;
+	unsigned reps = opt.reps < 3 ? opt.reps : 3, rep, m;
 	size_t i;
 
 	for (rep = 0; rep < reps; rep++) {
 		for (i = 0; i < r->nimpl; i++) {
-			struct upd_result *u = &res[i];
-			size_t c0 = u->w.changes;
-			double q, c;
+			for (m = 0; m < 1 + (opt.upd_rate > 0); m++) {
+				struct writes *w = &res[i].w[m];
+				size_t c0 = w->changes;
+				double s0 = w->seconds, q;
 
-			if (r->im[i].ops->reserving && !opt.tbl8)
-				rebuild(&r->im[i], r, &u->w);
-			q = with_readers(r, &r->im[i], NULL, NULL);
-			c = with_readers(r, &r->im[i], ch, &u->w);
-
-			u->quiet = q > u->quiet ? q : u->quiet;
-			u->churn = c > u->churn ? c : u->churn;
-			q = (double)(u->w.changes - c0) / u->w.seconds;
-			u->changes_s = q > u->changes_s ? q : u->changes_s;
+				w->left = SIZE_MAX;
+				if (r->im[i].ops->reserving) {
+					if (!opt.tbl8)
+						rebuild(&r->im[i], r, &res[i].pos);
+					w->left = CHURN_PASSES * ch->n;
+				}
+				w->pos = res[i].pos;
+				upd_measure(r, &r->im[i], ch, m ? opt.upd_rate : 0, w,
+					    &res[i].win[m]);
+				res[i].pos = w->pos;
+				q = (double)(w->changes - c0) / (w->seconds - s0);
+				if (!m && q > res[i].changes_s)
+					res[i].changes_s = q;
+			}
 		}
 	}
 	for (i = 0; i < r->nimpl; i++) {
-		if (res[i].w.commit_errors)
+		size_t errors = res[i].w[0].commit_errors + res[i].w[1].commit_errors;
+		size_t nospace = res[i].w[0].nospace + res[i].w[1].nospace;
+
+		if (errors)
 			fprintf(stderr, "fibmirror-bench: %s: %zu commits failed\n",
-				r->im[i].ops->name, res[i].w.commit_errors);
-		if (res[i].w.nospace)
+				r->im[i].ops->name, errors);
+		if (nospace)
 			fprintf(stderr, "fibmirror-bench: %s: %s: out of room (ENOSPC) %zu times\n",
-				r->im[i].ops->name, ch->name, res[i].w.nospace);
+				r->im[i].ops->name, ch->name, nospace);
 	}
+}
+
+/* The figures of one implementation on one stream. */
+struct upd_fig {
+	double max_s, max_pct, paced_s, paced_pct, paced_cpu, quiet, refused;
+};
+
+static double win_pct(const struct windows *w)
+{
+	if (!w->quiet_n || !w->churn_s)
+		return 0;
+	return 100.0 * ((double)w->churn_n / w->churn_s) / ((double)w->quiet_n / w->quiet_s);
+}
+
+static struct upd_fig upd_fig(const struct upd_result *u)
+{
+	const struct windows *f = &u->win[0], *p = &u->win[1];
+	size_t changes = u->w[0].changes + u->w[1].changes;
+	struct upd_fig g = {
+	    .max_s = u->changes_s,
+	    .max_pct = win_pct(f),
+	    .paced_s = u->w[1].seconds ? (double)u->w[1].changes / u->w[1].seconds : 0,
+	    .paced_pct = win_pct(p),
+	    .paced_cpu = u->w[1].seconds ? 100.0 * u->w[1].cpu_s / u->w[1].seconds : 0,
+	    .quiet = (double)(f->quiet_n + p->quiet_n) / (f->quiet_s + p->quiet_s),
+	    .refused =
+		changes ? 100.0 * (double)(u->w[0].refused + u->w[1].refused) / (double)changes : 0,
+	};
+
+	return g;
 }
 
 static void json_churn(const struct run *r, const struct churn *ch, const struct upd_result *res)
@@ -1719,22 +1841,28 @@ static void json_churn(const struct run *r, const struct churn *ch, const struct
 
 	for (i = 0; i < r->nimpl; i++) {
 		const struct upd_result *u = &res[i];
+		struct upd_fig g = upd_fig(u);
 
 		json_head(r, &r->im[i], "update");
 		printf(",\"churn\":\"%s\",\"batch\":%u,\"changes_per_s\":%.0f,\"changes\":%zu,"
 		       "\"refused\":%zu,\"burst\":%u,\"readers\":%u,"
-		       "\"reader_quiet_lookups_per_s\":%.0f,\"reader_churn_lookups_per_s\":%.0f,"
-		       "\"reader_churn_pct\":%.1f,\"bytes_per_prefix\":%.3f}\n",
-		       ch->name, BATCH_MAX, u->changes_s, u->w.changes, u->w.refused, opt.burst,
-		       opt.readers, u->quiet, u->churn, 100.0 * u->churn / u->quiet,
+		       "\"reader_quiet_lookups_per_s\":%.0f,\"reader_churn_pct\":%.1f,"
+		       "\"update_rate\":%.0f,\"paced_changes_per_s\":%.0f,"
+		       "\"paced_reader_churn_pct\":%.1f,\"paced_writer_cpu_pct\":%.1f,"
+		       "\"bytes_per_prefix\":%.3f}\n",
+		       ch->name, BATCH_MAX, g.max_s, u->w[0].changes + u->w[1].changes,
+		       u->w[0].refused + u->w[1].refused, opt.burst, opt.readers, g.quiet,
+		       g.max_pct, opt.upd_rate, g.paced_s, g.paced_pct, g.paced_cpu,
 		       per_prefix(r, &r->im[i]));
 	}
 }
 
 static void print_churn(const struct run *r, const struct churn *ch, const struct upd_result *res)
 {
-	static const char *const rows[] = {"changes/s", "refused %", "readers quiet Mlookups/s",
-					   "readers under churn %"};
+	static const char *const rows[] = {
+	    "max changes/s",	  "readers at max %",	   "paced changes/s",
+	    "readers at paced %", "writer CPU at paced %", "readers quiet Mlookups/s",
+	    "refused %"};
 	size_t i, k;
 
 	if (opt.json) {
@@ -1743,14 +1871,15 @@ static void print_churn(const struct run *r, const struct churn *ch, const struc
 	}
 	printf("  %s (%zu changes, looped)\n", ch->name, ch->n);
 	for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
-		printf("    %-22s", rows[k]);
+		if (k >= 2 && k <= 4 && opt.upd_rate <= 0)
+			continue;
+		printf("    %-26s", rows[k]);
 		for (i = 0; i < r->nimpl; i++) {
-			const struct upd_result *u = &res[i];
-			double v[] = {u->changes_s,
-				      100.0 * (double)u->w.refused / (double)u->w.changes,
-				      u->quiet / 1e6, 100.0 * u->churn / u->quiet};
+			struct upd_fig g = upd_fig(&res[i]);
+			double v[] = {g.max_s,	   g.max_pct,	  g.paced_s, g.paced_pct,
+				      g.paced_cpu, g.quiet / 1e6, g.refused};
 
-			printf(k == 0 ? "%20.4g" : "%20.2f", v[k]);
+			printf(k == 0 || k == 2 ? "%16.4g" : "%16.2f", v[k]);
 		}
 		putchar('\n');
 	}
@@ -1763,10 +1892,11 @@ static void updates(struct run *r)
 
 	if (!opt.json) {
 		print_impl_names(r, "updates");
-		printf(
-		    "  bursts of %u changes, %u reader threads (in-table, batch %u), %.2g s, best "
-		    "of %u\n",
-		    opt.burst, opt.readers, BATCH_MAX, opt.upd_time, opt.reps < 3 ? opt.reps : 3);
+		printf("  bursts of %u changes, %u reader threads (in-table, batch %u), %.2g s "
+		       "writing (in %.2g s windows between as many idle ones), flat out and paced "
+		       "at %.4g changes/s, %u times\n",
+		       opt.burst, opt.readers, BATCH_MAX, opt.upd_time, UPD_WINDOW, opt.upd_rate,
+		       opt.reps < 3 ? opt.reps : 3);
 	}
 	for (j = 0; j < r->nch; j++) {
 		memset(res, 0, sizeof(res));
@@ -1850,7 +1980,8 @@ static void usage(FILE *f)
 	    "Usage: fibmirror-bench lpm [-4|-6] [--table FILE | --synthetic N] [--json]\n"
 	    "           [--seed S] [--queries N] [--reps N] [--quick] [--impl LIST]\n"
 	    "           [--next-hops N] [--readers N] [--burst N] [--update-time S]\n"
-	    "           [--no-update] [--dpdk-mem MB] [--dpdk-tbl8 N] [--dpdk-avx512]\n"
+	    "           [--update-rate N] [--no-update] [--dpdk-mem MB] [--dpdk-tbl8 N] "
+	    "[--dpdk-avx512]\n"
 	    "  -4, -6           one family (default: both)\n"
 	    "  --table FILE     one CIDR per line, plain or .xz (default: the real full views)\n"
 	    "  --synthetic N    N random prefixes with the real length histogram\n"
@@ -1865,12 +1996,13 @@ static void usage(FILE *f)
 		"  --next-hops N    distinct next hops, round robin (default %u)\n"
 		"  --readers N      reader threads in the update test (default %u)\n"
 		"  --burst N        changes per commit in the update test (default %u)\n"
-		"  --update-time S  seconds per update measurement (default %g)\n"
+		"  --update-time S  seconds of writing per update measurement (default %g)\n"
+		"  --update-rate N  changes/s of the paced writer, 0: flat out only (default %g)\n"
 		"  --no-update      skip the update test\n"
 		"  --dpdk-mem MB    EAL memory, rte_eal_init -m (default %u)\n"
 		"  --dpdk-tbl8 N    tbl8 groups of every DPDK table (default: sized to the data)\n"
 		"  --dpdk-avx512    let DPDK pick its AVX-512 lookups (EAL SIMD width 512)\n",
-		DEF_NH, DEF_READERS, DEF_BURST, DEF_UPD_TIME, DEF_MEM_MB);
+		DEF_NH, DEF_READERS, DEF_BURST, DEF_UPD_TIME, DEF_UPD_RATE, DEF_MEM_MB);
 }
 
 /* An option with a numeric argument, into the opt field it names. 0 or -1. */
@@ -1892,6 +2024,7 @@ static int parse_num_opt(const char *o, const char *arg)
 	    {"--dpdk-mem", 256, 1 << 20, NULL, &opt.mem_mb, NULL},
 	    {"--dpdk-tbl8", 64, MAX_TBL8, NULL, &opt.tbl8, NULL},
 	    {"--update-time", 0.01, 3600, NULL, NULL, &opt.upd_time},
+	    {"--update-rate", 0, 1e9, NULL, NULL, &opt.upd_rate},
 	};
 	char *end;
 	double v;
