@@ -13,8 +13,6 @@
  */
 #include "json.h"
 
-#include <inttypes.h>
-
 void json_init(struct json *j, FILE *out, bool pretty)
 {
 	j->out = out;
@@ -27,7 +25,7 @@ void json_init(struct json *j, FILE *out, bool pretty)
 static void json_elem(struct json *j)
 {
 	if (j->sep)
-		fputc(j->sep, j->out);
+		putc_unlocked(j->sep, j->out);
 	j->sep = ',';
 }
 
@@ -37,7 +35,7 @@ static void json_newline(struct json *j)
 
 	if (!j->pretty)
 		return;
-	fputc('\n', j->out);
+	putc_unlocked('\n', j->out);
 	for (i = 0; i < j->depth; i++)
 		fputs("    ", j->out);
 }
@@ -45,7 +43,7 @@ static void json_newline(struct json *j)
 static void json_open(struct json *j, char c)
 {
 	json_elem(j);
-	fputc(c, j->out);
+	putc_unlocked(c, j->out);
 	j->depth++;
 	j->sep = 0;
 }
@@ -57,7 +55,7 @@ static void json_close(struct json *j, char c)
 	/* Only a non-empty container gets its closer on a new line. */
 	if (j->sep)
 		json_newline(j);
-	fputc(c, j->out);
+	putc_unlocked(c, j->out);
 	j->sep = ',';
 }
 
@@ -75,14 +73,14 @@ void json_arr_begin(struct json *j)
 {
 	json_open(j, '[');
 	if (j->pretty)
-		fputc(' ', j->out);
+		putc_unlocked(' ', j->out);
 }
 
 void json_arr_end(struct json *j)
 {
 	/* Arrays close on the same line: "[ 1,2 ]", "[ ]", "} ]". */
 	if (j->pretty && j->sep)
-		fputc(' ', j->out);
+		putc_unlocked(' ', j->out);
 	j->sep = 0;
 	json_close(j, ']');
 }
@@ -93,10 +91,18 @@ void json_arr_end(struct json *j)
  */
 static void json_quote(struct json *j, const char *s)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *run;
 
-	fputc('"', j->out);
-	for (p = (const unsigned char *)s; *p; p++) {
+	putc_unlocked('"', j->out);
+	for (;;) {
+		/* Runs of plain characters go out in one write: keys and values
+		 * are mostly nothing else, and -j -batch prints millions. */
+		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+			;
+		if (p > run)
+			fwrite_unlocked(run, 1, (size_t)(p - run), j->out);
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"':
 			fputs("\\\"", j->out);
@@ -120,13 +126,11 @@ static void json_quote(struct json *j, const char *s)
 			fputs("\\f", j->out);
 			break;
 		default:
-			if (*p < 0x20)
-				fprintf(j->out, "\\u%04x", *p);
-			else
-				fputc(*p, j->out);
+			fprintf(j->out, "\\u%04x", *p);
 		}
+		p++;
 	}
-	fputc('"', j->out);
+	putc_unlocked('"', j->out);
 }
 
 void json_key(struct json *j, const char *key)
@@ -144,16 +148,29 @@ void json_str(struct json *j, const char *s)
 	json_quote(j, s);
 }
 
+/* Decimal digits of @v, with a '-' before them when @neg. */
+static void put_dec(struct json *j, uint64_t v, bool neg)
+{
+	char b[21], *p = b + sizeof(b);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	if (neg)
+		*--p = '-';
+	fwrite_unlocked(p, 1, (size_t)(b + sizeof(b) - p), j->out);
+}
+
 void json_int(struct json *j, int64_t v)
 {
 	json_elem(j);
-	fprintf(j->out, "%" PRId64, v);
+	put_dec(j, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
 void json_uint(struct json *j, uint64_t v)
 {
 	json_elem(j);
-	fprintf(j->out, "%" PRIu64, v);
+	put_dec(j, v, false);
 }
 
 void json_bool(struct json *j, bool v)

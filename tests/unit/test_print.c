@@ -1019,6 +1019,10 @@ static char *capture_escape(void)
 	json_kv_str(&j, "s", "a\"b\\c\n\t\x01");
 	json_kv_int(&j, "i", -5);
 	json_kv_bool(&j, "b", false);
+	json_kv_str(&j, "", "\x1f\x7f\xc3\xa9 x\"");
+	json_kv_int(&j, "min", INT64_MIN);
+	json_kv_int(&j, "z", 0);
+	json_kv_uint(&j, "max", UINT64_MAX);
 	json_obj_end(&j);
 	fclose(f);
 	return buf;
@@ -1040,7 +1044,9 @@ static void test_arrays(void)
 	check("empty, text", capture_empty(TXT), "");
 	/* Not from iproute2 (which emits \' and raw control bytes): valid JSON. */
 	check("json escaping", capture_escape(),
-	      "{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\",\"i\":-5,\"b\":false}");
+	      "{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\",\"i\":-5,\"b\":false,"
+	      "\"\":\"\\u001f\x7f\xc3\xa9 x\\\"\",\"min\":-9223372036854775808,\"z\":0,"
+	      "\"max\":18446744073709551615}");
 }
 
 int main(void)
