@@ -37,7 +37,7 @@ static void json_newline(struct json *j)
 		return;
 	putc_unlocked('\n', j->out);
 	for (i = 0; i < j->depth; i++)
-		fputs("    ", j->out);
+		fputs_unlocked("    ", j->out);
 }
 
 static void json_open(struct json *j, char c)
@@ -105,25 +105,25 @@ static void json_quote(struct json *j, const char *s)
 			break;
 		switch (*p) {
 		case '"':
-			fputs("\\\"", j->out);
+			fputs_unlocked("\\\"", j->out);
 			break;
 		case '\\':
-			fputs("\\\\", j->out);
+			fputs_unlocked("\\\\", j->out);
 			break;
 		case '\n':
-			fputs("\\n", j->out);
+			fputs_unlocked("\\n", j->out);
 			break;
 		case '\t':
-			fputs("\\t", j->out);
+			fputs_unlocked("\\t", j->out);
 			break;
 		case '\r':
-			fputs("\\r", j->out);
+			fputs_unlocked("\\r", j->out);
 			break;
 		case '\b':
-			fputs("\\b", j->out);
+			fputs_unlocked("\\b", j->out);
 			break;
 		case '\f':
-			fputs("\\f", j->out);
+			fputs_unlocked("\\f", j->out);
 			break;
 		default:
 			fprintf(j->out, "\\u%04x", *p);
@@ -139,7 +139,7 @@ void json_key(struct json *j, const char *key)
 	json_newline(j);
 	j->sep = 0; /* the value that follows owes no comma */
 	json_quote(j, key);
-	fputs(j->pretty ? ": " : ":", j->out);
+	fputs_unlocked(j->pretty ? ": " : ":", j->out);
 }
 
 void json_str(struct json *j, const char *s)
@@ -176,13 +176,13 @@ void json_uint(struct json *j, uint64_t v)
 void json_bool(struct json *j, bool v)
 {
 	json_elem(j);
-	fputs(v ? "true" : "false", j->out);
+	fputs_unlocked(v ? "true" : "false", j->out);
 }
 
 void json_null(struct json *j)
 {
 	json_elem(j);
-	fputs("null", j->out);
+	fputs_unlocked("null", j->out);
 }
 
 void json_kv_str(struct json *j, const char *key, const char *s)
