@@ -601,7 +601,7 @@ static bool names_source(const struct fm_flow *fl, const struct fm_result *r)
 		return r->prefsrc.family || r->src_len;
 	if (fl->family == AF_INET6)
 		return true; /* "from ::" at least */
-	return r->prefsrc.family && !fl->iif;
+	return r->prefsrc.family && r->prefsrc.v4 && !fl->iif;
 }
 
 int cmd_get(struct cli *c, int argc, char **argv)

@@ -1252,8 +1252,10 @@ static void get_fields(struct pr_ctx *c, const struct fm_flow *fl, const struct 
 	if (v6 && (r->scope != RT_SCOPE_UNIVERSE || c->details))
 		put_str(c, "scope", "scope %s ", NAME(rt_scopes, r->scope, "%u", b));
 	/* The engine reports what the kernel names: the chosen source on output
-	 * (IPv4: only when none was given), and on IPv6 input a route's own src. */
-	if (r->prefsrc.family && (v6 || (!iif && !fl->src.family)))
+	 * (IPv4: only when none was given, and not 0.0.0.0 - no address to
+	 * choose - as RTA_PREFSRC comes only when it differs from the requested
+	 * source), and on IPv6 input a route's own src. */
+	if (r->prefsrc.family && (v6 || (!iif && !fl->src.family && r->prefsrc.v4)))
 		put_str(c, "prefsrc", "src %s ", ip_str(&r->prefsrc, b));
 	if (v6)
 		put_uint(c, "metric", "metric %llu ", r->priority);

@@ -328,6 +328,24 @@ phase "link admin up"
 nsip addr del 198.51.100.1/24 dev v2
 phase "address removal"
 
+# A device with no address at all: the kernel's source is 0.0.0.0, which
+# `ip route get` does not print (RTA_PREFSRC only when it differs from the
+# requested source).
+nsip link add vn type veth peer name vm
+nsip link set vn up
+nsip link set vm up
+nsip route add 100.64.0.0/16 dev vn
+nsip route add 100.65.0.0/16 via 100.64.0.1 dev vn
+cat >"$Q" <<'EOF'
+100.64.1.1
+100.65.1.1
+100.64.1.1 oif vn
+8.8.8.8 oif vn
+100.64.1.1 from 192.0.2.9
+EOF
+phase "a device without addresses"
+nsip link del vn
+
 # A 100k-route table (BIG routes): overlapping prefixes of many lengths over
 # several gateways and both devices, some with tos and metrics.
 BIG=${GET_BIG:-100000}
