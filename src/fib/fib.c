@@ -305,6 +305,37 @@ static bool fast_type(uint8_t family, uint8_t type)
 	}
 }
 
+/* What ref_fill_route says of a route outcome for its first usable member
+ * (fib_outcome.head): the fast path's answers start from it. */
+static void outcome_head(struct fib_outcome *o, uint8_t family)
+{
+	struct fm_result r;
+
+	memset(o->head, 0, sizeof(o->head));
+	if (o->kind != FO_ROUTE)
+		return;
+	memset(&r, 0, offsetof(struct fm_result, hops));
+	r.family = family;
+	r.type = o->type;
+	r.protocol = o->protocol;
+	r.scope = o->scope;
+	r.pref = o->pref;
+	r.priority = o->priority;
+	r.nhid = o->nhid;
+	r.has_table = true;
+	r.dst_len = (uint8_t)o->plen;
+	r.dst.family = family;
+	r.src.family = family;
+	r.nhops = o->nhops;
+	r.chosen = o->sel;
+	if (o->sel >= 0 && o->sel < o->nhops) {
+		r.oif = o->hops[o->sel].ifindex;
+		r.gw = o->hops[o->sel].gw;
+	}
+	r.choice_exact = true;
+	memcpy(o->head, &r, sizeof(o->head));
+}
+
 static void decide_route(struct builder *b, const struct kres *res, struct cand *c)
 {
 	const struct rib_route *r = res->route;
@@ -443,6 +474,7 @@ static int builder_finish(struct builder *b, struct fib_table *t)
 			o->hops = &o->hop1;
 			o->hopx = &o->hopx1;
 		}
+		outcome_head(o, t->family);
 	}
 	return 0;
 }

@@ -171,29 +171,23 @@ static void masked(struct fm_ip *out, const struct fm_ip *a, int len)
 	memcpy(out->b, w, 16);
 }
 
-/* ref_fill_route: what the matched route and its chosen hop say. */
+/* ref_fill_route: what the matched route and its chosen hop say, from the
+ * outcome's precomputed head (fib.c outcome_head). */
 static void fill_route(const struct fib_outcome *o, uint32_t tab, int sel, const struct fm_flow *fl,
 		       struct fm_result *ret)
 {
-	memset(ret, 0, offsetof(struct fm_result, hops));
-	ret->family = fl->family;
-	ret->type = o->type;
-	ret->protocol = o->protocol;
-	ret->scope = o->scope;
-	ret->pref = o->pref;
-	ret->priority = o->priority;
-	ret->nhid = o->nhid;
-	ret->has_table = true;
+	memcpy(ret, o->head, sizeof(o->head));
 	ret->table = tab;
-	ret->dst_len = (uint8_t)o->plen;
 	masked(&ret->dst, &fl->dst, o->plen);
-	ret->src.family = fl->family;
-	ret->nhops = o->nhops;
-	memcpy(ret->hops, o->hops, o->nhops * sizeof(*o->hops));
-	ret->chosen = (int16_t)sel;
-	ret->oif = o->hops[sel].ifindex;
-	ret->gw = o->hops[sel].gw;
-	ret->choice_exact = true;
+	if (o->nhops == 1)
+		ret->hops[0] = o->hops[0]; /* most routes: no call to memcpy */
+	else
+		memcpy(ret->hops, o->hops, o->nhops * sizeof(*o->hops));
+	if (sel != o->sel) {
+		ret->chosen = (int16_t)sel;
+		ret->oif = o->hops[sel].ifindex;
+		ret->gw = o->hops[sel].gw;
+	}
 }
 
 /* ref6.c's finish6 on the output path. */
