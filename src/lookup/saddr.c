@@ -46,6 +46,7 @@
 #include "fib/fib.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -245,6 +246,11 @@ static int common_bits(const uint8_t a[16], const uint8_t b[16])
 	return 128;
 }
 
+/* Prefix masks of the two 64-bit halves of an address, for a length. */
+#define MASK0(len)	 ((len) >= 64 ? UINT64_MAX : (len) ? UINT64_MAX << (64 - (len)) : 0)
+#define MASK1(len)	 ((len) >= 128 ? UINT64_MAX : (len) > 64 ? UINT64_MAX << (128 - (len)) : 0)
+#define PFX(hi, lo, len) (hi), (lo), MASK0(len), MASK1(len)
+
 /*
  * The default policy table (addrlabel.c), in the kernel's list order: longest
  * prefix first, so the first match is the answer. An entry with a type only
@@ -252,37 +258,47 @@ static int common_bits(const uint8_t a[16], const uint8_t b[16])
  * resp. any address of ::/96). Labels for ULA and 6to4 differ from RFC 6724.
  */
 static const struct label6 {
-	uint8_t prefix[16];
-	uint8_t len;
-	unsigned type; /* A6_LOOPBACK/A6_MAPPED, or 0 for any */
+	uint64_t p0, p1, m0, m1; /* prefix and mask, halves in host order */
+	unsigned type;		 /* A6_LOOPBACK/A6_MAPPED, or 0 for any */
 	uint32_t label;
 } labels6[] = {
-    {{[15] = 1}, 128, A6_LOOPBACK, 0},		    /* ::1/128 */
-    {{0}, 96, 0, 3},				    /* ::/96 (IPv4-compatible) */
-    {{[10] = 0xff, [11] = 0xff}, 96, A6_MAPPED, 4}, /* ::ffff:0:0/96 */
-    {{0x20, 0x01}, 32, 0, 6},			    /* 2001::/32 Teredo */
-    {{0x20, 0x01, 0x00, 0x10}, 28, 0, 7},	    /* 2001:10::/28 ORCHID */
-    {{0x3f, 0xfe}, 16, 0, 12},			    /* 3ffe::/16 6bone */
-    {{0x20, 0x02}, 16, 0, 2},			    /* 2002::/16 6to4 */
-    {{0xfe, 0xc0}, 10, 0, 11},			    /* fec0::/10 site-local */
-    {{0xfc}, 7, 0, 5},				    /* fc00::/7 ULA */
-    {{0}, 0, 0, 1},				    /* ::/0 */
+    {PFX(0, 1, 128), A6_LOOPBACK, 0},		   /* ::1/128 */
+    {PFX(0, 0, 96), 0, 3},			   /* ::/96 (IPv4-compatible) */
+    {PFX(0, 0xffff00000000ull, 96), A6_MAPPED, 4}, /* ::ffff:0:0/96 */
+    {PFX(0x2001000000000000ull, 0, 32), 0, 6},	   /* 2001::/32 Teredo */
+    {PFX(0x2001001000000000ull, 0, 28), 0, 7},	   /* 2001:10::/28 ORCHID */
+    {PFX(0x3ffe000000000000ull, 0, 16), 0, 12},	   /* 3ffe::/16 6bone */
+    {PFX(0x2002000000000000ull, 0, 16), 0, 2},	   /* 2002::/16 6to4 */
+    {PFX(0xfec0000000000000ull, 0, 10), 0, 11},	   /* fec0::/10 site-local */
+    {PFX(0xfc00000000000000ull, 0, 7), 0, 5},	   /* fc00::/7 ULA */
+    {PFX(0, 0, 0), 0, 1},			   /* ::/0 */
 };
 
 #define LABEL6_NONE 0xffffffffu /* IPV6_ADDR_LABEL_DEFAULT: no entry matched */
 
+/* Bits 64 * @half .. of @a as a number (big endian). */
+static uint64_t half64(const uint8_t a[16], int half)
+{
+	uint64_t v;
+
+	memcpy(&v, a + 8 * half, 8);
+	return be64toh(v);
+}
+
+/* Every IPv6 lookup asks its destination's label: masked word compares. */
 static uint32_t label6(const uint8_t a[16], unsigned type)
 {
+	uint64_t a0 = half64(a, 0), a1 = half64(a, 1);
 	size_t i;
 
 	type &= A6_LOOPBACK | A6_MAPPED | A6_COMPAT;
 	for (i = 0; i < sizeof(labels6) / sizeof(labels6[0]); i++) {
 		const struct label6 *e = &labels6[i];
 
-		if (e->type && e->type != type)
+		if ((e->type && e->type != type) || ((a0 ^ e->p0) & e->m0) ||
+		    ((a1 ^ e->p1) & e->m1))
 			continue;
-		if (common_bits(a, e->prefix) >= e->len)
-			return e->label;
+		return e->label;
 	}
 	return LABEL6_NONE;
 }
