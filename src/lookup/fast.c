@@ -274,15 +274,13 @@ static int rules(const struct fib *f, const struct pflow *p, const struct fm_flo
 
 		if (selectors(fr, p) == !!(fr->r.flags & FIB_RULE_INVERT))
 			continue;
-		if (fr->r.action == FR_ACT_GOTO) {
-			if (fr->goto_idx > (int32_t)i) /* backwards or unresolved: on */
-				i = (size_t)fr->goto_idx - 1;
+		if (fr->r.action != FR_ACT_TO_TBL) { /* the common one first */
+			if (fr->r.action == FR_ACT_GOTO && fr->goto_idx > (int32_t)i)
+				i = (size_t)fr->goto_idx - 1; /* backwards or unresolved: on */
+			else if ((rc = ref_rule_verdict(fr->r.action)))
+				return rc;
 			continue;
 		}
-		if ((rc = ref_rule_verdict(fr->r.action)))
-			return rc;
-		if (fr->r.action != FR_ACT_TO_TBL)
-			continue;
 		o = lookup(f, fr, p, &tab);
 		if (o->kind == FO_GENERAL)
 			return LK_GENERAL;
