@@ -247,8 +247,9 @@ static int common_bits(const uint8_t a[16], const uint8_t b[16])
 }
 
 /* Prefix masks of the two 64-bit halves of an address, for a length. */
-#define MASK0(len)	 ((len) >= 64 ? UINT64_MAX : (len) ? UINT64_MAX << (64 - (len)) : 0)
-#define MASK1(len)	 ((len) >= 128 ? UINT64_MAX : (len) > 64 ? UINT64_MAX << (128 - (len)) : 0)
+#define MASK0(len) ((len) >= 64 ? UINT64_MAX : ~(UINT64_MAX >> ((len)&63)))
+#define MASK1(len)                                                                                 \
+	((len) <= 64 ? 0 : (len) >= 128 ? UINT64_MAX : ~(UINT64_MAX >> (((len)-64) & 63)))
 #define PFX(hi, lo, len) (hi), (lo), MASK0(len), MASK1(len)
 
 /*
