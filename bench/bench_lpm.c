@@ -50,15 +50,25 @@
  *
  * Updates: --readers (2) threads, registered with urcu memb, look up the
  * in-table stream 32 addresses at a time (fibmirror inside rcu_read_lock)
- * while this thread applies a stream of changes, committing every --burst
- * (64) changes. The issue's bar is a rate of changes applied with the
- * readers running and the share of their quiet throughput they keep, so
- * each implementation is measured twice on each stream: flat out (the
- * writer never waits: the most changes/s it can apply with the readers
- * running) and paced at --update-rate (1,000,000) changes/s, the same pace
- * for all (after each commit the writer sleeps until its changes are due on
- * the clock from the start of the window; one that falls behind does not
- * wait, and the rate it achieves is printed). In each measurement the
+ * while this thread applies a stream of changes. The issue's bar is a rate
+ * of changes applied with the readers running and the share of their quiet
+ * throughput they keep, so each implementation is measured twice on each
+ * stream: flat out (the writer never waits: the most changes/s it can apply
+ * with the readers running) and paced at --update-rate (1,000,000)
+ * changes/s, the same pace for all (change i arrives at i / rate s into
+ * the window; a writer that falls behind does not wait, and the rate it
+ * achieves is printed). Commit policy, the one a FIB fed by a routing
+ * daemon would use and the same writer loop for every implementation: a
+ * commit publishes what is staged once the oldest staged change has waited
+ * --commit-us (1000 us), or --burst changes are staged (0, the default: no
+ * cap). Paced, the writer sleeps until then, stages every change that has
+ * arrived and commits (DPDK, without commits, applies them in place at the
+ * same points); flat out, the backlog is staged as the writer gets to it.
+ * The publication latency this implies (arrival to visible: the end of the
+ * commit, or of the change's own update in place) is printed, mean and
+ * max, with the changes per commit and the cache lines and directory pages
+ * fibmirror's commits copied (lpm_stats). --commit-us 0 --burst 64 is the
+ * former policy, a commit per 64 changes. In each measurement the
  * writer alternates UPD_WINDOW (0.1 s) idle and UPD_WINDOW writing, for
  * --update-time (1) s of writing, while the readers run throughout and
  * their lookups are counted per window: "readers %" is their lookups/s in
@@ -138,7 +148,8 @@
 #define DEF_REPS     5
 #define DEF_NH	     256
 #define DEF_READERS  2
-#define DEF_BURST    64
+#define DEF_BURST    0	    /* no cap on the changes of a commit */
+#define DEF_COMMIT   1000.0 /* us the oldest staged change waits at most */
 #define DEF_UPD_TIME 1.0
 #define DEF_UPD_RATE 1e6
 #define UPD_WINDOW   0.1 /* s: idle and writing windows of the update test alternate */
@@ -229,6 +240,9 @@ struct ops {
 	int (*set)(void *h, const struct pfx *p, uint32_t val);
 	int (*del)(void *h, const struct pfx *p);
 	int (*commit)(void *h); /* NULL: changes are live at once */
+	/* Cache lines of the lookup structure commits copied so far, and the
+	 * directory pages they copied (NULL: none). */
+	void (*copies)(void *h, size_t *lines, size_t *pages);
 	/* Bytes of the lookup structure. */
 	size_t (*mem)(const struct impl *im);
 	/* Look up @n queries, @batch at a time (1: the single-address call). */
@@ -254,7 +268,7 @@ static struct {
 	size_t synthetic, queries;
 	uint64_t seed;
 	unsigned reps, readers, burst, next_hops, mem_mb, tbl8;
-	double upd_time, upd_rate;
+	double upd_time, upd_rate, commit_us;
 } opt = {
     .seed = DEF_SEED,
     .queries = DEF_QUERIES,
@@ -265,6 +279,7 @@ static struct {
     .mem_mb = DEF_MEM_MB,
     .upd_time = DEF_UPD_TIME,
     .upd_rate = DEF_UPD_RATE,
+    .commit_us = DEF_COMMIT,
 };
 
 static uint64_t rng;
@@ -797,6 +812,15 @@ static int fm4_commit(void *h)
 	return lpm4_commit(h);
 }
 
+static void fm4_copies(void *h, size_t *lines, size_t *pages)
+{
+	struct lpm_stats s;
+
+	lpm4_stats(h, &s);
+	*lines = s.copy_lines;
+	*pages = s.page_copies;
+}
+
 static size_t fm4_mem(const struct impl *im)
 {
 	return lpm4_mem_bytes(im->h);
@@ -838,6 +862,7 @@ static const struct ops fm4_ops = {
     .set = fm4_set,
     .del = fm4_del,
     .commit = fm4_commit,
+    .copies = fm4_copies,
     .mem = fm4_mem,
     .pass = fm4_pass,
     .chain = fm4_chain,
@@ -871,6 +896,15 @@ static int fm6_del(void *h, const struct pfx *p)
 static int fm6_commit(void *h)
 {
 	return lpm6_commit(h);
+}
+
+static void fm6_copies(void *h, size_t *lines, size_t *pages)
+{
+	struct lpm_stats s;
+
+	lpm6_stats(h, &s);
+	*lines = s.copy_lines;
+	*pages = s.page_copies;
 }
 
 static size_t fm6_mem(const struct impl *im)
@@ -918,6 +952,7 @@ static const struct ops fm6_ops = {
     .set = fm6_set,
     .del = fm6_del,
     .commit = fm6_commit,
+    .copies = fm6_copies,
     .mem = fm6_mem,
     .pass = fm6_pass,
     .chain = fm6_chain,
@@ -1624,8 +1659,10 @@ static uint64_t readers_lookups(struct readers *rs)
 struct writes {
 	size_t pos;  /* next change of the stream (it loops) */
 	size_t left; /* changes a reserving table may still take */
-	size_t changes, refused, nospace, commit_errors;
+	size_t changes, refused, nospace, commit_errors, commits;
 	double seconds, cpu_s;
+	double lat_sum, lat_max;       /* paced: publication latency of the changes, s */
+	size_t copy_lines, copy_pages; /* what the commits copied (ops->copies) */
 };
 
 /* Lookups of the readers, and time, with the writer idle and writing. */
@@ -1651,38 +1688,142 @@ static void sleep_until(double t)
 		;
 }
 
+/* Apply up to @n changes of @ch from w->pos; how many were. */
+static size_t stage(struct impl *im, const struct churn *ch, struct writes *w, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n && w->left; k++, w->left--) {
+		int rc = apply(im, &ch->c[w->pos]);
+
+		w->refused += rc != 0;
+		w->nospace += rc == -ENOSPC;
+		w->pos = w->pos + 1 < ch->n ? w->pos + 1 : 0;
+	}
+	return k;
+}
+
+static void publish(struct impl *im, struct writes *w)
+{
+	if (im->ops->commit && im->ops->commit(im->h))
+		w->commit_errors++;
+	w->commits++;
+}
+
 /*
- * Apply @ch from w->pos for @secs, committing every opt.burst changes; with
- * @rate, a commit waits until its changes are due at @rate per second from
- * the start (a writer behind its pace does not wait: the rate achieved is
- * what is reported). False when a reserving table has taken what it may.
+ * The commit policy, the same for every implementation: commit once the
+ * oldest staged change has waited opt.commit_us (0: no limit), or opt.burst
+ * changes are staged (0: no limit); with neither, after every change.
+ */
+static bool policy_due(size_t staged, double waited)
+{
+	if (!opt.burst && !opt.commit_us)
+		return staged > 0;
+	return (opt.burst && staged >= opt.burst) ||
+	       (opt.commit_us && waited >= opt.commit_us * 1e-6);
+}
+
+/* Changes staged between two looks at the clock by a writer that never waits. */
+#define FLAT_CHUNK 16
+
+/*
+ * Flat out: the changes are a backlog, so each one arrives when the writer
+ * gets to it; a commit comes once the first change it holds has waited
+ * opt.commit_us, or it holds opt.burst.
+ */
+static void write_flat(struct impl *im, const struct churn *ch, struct writes *w, double tend)
+{
+	double ts, t;
+	size_t n, k;
+
+	do {
+		ts = now();
+		n = 0;
+		do {
+			k = opt.burst && opt.burst - n < FLAT_CHUNK ? opt.burst - n : FLAT_CHUNK;
+			k = stage(im, ch, w, opt.burst || opt.commit_us ? k : 1);
+			n += k;
+			t = now();
+		} while (k && !policy_due(n, t - ts) && t < tend);
+		publish(im, w);
+		w->changes += n;
+	} while (t < tend && w->left);
+}
+
+/*
+ * Paced: change i arrives at t0 + i / @rate. The writer sleeps until the
+ * oldest change not yet published has waited opt.commit_us, or opt.burst
+ * have arrived (or the window ends), then stages every change that has
+ * arrived and commits. Publication latency, arrival to visible to readers:
+ * the end of the commit, or, for a table changed in place, the end of the
+ * change's own update (taken as evenly spread over the burst).
+ */
+static void write_paced(struct impl *im, const struct churn *ch, struct writes *w, double rate,
+			double t0, double tend)
+{
+	size_t done = 0, last = (size_t)((tend - t0) * rate) + 1; /* arrive in the window */
+
+	while (done < last && w->left) {
+		double d = tend, ts, te, lat;
+		size_t n, i;
+
+		/* When policy_due() will say so. */
+		if (opt.commit_us || !opt.burst)
+			d = fmin(d, t0 + (double)done / rate + opt.commit_us * 1e-6);
+		if (opt.burst)
+			d = fmin(d, t0 + (double)(done + opt.burst - 1) / rate);
+		if (now() < d)
+			sleep_until(d);
+		ts = now();
+		n = (size_t)((ts - t0) * rate) + 1;
+		n = (n < last ? n : last) - done;
+		if (opt.burst && n > opt.burst)
+			n = opt.burst;
+		n = stage(im, ch, w, n);
+		if (!n)
+			continue;
+		publish(im, w);
+		te = now();
+		for (i = 0; i < n; i++) {
+			double vis =
+			    im->ops->commit ? te : ts + (te - ts) * (double)(i + 1) / (double)n;
+
+			lat = vis - (t0 + (double)(done + i) / rate);
+			w->lat_sum += lat;
+			w->lat_max = fmax(w->lat_max, lat);
+		}
+		done += n;
+		w->changes += n;
+	}
+}
+
+/*
+ * Apply @ch from w->pos for @secs, flat out (@rate 0) or paced, under the
+ * commit policy (write_flat(), write_paced()). False when a reserving table
+ * has taken what it may.
  */
 static bool write_churn(struct impl *im, const struct churn *ch, struct writes *w, double secs,
 			double rate)
 {
 	const struct ops *op = im->ops;
-	double t0 = now(), c0 = thread_cpu_s(), t;
-	size_t done = 0;
-	unsigned k;
+	size_t l0 = 0, p0 = 0, l1, p1;
+	double t0, c0;
 
-	do {
-		for (k = 0; k < opt.burst && w->left; k++, w->left--) {
-			int rc = apply(im, &ch->c[w->pos]);
-
-			w->refused += rc != 0;
-			w->nospace += rc == -ENOSPC;
-			w->pos = w->pos + 1 < ch->n ? w->pos + 1 : 0;
-		}
-		if (op->commit && op->commit(im->h))
-			w->commit_errors++;
-		done += k;
-		t = now();
-		if (rate > 0 && t < t0 + (double)done / rate)
-			sleep_until(t0 + (double)done / rate);
-	} while ((t = now()) - t0 < secs && w->left);
-	w->changes += done;
-	w->seconds += t - t0;
+	if (op->copies)
+		op->copies(im->h, &l0, &p0);
+	t0 = now();
+	c0 = thread_cpu_s();
+	if (rate > 0)
+		write_paced(im, ch, w, rate, t0, t0 + secs);
+	else
+		write_flat(im, ch, w, t0 + secs);
+	w->seconds += now() - t0;
 	w->cpu_s += thread_cpu_s() - c0;
+	if (op->copies) {
+		op->copies(im->h, &l1, &p1);
+		w->copy_lines += l1 - l0;
+		w->copy_pages += p1 - p0;
+	}
 	return w->left;
 }
 
@@ -1807,8 +1948,15 @@ static void churn_row(struct run *r, const struct churn *ch, struct upd_result *
 
 /* The figures of one implementation on one stream. */
 struct upd_fig {
-	double max_s, max_pct, paced_s, paced_pct, paced_cpu, quiet, refused;
+	double max_s, max_pct, max_cc, paced_s, paced_pct, paced_cc, lat_mean, lat_max, paced_cpu,
+	    paced_lines, paced_pages, quiet, refused;
 };
+
+/* @a / @b, NAN (printed "-") when @b is 0. */
+static double ratio(double a, double b)
+{
+	return b ? a / b : NAN;
+}
 
 static double win_pct(const struct windows *w)
 {
@@ -1817,16 +1965,24 @@ static double win_pct(const struct windows *w)
 	return 100.0 * ((double)w->churn_n / w->churn_s) / ((double)w->quiet_n / w->quiet_s);
 }
 
-static struct upd_fig upd_fig(const struct upd_result *u)
+static struct upd_fig upd_fig(const struct upd_result *u, const struct impl *im)
 {
 	const struct windows *f = &u->win[0], *p = &u->win[1];
 	size_t changes = u->w[0].changes + u->w[1].changes;
 	struct upd_fig g = {
 	    .max_s = u->changes_s,
 	    .max_pct = win_pct(f),
+	    .max_cc = ratio((double)u->w[0].changes, (double)u->w[0].commits),
 	    .paced_s = u->w[1].seconds ? (double)u->w[1].changes / u->w[1].seconds : 0,
 	    .paced_pct = win_pct(p),
+	    .paced_cc = ratio((double)u->w[1].changes, (double)u->w[1].commits),
+	    .lat_mean = 1e6 * ratio(u->w[1].lat_sum, (double)u->w[1].changes),
+	    .lat_max = 1e6 * u->w[1].lat_max,
 	    .paced_cpu = u->w[1].seconds ? 100.0 * u->w[1].cpu_s / u->w[1].seconds : 0,
+	    .paced_lines =
+		im->ops->copies ? ratio((double)u->w[1].copy_lines, (double)u->w[1].commits) : NAN,
+	    .paced_pages =
+		im->ops->copies ? ratio((double)u->w[1].copy_pages, (double)u->w[1].commits) : NAN,
 	    .quiet = (double)(f->quiet_n + p->quiet_n) / (f->quiet_s + p->quiet_s),
 	    .refused =
 		changes ? 100.0 * (double)(u->w[0].refused + u->w[1].refused) / (double)changes : 0,
@@ -1835,34 +1991,64 @@ static struct upd_fig upd_fig(const struct upd_result *u)
 	return g;
 }
 
+/* ,"@key":@v with one decimal, or null for NAN (no such figure). */
+static void json_f1(const char *key, double v)
+{
+	if (isnan(v))
+		printf(",\"%s\":null", key);
+	else
+		printf(",\"%s\":%.1f", key, v);
+}
+
 static void json_churn(const struct run *r, const struct churn *ch, const struct upd_result *res)
 {
 	size_t i;
 
 	for (i = 0; i < r->nimpl; i++) {
 		const struct upd_result *u = &res[i];
-		struct upd_fig g = upd_fig(u);
+		struct upd_fig g = upd_fig(u, &r->im[i]);
 
 		json_head(r, &r->im[i], "update");
 		printf(",\"churn\":\"%s\",\"batch\":%u,\"changes_per_s\":%.0f,\"changes\":%zu,"
-		       "\"refused\":%zu,\"burst\":%u,\"readers\":%u,"
-		       "\"reader_quiet_lookups_per_s\":%.0f,\"reader_churn_pct\":%.1f,"
-		       "\"update_rate\":%.0f,\"paced_changes_per_s\":%.0f,"
-		       "\"paced_reader_churn_pct\":%.1f,\"paced_writer_cpu_pct\":%.1f,"
-		       "\"bytes_per_prefix\":%.3f}\n",
+		       "\"refused\":%zu,\"commit_us\":%g,\"burst\":%u,\"readers\":%u,"
+		       "\"reader_quiet_lookups_per_s\":%.0f,\"reader_churn_pct\":%.1f",
 		       ch->name, BATCH_MAX, g.max_s, u->w[0].changes + u->w[1].changes,
-		       u->w[0].refused + u->w[1].refused, opt.burst, opt.readers, g.quiet,
-		       g.max_pct, opt.upd_rate, g.paced_s, g.paced_pct, g.paced_cpu,
-		       per_prefix(r, &r->im[i]));
+		       u->w[0].refused + u->w[1].refused, opt.commit_us, opt.burst, opt.readers,
+		       g.quiet, g.max_pct);
+		json_f1("changes_per_commit", g.max_cc);
+		printf(",\"update_rate\":%.0f,\"paced_changes_per_s\":%.0f", opt.upd_rate,
+		       g.paced_s);
+		json_f1("paced_reader_churn_pct", g.paced_pct);
+		json_f1("paced_changes_per_commit", g.paced_cc);
+		json_f1("paced_latency_mean_us", g.lat_mean);
+		json_f1("paced_latency_max_us", g.lat_max);
+		json_f1("paced_writer_cpu_pct", g.paced_cpu);
+		json_f1("paced_copy_lines_per_commit", g.paced_lines);
+		json_f1("paced_copy_pages_per_commit", g.paced_pages);
+		printf(",\"bytes_per_prefix\":%.3f}\n", per_prefix(r, &r->im[i]));
 	}
 }
 
 static void print_churn(const struct run *r, const struct churn *ch, const struct upd_result *res)
 {
-	static const char *const rows[] = {
-	    "max changes/s",	  "readers at max %",	   "paced changes/s",
-	    "readers at paced %", "writer CPU at paced %", "readers quiet Mlookups/s",
-	    "refused %"};
+	static const struct {
+		const char *name, *fmt;
+		bool paced;
+	} rows[] = {
+	    {"max changes/s", "%16.4g", false},
+	    {"readers at max %", "%16.2f", false},
+	    {"changes/commit at max", "%16.1f", false},
+	    {"paced changes/s", "%16.4g", true},
+	    {"readers at paced %", "%16.2f", true},
+	    {"changes/commit at paced", "%16.1f", true},
+	    {"paced latency mean us", "%16.1f", true},
+	    {"paced latency max us", "%16.1f", true},
+	    {"writer CPU at paced %", "%16.2f", true},
+	    {"copied lines/commit paced", "%16.1f", true},
+	    {"copied pages/commit paced", "%16.1f", true},
+	    {"readers quiet Mlookups/s", "%16.2f", false},
+	    {"refused %", "%16.2f", false},
+	};
 	size_t i, k;
 
 	if (opt.json) {
@@ -1871,15 +2057,20 @@ static void print_churn(const struct run *r, const struct churn *ch, const struc
 	}
 	printf("  %s (%zu changes, looped)\n", ch->name, ch->n);
 	for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
-		if (k >= 2 && k <= 4 && opt.upd_rate <= 0)
+		if (rows[k].paced && opt.upd_rate <= 0)
 			continue;
-		printf("    %-26s", rows[k]);
+		printf("    %-26s", rows[k].name);
 		for (i = 0; i < r->nimpl; i++) {
-			struct upd_fig g = upd_fig(&res[i]);
-			double v[] = {g.max_s,	   g.max_pct,	  g.paced_s, g.paced_pct,
-				      g.paced_cpu, g.quiet / 1e6, g.refused};
+			struct upd_fig g = upd_fig(&res[i], &r->im[i]);
+			double v[] = {g.max_s,	   g.max_pct,	  g.max_cc,	 g.paced_s,
+				      g.paced_pct, g.paced_cc,	  g.lat_mean,	 g.lat_max,
+				      g.paced_cpu, g.paced_lines, g.paced_pages, g.quiet / 1e6,
+				      g.refused};
 
-			printf(k == 0 || k == 2 ? "%16.4g" : "%16.2f", v[k]);
+			if (isnan(v[k]))
+				printf("%16s", "-");
+			else
+				printf(rows[k].fmt, v[k]);
 		}
 		putchar('\n');
 	}
@@ -1892,10 +2083,15 @@ static void updates(struct run *r)
 
 	if (!opt.json) {
 		print_impl_names(r, "updates");
-		printf("  bursts of %u changes, %u reader threads (in-table, batch %u), %.2g s "
+		printf("  commit policy: once the oldest staged change has waited %g us",
+		       opt.commit_us);
+		if (opt.burst)
+			printf(" or %u changes are staged", opt.burst);
+		printf(" (the same writer loop for all; without commits, changes are live as "
+		       "applied)\n  %u reader threads (in-table, batch %u), %.2g s "
 		       "writing (in %.2g s windows between as many idle ones), flat out and paced "
 		       "at %.4g changes/s, %u times\n",
-		       opt.burst, opt.readers, BATCH_MAX, opt.upd_time, UPD_WINDOW, opt.upd_rate,
+		       opt.readers, BATCH_MAX, opt.upd_time, UPD_WINDOW, opt.upd_rate,
 		       opt.reps < 3 ? opt.reps : 3);
 	}
 	for (j = 0; j < r->nch; j++) {
@@ -1979,9 +2175,9 @@ static void usage(FILE *f)
 	    f,
 	    "Usage: fibmirror-bench lpm [-4|-6] [--table FILE | --synthetic N] [--json]\n"
 	    "           [--seed S] [--queries N] [--reps N] [--quick] [--impl LIST]\n"
-	    "           [--next-hops N] [--readers N] [--burst N] [--update-time S]\n"
-	    "           [--update-rate N] [--no-update] [--dpdk-mem MB] [--dpdk-tbl8 N] "
-	    "[--dpdk-avx512]\n"
+	    "           [--next-hops N] [--readers N] [--commit-us T] [--burst N]\n"
+	    "           [--update-time S] [--update-rate N] [--no-update] [--dpdk-mem MB]\n"
+	    "           [--dpdk-tbl8 N] [--dpdk-avx512]\n"
 	    "  -4, -6           one family (default: both)\n"
 	    "  --table FILE     one CIDR per line, plain or .xz (default: the real full views)\n"
 	    "  --synthetic N    N random prefixes with the real length histogram\n"
@@ -1995,14 +2191,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"  --next-hops N    distinct next hops, round robin (default %u)\n"
 		"  --readers N      reader threads in the update test (default %u)\n"
-		"  --burst N        changes per commit in the update test (default %u)\n"
+		"  --commit-us T    update test: commit once the oldest staged change has waited\n"
+		"                   T microseconds (default %g)\n"
+		"  --burst N        ... or N changes are staged (default %u, 0: no cap)\n"
 		"  --update-time S  seconds of writing per update measurement (default %g)\n"
 		"  --update-rate N  changes/s of the paced writer, 0: flat out only (default %g)\n"
 		"  --no-update      skip the update test\n"
 		"  --dpdk-mem MB    EAL memory, rte_eal_init -m (default %u)\n"
 		"  --dpdk-tbl8 N    tbl8 groups of every DPDK table (default: sized to the data)\n"
 		"  --dpdk-avx512    let DPDK pick its AVX-512 lookups (EAL SIMD width 512)\n",
-		DEF_NH, DEF_READERS, DEF_BURST, DEF_UPD_TIME, DEF_UPD_RATE, DEF_MEM_MB);
+		DEF_NH, DEF_READERS, DEF_COMMIT, DEF_BURST, DEF_UPD_TIME, DEF_UPD_RATE, DEF_MEM_MB);
 }
 
 /* An option with a numeric argument, into the opt field it names. 0 or -1. */
@@ -2020,7 +2218,8 @@ static int parse_num_opt(const char *o, const char *arg)
 	    {"--reps", 1, 1000, NULL, &opt.reps, NULL},
 	    {"--next-hops", 1, 1 << 24, NULL, &opt.next_hops, NULL},
 	    {"--readers", 1, 64, NULL, &opt.readers, NULL},
-	    {"--burst", 1, 1e7, NULL, &opt.burst, NULL},
+	    {"--burst", 0, 1e7, NULL, &opt.burst, NULL},
+	    {"--commit-us", 0, 1e7, NULL, NULL, &opt.commit_us},
 	    {"--dpdk-mem", 256, 1 << 20, NULL, &opt.mem_mb, NULL},
 	    {"--dpdk-tbl8", 64, MAX_TBL8, NULL, &opt.tbl8, NULL},
 	    {"--update-time", 0.01, 3600, NULL, NULL, &opt.upd_time},

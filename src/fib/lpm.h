@@ -77,7 +77,11 @@ struct lpm_stats {
 	size_t value_bytes; /* the table leaves index (its capacity) */
 	size_t pool_bytes;  /* the node pool's buffer: nodes, free blocks, room to grow */
 	size_t commits, full_builds;
-	int wide; /* leaves are 32-bit (more than 65535 values) */
+	/* Directory lines (64 bytes) the commits' copies of roots and pages
+	 * wrote: each is a line the readers fetch again. */
+	size_t copy_lines;
+	size_t page_copies, spare_copies; /* the latter over the entry's former page */
+	int wide;			  /* leaves are 32-bit (more than 65535 values) */
 };
 /* Fill @s. Writer. */
 void lpm4_stats(const struct lpm4 *t, struct lpm_stats *s);

@@ -17,7 +17,8 @@
  * intervals, against a fresh full build; the LINX BGP update trace
  * (../shared/data, skipped when absent) on every 8th prefix of the real
  * IPv4 table; 32-bit leaves (more than 65535 values); injected allocation
- * failures (nothing staged, the previous publication stays); two reader
+ * failures (nothing staged, the previous publication stays); commits into
+ * recycled roots and pages (only the differing lines written); two reader
  * threads looking up while the writer commits (also run under TSan).
  *
  * --exhaustive (slow label, minutes): every IPv4 address on the real
@@ -1016,6 +1017,97 @@ static void test_incremental(const struct fam *f, size_t base, uint32_t nvals, u
 }
 
 /*
+ * Let the grace periods of the commits so far end, so that the next commit
+ * reuses what they retired: a commit gives its batch to call_rcu once 1 ms
+ * has passed since the last one did (LPM_HOLD_NS), and the barrier waits
+ * for the callback of the one before.
+ */
+static void settle(void)
+{
+	urcu_memb_barrier();
+	usleep(1100);
+}
+
+/*
+ * Commits write a recycled root and a directory page's former version only
+ * where they differ from the published ones (copy_diff()): changes that keep
+ * hitting a few pages, with every grace period over before the next commit
+ * so that the recycled copies are used, checked around each change and
+ * against fresh builds; the copies must write a few lines, not whole roots
+ * and pages.
+ */
+static void test_recycled_copies(const struct fam *f)
+{
+	unsigned dlen = f->bits == 32 ? 18 : 24, step, k, nh = 0; /* one page each */
+	struct rent hot[8];
+	struct lpm_stats st0, st, se;
+	struct aset all = {0};
+	void *t = f->make(), *e = f->make();
+	size_t bad = 0, i, root, page, full;
+	struct ref r;
+	int errs = 0, fails = 0;
+
+	random_table(f, &r, 3000, 50);
+	for (i = 0; i < r.cap && nh < 8; i++)
+		if (r.e[i].state == 1 && r.e[i].len >= dlen)
+			hot[nh++] = r.e[i];
+	if (!t || load_ref(f, t, &r) || f->commit(t))
+		errs++;
+	addrs_for(f, &r, &all, 2000, 1000);
+	f->stats(t, &st0);
+	for (step = 0; step < 360; step++) {
+		struct aset s = {0};
+
+		if (step == 300)
+			f->stats(t, &st);
+		for (k = 0; k < 3; k++) {
+			unsigned j = (unsigned)below(nh);
+			uint32_t v = rval(50);
+
+			if (!below(4) && ref_del(&r, hot[j].a, hot[j].len)) {
+				errs += f->del(t, hot[j].a, hot[j].len) != 0;
+			} else {
+				errs += f->set(t, hot[j].a, hot[j].len, v) != 0;
+				ref_set(&r, hot[j].a, hot[j].len, v);
+			}
+			aput_edges(f, &s, hot[j].a, hot[j].len);
+		}
+		settle();
+		if (step >= 300) {
+			/* A recycled copy failing: nothing published, the retry is whole. */
+			lpm_test_fail_alloc(1 + step % 3);
+			fails += f->commit(t) == -ENOMEM;
+			lpm_test_fail_alloc(0);
+		}
+		errs += f->commit(t) != 0;
+		bad += check_set(f, t, &r, &s, "recycled copies");
+		if (step % 50 == 49)
+			bad += check_fresh(f, t, &r, &all);
+		free(s.a);
+	}
+	st.commits -= st0.commits;
+	st.copy_lines -= st0.copy_lines;
+	st.spare_copies -= st0.spare_copies;
+	st.page_copies -= st0.page_copies;
+	/* What whole copies would write: an empty table is a root and a page. */
+	f->stats(e, &se);
+	page = se.page_bytes / 64;
+	root = (f->mem(e) - se.page_bytes - se.value_bytes + 63) / 64;
+	full = st.commits * root + st.page_copies * page;
+	ok(nh == 8 && !errs && !bad && fails > 30 && st.spare_copies > st.page_copies / 2 &&
+	       st.copy_lines < full / 4,
+	   "%s: recycled roots and pages (errors %d, mismatches %zu, %d failed commits; %zu "
+	   "commits copied %zu lines, whole copies %zu; %zu of %zu pages over their former "
+	   "version)",
+	   f->name, errs, bad, fails, st.commits, st.copy_lines, full, st.spare_copies,
+	   st.page_copies);
+	f->destroy(e);
+	f->destroy(t);
+	free(all.a);
+	ref_fini(&r);
+}
+
+/*
  * Values come and go: indexes are freed and reused, the value table is
  * copied; an answer must never show another prefix's value.
  */
@@ -1760,6 +1852,7 @@ int main(int argc, char **argv)
 			test_random_tables(f);
 			test_incremental(f, 2000, 20, 250);
 			test_incremental(f, 12000, 300, 120);
+			test_recycled_copies(f);
 			test_value_churn(f);
 			test_wide(f);
 			test_nomem(f);
