@@ -18,8 +18,12 @@
  * client's directory, the chunk's lines) keeps it for the next chunk, so a
  * batch of any size is one connection and chunks of at most REQ_MAX bytes:
  * no client holds the daemon for longer than one chunk takes.
- * Clients are non-blocking with a capped output queue: a client that does
- * not read is dropped, never waited for.
+ * Clients are non-blocking with an output queue capped at OUT_MAX (the
+ * environment's FIBMIRROR_DAEMON_QUEUE, in bytes, lowers it for tests): a
+ * monitor that falls behind is dropped, never waited for; a command whose
+ * output outgrows the queue (a full table's "show -j") waits for its client
+ * to read, at most DRAIN_MS without progress, and the client is dropped
+ * after that, so no client holds the others up for longer.
  */
 #include "cli.h"
 
@@ -34,10 +38,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define REQ_MAX	    (64 * 1024)
-#define OUT_MAX	    (64u << 20)
-#define CHAN_BUF    (64 * 1024) /* a command's output is queued in frames of this */
-#define DRAIN_MS    1000	/* a client whose queue is full must read within this */
+#define REQ_MAX (64 * 1024)
+#define OUT_MAX (64u << 20)
+static size_t out_max = OUT_MAX; /* a client's queue; FIBMIRROR_DAEMON_QUEUE */
+#define CHAN_BUF    (64 * 1024)	 /* a command's output is queued in frames of this */
+#define DRAIN_MS    1000	 /* a client whose queue is full must read within this */
 #define MAX_CLIENTS 256
 #define IN_MAX	    (2 * (REQ_MAX + 8)) /* a request and the batch chunk sent ahead */
 
@@ -125,7 +130,7 @@ static int queue(struct client *cl, char chan, const void *data, size_t len)
 	uint32_t l = (uint32_t)len;
 	char *nb;
 
-	if (cl->out_len + len + 5 > OUT_MAX)
+	if (cl->out_len + len + 5 > out_max)
 		return -ENOBUFS;
 	nb = realloc(cl->out, cl->out_len + len + 5);
 	if (!nb)
@@ -178,7 +183,7 @@ static void flush_out(struct client *cl)
  */
 static int drain(struct client *cl)
 {
-	while (!cl->closing && cl->out_len - cl->out_off > OUT_MAX / 2) {
+	while (!cl->closing && cl->out_len - cl->out_off > out_max / 2) {
 		struct pollfd p = {.fd = cl->fd, .events = POLLOUT};
 
 		if (poll(&p, 1, DRAIN_MS) <= 0)
@@ -531,6 +536,7 @@ int daemon_main(struct cli *c, int argc, char **argv)
 {
 	static struct daemon d;
 	struct sigaction sa = {.sa_handler = on_signal};
+	const char *q;
 	int rc;
 
 	(void)argv;
@@ -544,6 +550,8 @@ int daemon_main(struct cli *c, int argc, char **argv)
 	}
 	if (cli_mirror(c))
 		return 2;
+	if ((q = getenv("FIBMIRROR_DAEMON_QUEUE")) && strtoul(q, NULL, 10) >= 2 * CHAN_BUF)
+		out_max = strtoul(q, NULL, 10);
 	d.c = c;
 	d.lfd = -1;
 	if ((rc = listen_on(&d))) {

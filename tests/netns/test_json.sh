@@ -100,4 +100,29 @@ for mode in on-the-spot daemon; do
 	[ $rc -eq 0 ] || diag "$(head -20 "$D/diff.txt")"
 	ok $rc "$mode: show route text = ip route show table all (same lines)"
 done
+
+# A reply larger than a client's queue (made 256 KiB here) streams to a
+# client that reads; a client that stops reading is dropped after about a
+# second, while the others are still answered.
+kill "$DAEMON_PID" && wait "$DAEMON_PID" 2>/dev/null
+FIBMIRROR_DAEMON_QUEUE=262144 start_daemon
+for i in $(seq 0 11999); do
+	echo "route add 10.200.$((i / 250)).$((i % 250))/32 dev v0"
+done >"$D/many.batch"
+nsip -batch "$D/many.batch"
+sleep 0.3
+fm -j show route >"$D/big.json"
+fm --no-daemon -j show route >"$D/big-local.json"
+cmp -s "$D/big.json" "$D/big-local.json"
+ok $? "daemon: a $(wc -c <"$D/big.json")-byte reply through a 256 KiB queue, as on the spot"
+fm -j show route | { sleep 4; wc -c; } >"$D/slow.txt" 2>&1 &
+slow=$!
+sleep 0.5
+start=$(date +%s%N)
+fm stats >/dev/null
+took=$((($(date +%s%N) - start) / 1000000))
+wait $slow
+got=$(tail -1 "$D/slow.txt")
+[ "$took" -lt 2500 ] && [ "$got" -lt "$(wc -c <"$D/big.json")" ] && daemon_alive
+ok $? "daemon: a client that stops reading is dropped ($got bytes), another answered in $took ms"
 finish
