@@ -150,6 +150,11 @@ static void client_drop(struct client *cl)
 	cl->out_len = cl->out_off = 0;
 }
 
+static void queue_error(struct client *cl, const char *msg)
+{
+	queue(cl, 'e', msg, strlen(msg));
+}
+
 static void client_close(struct daemon *d, size_t i)
 {
 	close(d->cl[i].fd);
@@ -210,11 +215,14 @@ static ssize_t chan_write(void *arg, const char *buf, size_t len)
 {
 	struct chan *ch = arg;
 
+	int rc;
+
 	if (ch->cl->closing)
 		return -1;
-	if (queue(ch->cl, ch->id, buf, len) == -ENOBUFS && drain(ch->cl) == 0)
-		return queue(ch->cl, ch->id, buf, len) ? -1 : (ssize_t)len;
-	return ch->cl->closing ? -1 : (ssize_t)len;
+	rc = queue(ch->cl, ch->id, buf, len);
+	if (rc == -ENOBUFS && drain(ch->cl) == 0)
+		rc = queue(ch->cl, ch->id, buf, len);
+	return rc || ch->cl->closing ? -1 : (ssize_t)len; /* stdio marks the stream failed */
 }
 
 static FILE *chan_open(struct chan *ch, struct client *cl, char id)
@@ -316,11 +324,11 @@ static void run_request(struct daemon *d, struct client *cl, size_t rlen)
 	struct chan och, ech;
 	char **argv = NULL;
 	int argc, status;
-	bool batch;
+	bool batch, lost;
 
 	rc.in_daemon = true;
 	if (parse_request(cl, rlen, &rc, &argc, &argv)) {
-		queue(cl, 'e', "Error: malformed request\n", 24);
+		queue_error(cl, "Error: malformed request\n");
 		reply_exit(cl, 1);
 		return;
 	}
@@ -343,9 +351,13 @@ static void run_request(struct daemon *d, struct client *cl, size_t rlen)
 	} else {
 		status = cli_run(&rc, argc, argv);
 	}
-	fclose(rc.out);
-	fclose(rc.err);
+	lost = fclose(rc.out) == EOF;
+	lost |= fclose(rc.err) == EOF;
 	rc.out = rc.err = NULL;
+	if (lost && !cl->closing) { /* out of memory: never a silently short reply */
+		queue_error(cl, "Error: the daemon lost part of the reply\n");
+		status = 2;
+	}
 	if (batch) {
 		uint32_t st = (uint32_t)status;
 
@@ -376,7 +388,7 @@ static void client_read(struct client *cl)
 	if (cl->monitor || cl->closing)
 		return; /* monitors only listen */
 	if (cl->in_len + (size_t)n > IN_MAX || !(nb = realloc(cl->in, cl->in_len + n))) {
-		queue(cl, 'e', "Error: request too large\n", 24);
+		queue_error(cl, "Error: request too large\n");
 		reply_exit(cl, 1);
 		return;
 	}
@@ -395,7 +407,7 @@ static size_t request_ready(struct client *cl)
 		return 0;
 	memcpy(&len, cl->in + 4, 4);
 	if (memcmp(cl->in, "FMQ1", 4) || len > REQ_MAX || len < 4) {
-		queue(cl, 'e', "Error: malformed request\n", 24);
+		queue_error(cl, "Error: malformed request\n");
 		reply_exit(cl, 1);
 		return 0;
 	}

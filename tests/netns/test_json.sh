@@ -125,4 +125,28 @@ wait $slow
 got=$(tail -1 "$D/slow.txt")
 [ "$took" -lt 2500 ] && [ "$got" -lt "$(wc -c <"$D/big.json")" ] && daemon_alive
 ok $? "daemon: a client that stops reading is dropped ($got bytes), another answered in $took ms"
+
+# A malformed request gets an error line and exit status 1, and the daemon
+# serves on.
+python3 - "$(ls "$SOCKDIR"/*.sock | head -1)" >"$D/bad.txt" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"FMQ2" + struct.pack("<I", 8) + bytes(8))
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+frames = []
+while len(data) >= 5:
+    n = struct.unpack("<I", data[1:5])[0]
+    frames.append((chr(data[0]), data[5:5 + n]))
+    data = data[5 + n:]
+for ch, body in frames:
+    print(ch, repr(body.decode() if ch != "x" else struct.unpack("<I", body)[0]))
+PY
+grep -qxF "e 'Error: malformed request\n'" "$D/bad.txt" && grep -qxF "x 1" "$D/bad.txt" && fm stats >/dev/null
+ok $? "daemon: a malformed request is answered with an error line and status 1 ($(tr '\n' ' ' <"$D/bad.txt"))"
 finish
