@@ -9,15 +9,18 @@
  * root (SO_PEERCRED). Every command runs in the daemon's single thread, which
  * is also the mirror's writer, so no locking exists anywhere.
  *
- * Protocol. Request: "FMQ1", u32 length of the rest, u8 family, u8 flags
- * (REQ_*), u16 argc, then argc NUL-terminated strings; at most REQ_MAX
- * bytes. Reply: frames of u8 channel ('o' stdout, 'e' stderr, 'x' exit
- * status as u32) + u32 length + payload. A command closes the connection
- * after its 'x'; "monitor" keeps it and streams 'o' frames; a -batch chunk
- * (REQ_BATCH: argv = file name, number of the line before the chunk, the
- * client's directory, the chunk's lines) keeps it for the next chunk, so a
- * batch of any size is one connection and chunks of at most REQ_MAX bytes:
- * no client holds the daemon for longer than one chunk takes.
+ * Protocol (version 2). Request: "FMQ2", u32 length of the rest, u8 family,
+ * u8 flags (REQ_*), u16 argc, then argc NUL-terminated strings: the
+ * client's working directory, in which the daemon runs the command (a
+ * relative "save FILE" is the client's), then the command's words; at most
+ * REQ_MAX bytes. Reply: frames of u8 channel ('o' stdout, 'e' stderr, 'x'
+ * exit status as u32) + u32 length + payload. A command closes the
+ * connection after its 'x'; "monitor" keeps it and streams 'o' frames; a
+ * -batch chunk (REQ_BATCH: the words are the file name, the number of the
+ * line before the chunk, the chunk's lines) keeps it for the next chunk, so
+ * a batch of any size is one connection and chunks of at most REQ_MAX
+ * bytes: no client holds the daemon for longer than one chunk takes.
+ *
  * Clients are non-blocking with an output queue capped at OUT_MAX (the
  * environment's FIBMIRROR_DAEMON_QUEUE, in bytes, lowers it for tests): a
  * monitor that falls behind is dropped, never waited for; a command whose
@@ -38,11 +41,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define REQ_MAX (64 * 1024)
-#define OUT_MAX (64u << 20)
-static size_t out_max = OUT_MAX; /* a client's queue; FIBMIRROR_DAEMON_QUEUE */
-#define CHAN_BUF    (64 * 1024)	 /* a command's output is queued in frames of this */
-#define DRAIN_MS    1000	 /* a client whose queue is full must read within this */
+#define REQ_MAX	    (64 * 1024)
+#define OUT_MAX	    (64u << 20)
+#define CHAN_BUF    (64 * 1024) /* a command's output is queued in frames of this */
+#define DRAIN_MS    1000	/* a client whose queue is full must read within this */
 #define MAX_CLIENTS 256
 #define IN_MAX	    (2 * (REQ_MAX + 8)) /* a request and the batch chunk sent ahead */
 
@@ -56,6 +58,8 @@ enum {
 };
 /* A batch chunk's lines: what fits in a request beside its other words. */
 #define CHUNK_MAX (REQ_MAX - 8192)
+
+static size_t out_max = OUT_MAX; /* a client's queue; FIBMIRROR_DAEMON_QUEUE */
 
 struct client {
 	int fd;
@@ -214,7 +218,6 @@ struct chan {
 static ssize_t chan_write(void *arg, const char *buf, size_t len)
 {
 	struct chan *ch = arg;
-
 	int rc;
 
 	if (ch->cl->closing)
@@ -284,37 +287,69 @@ static void reply_exit(struct client *cl, uint32_t status)
 	cl->closing = true;
 }
 
-/*
- * Run one -batch chunk in the client's directory (a relative "save FILE" is
- * the client's). Return the batch status; the connection stays open.
- */
+/* Run one -batch chunk. Return the batch status; the connection stays open. */
 static int run_chunk(struct cli *rc, int argc, char **argv)
 {
 	unsigned long lineno;
-	char *end;
+	char *end = NULL;
 	FILE *in;
-	int here, status;
+	int status;
 
 	errno = 0;
-	lineno = strtoul(argv[1], &end, 10);
-	if (argc != 4 || errno || *end || argv[2][0] != '/') {
+	if (argc == 3)
+		lineno = strtoul(argv[1], &end, 10);
+	if (argc != 3 || errno || *end) {
 		fprintf(rc->err, "Error: malformed request\n");
 		return 1;
 	}
-	in = fmemopen(argv[3], strlen(argv[3]), "r");
-	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (!in || here < 0 || chdir(argv[2]) < 0) {
+	in = fmemopen(argv[2], strlen(argv[2]), "r");
+	if (!in) {
 		fprintf(rc->err, "Error: -batch through the daemon: %s\n", strerror(errno));
+		return 2;
+	}
+	status = batch_lines(rc, in, argv[0], &lineno, rc->force);
+	fclose(in);
+	return status;
+}
+
+/* The command of a request, in whatever the client asked for. */
+static int dispatch(struct client *cl, struct cli *rc, int argc, char **argv)
+{
+	int status;
+
+	if (cl->in[9] & REQ_BATCH) {
+		if (cl->batch_stopped)
+			return 1; /* sent before the client knew a line had failed */
+		status = run_chunk(rc, argc, argv);
+		cl->batch_stopped = status && !rc->force;
+		return status;
+	}
+	if (cli_is_monitor(argv[0])) {
+		status = monitor_parse(rc, argc, argv, &cl->f) ? 1 : -1;
+		cl->monitor = status < 0;
+		return status;
+	}
+	return cli_run(rc, argc, argv);
+}
+
+/* dispatch() in the client's directory @dir, then back in ours. */
+static int dispatch_in(struct client *cl, struct cli *rc, const char *dir, int argc, char **argv)
+{
+	int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), status;
+
+	if (dir[0] != '/' || argc < 1) {
+		fprintf(rc->err, "Error: malformed request\n");
+		status = 1;
+	} else if (here < 0 || chdir(dir) < 0) {
+		fprintf(rc->err, "Error: the daemon cannot enter %s: %s\n", dir, strerror(errno));
 		status = 2;
 	} else {
-		status = batch_lines(rc, in, argv[0], &lineno, rc->force);
+		status = dispatch(cl, rc, argc, argv);
 	}
 	if (here >= 0 && fchdir(here) < 0)
-		fprintf(rc->err, "Error: daemon directory: %s\n", strerror(errno));
+		fprintf(rc->err, "Error: the daemon's directory: %s\n", strerror(errno));
 	if (here >= 0)
 		close(here);
-	if (in)
-		fclose(in);
 	return status;
 }
 
@@ -339,18 +374,7 @@ static void run_request(struct daemon *d, struct client *cl, size_t rlen)
 		goto out;
 	}
 	batch = cl->in[9] & REQ_BATCH;
-	if (batch && cl->batch_stopped) {
-		status = 1; /* sent before the client knew a line had failed */
-	} else if (batch) {
-		status = run_chunk(&rc, argc, argv);
-		cl->batch_stopped = status && !rc.force;
-	} else if (cli_is_monitor(argv[0])) {
-		status = monitor_parse(&rc, argc, argv, &cl->f) ? 1 : -1;
-		if (status < 0)
-			cl->monitor = true;
-	} else {
-		status = cli_run(&rc, argc, argv);
-	}
+	status = dispatch_in(cl, &rc, argv[0], argc - 1, argv + 1);
 	lost = fclose(rc.out) == EOF;
 	lost |= fclose(rc.err) == EOF;
 	rc.out = rc.err = NULL;
@@ -406,7 +430,7 @@ static size_t request_ready(struct client *cl)
 	if (cl->closing || cl->monitor || cl->in_len < 12)
 		return 0;
 	memcpy(&len, cl->in + 4, 4);
-	if (memcmp(cl->in, "FMQ1", 4) || len > REQ_MAX || len < 4) {
+	if (memcmp(cl->in, "FMQ2", 4) || len > REQ_MAX || len < 4) {
 		queue_error(cl, "Error: malformed request\n");
 		reply_exit(cl, 1);
 		return 0;
@@ -586,28 +610,34 @@ int daemon_main(struct cli *c, int argc, char **argv)
 
 /* ------------------------------------------------------------------ client */
 
+/* Send @argv, after this process's directory (the protocol's first word). */
 static int send_request(int fd, const struct cli *c, uint8_t flags, int argc, char **argv)
 {
-	char *req;
+	char *req, cwd[4096];
 	size_t len = 12, off = 12;
 	uint32_t l;
-	uint16_t n = (uint16_t)argc;
+	uint16_t n = (uint16_t)(argc + 1);
 	int i, rc = 0;
 
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	len += strlen(cwd) + 1;
 	for (i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
-	if (len - 8 > REQ_MAX || argc > 1024)
+	if (len - 8 > REQ_MAX || argc >= 1024)
 		return -E2BIG;
 	req = malloc(len);
 	if (!req)
 		return -ENOMEM;
-	memcpy(req, "FMQ1", 4);
+	memcpy(req, "FMQ2", 4);
 	l = (uint32_t)(len - 8);
 	memcpy(req + 4, &l, 4);
 	req[8] = (char)c->family;
 	req[9] = (char)(flags | (c->json ? REQ_JSON : 0) | (c->pretty ? REQ_PRETTY : 0) |
 			(c->details ? REQ_DETAILS : 0));
 	memcpy(req + 10, &n, 2);
+	strcpy(req + off, cwd);
+	off += strlen(cwd) + 1;
 	for (i = 0; i < argc; i++) {
 		strcpy(req + off, argv[i]);
 		off += strlen(argv[i]) + 1;
@@ -641,7 +671,7 @@ static int read_full(int fd, void *buf, size_t len)
 
 static int read_replies(int fd, struct cli *c)
 {
-	char hdr[5], *buf = NULL;
+	char hdr[5], *buf = NULL, *nb;
 	uint32_t len, status;
 
 	for (;;) {
@@ -651,10 +681,12 @@ static int read_replies(int fd, struct cli *c)
 			return 2;
 		}
 		memcpy(&len, hdr + 1, 4);
-		if (len > OUT_MAX || !(buf = realloc(buf, len + 1u)) || read_full(fd, buf, len)) {
-			free(buf);
+		nb = len > OUT_MAX ? NULL : realloc(buf, len + 1u);
+		if (!nb || read_full(fd, nb, len)) {
+			free(nb ? nb : buf);
 			return 2;
 		}
+		buf = nb;
 		if (hdr[0] == 'x' && len == 4) {
 			memcpy(&status, buf, 4);
 			free(buf);
@@ -664,18 +696,6 @@ static int read_replies(int fd, struct cli *c)
 		if (hdr[0] == 'o')
 			fflush(c->out);
 	}
-}
-
-/* "save FILE" is written by the daemon: give it an absolute path. */
-static char *absolute(const char *path)
-{
-	char cwd[4096], *p;
-
-	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-		return NULL;
-	if (asprintf(&p, "%s/%s", cwd, path) < 0)
-		return NULL;
-	return p;
 }
 
 /* A connection to the daemon of this namespace, or -1 when none serves. */
@@ -697,15 +717,11 @@ static int daemon_connect(const struct cli *c)
 
 int daemon_forward(struct cli *c, int argc, char **argv)
 {
-	char *abs = NULL;
 	int fd = daemon_connect(c), rc;
 
 	if (fd < 0)
 		return -1;
-	if (argc == 2 && !strcmp(argv[0], "save") && (abs = absolute(argv[1])))
-		argv = (char *[]){argv[0], abs, NULL};
 	rc = send_request(fd, c, 0, argc, argv);
-	free(abs);
 	if (rc) {
 		close(fd);
 		return -1;
@@ -757,13 +773,13 @@ static size_t fill_chunk(FILE *in, char *buf, char **line, size_t *cap, bool *he
  */
 int daemon_batch(struct cli *c, FILE *in, const char *path, bool force)
 {
-	char *buf = malloc(CHUNK_MAX), *line = NULL, cwd[4096], num[24];
+	char *buf = malloc(CHUNK_MAX), *line = NULL, num[24];
 	unsigned long lineno = 0, lines = 0, sent = 0, done = 0;
 	size_t cap = 0;
 	bool held = false, more = true;
 	int fd = -1, status = 0, st;
 
-	if (buf && getcwd(cwd, sizeof(cwd)))
+	if (buf)
 		fd = daemon_connect(c);
 	if (fd < 0) {
 		free(buf);
@@ -771,7 +787,7 @@ int daemon_batch(struct cli *c, FILE *in, const char *path, bool force)
 	}
 	while (more || done < sent) {
 		if (more && sent - done < 2) {
-			char *argv[] = {(char *)path, num, cwd, buf, NULL};
+			char *argv[] = {(char *)path, num, buf, NULL};
 
 			more = fill_chunk(in, buf, &line, &cap, &held, &lines) != 0;
 			if (!more)
@@ -779,7 +795,7 @@ int daemon_batch(struct cli *c, FILE *in, const char *path, bool force)
 			snprintf(num, sizeof(num), "%lu", lineno);
 			lineno += lines;
 			lines = 0;
-			if (send_request(fd, c, REQ_BATCH | (force ? REQ_FORCE : 0), 4, argv)) {
+			if (send_request(fd, c, REQ_BATCH | (force ? REQ_FORCE : 0), 3, argv)) {
 				fprintf(c->err, "Error: the daemon closed the connection\n");
 				status = 2;
 				break;

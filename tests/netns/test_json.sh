@@ -126,13 +126,14 @@ got=$(tail -1 "$D/slow.txt")
 [ "$took" -lt 2500 ] && [ "$got" -lt "$(wc -c <"$D/big.json")" ] && daemon_alive
 ok $? "daemon: a client that stops reading is dropped ($got bytes), another answered in $took ms"
 
-# A malformed request gets an error line and exit status 1, and the daemon
-# serves on.
+# A malformed request (here the protocol of an older client, "FMQ1") gets an
+# error line and exit status 1, and the daemon serves on. A batch line
+# naming monitor is refused, not run inside the daemon.
 python3 - "$(ls "$SOCKDIR"/*.sock | head -1)" >"$D/bad.txt" <<'PY'
 import socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
-s.sendall(b"FMQ2" + struct.pack("<I", 8) + bytes(8))
+s.sendall(b"FMQ1" + struct.pack("<I", 8) + bytes(8))
 data = b""
 while True:
     chunk = s.recv(4096)
@@ -149,4 +150,11 @@ for ch, body in frames:
 PY
 grep -qxF "e 'Error: malformed request\n'" "$D/bad.txt" && grep -qxF "x 1" "$D/bad.txt" && fm stats >/dev/null
 ok $? "daemon: a malformed request is answered with an error line and status 1 ($(tr '\n' ' ' <"$D/bad.txt"))"
+printf 'stats\nmo\n' | timeout 10 "$FM_BIN" -n "$NS" -force -batch - >/dev/null 2>"$D/mon.err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "^Error: monitor does not run in a -batch$" "$D/mon.err" && fm stats >/dev/null
+ok $? "daemon: a -batch line 'mo' (monitor) is refused (status $rc), the daemon serves on"
+rm -f "$D/rel.snap"
+(cd "$D" && "$FM_BIN" -n "$NS" save rel.snap) && [ -s "$D/rel.snap" ] && daemon_alive
+ok $? "daemon: a relative 'save' path is the client's directory"
 finish
