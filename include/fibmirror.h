@@ -450,6 +450,121 @@ FM_API int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm
 FM_API int fm_route_get_bulk(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret,
 			     int *rc, size_t n);
 
+/* ------------------------------------------------------------- flow cache */
+
+/*
+ * A flow route cache in front of fm_route_get(): the whole decision (rules,
+ * table, fallback, multipath member, source address, or the error) kept per
+ * flow key, for one thread. Every entry of a family is invalidated at once,
+ * in O(1), by a generation number the mirror changes whenever it applies
+ * anything that can change a decision of that family (routes, rules,
+ * nexthops, links, addresses, netconf, sysctls, a resync) and again when it
+ * publishes its FIB. The cache has a fixed number of entries in 4-way sets,
+ * hashes flow keys with a random key of its own, and bypasses itself while
+ * its hit rate is low, so chosen or random flows can neither grow it nor
+ * slow a lookup down by more than an occasional sampled probe.
+ */
+struct fm_cache;
+
+/** Options for fm_cache_new(); zero-initialise, set sz = sizeof(struct fm_cache_opts). */
+struct fm_cache_opts {
+	size_t sz;
+	uint32_t entries; /**< capacity, rounded up to a power of two >= 64; 0 = 4096 */
+	bool no_bypass;	  /**< always probe and insert, whatever the hit rate */
+};
+
+/** Cache counters, in the manner of the kernel's rt_cache statistics. */
+struct fm_cache_stats {
+	uint64_t in_hit, in_slow;   /**< input path (flows with iif): hits; misses looked up */
+	uint64_t out_hit, out_slow; /**< output path */
+	uint64_t searches;	    /**< entries compared while probing */
+	uint64_t stale;		    /**< probed entries of an older generation (invalidated) */
+	uint64_t evictions;	    /**< live entries replaced to make room */
+	uint64_t bypassed;	    /**< lookups that skipped the cache (low hit rate) */
+	uint64_t bypass_on;	    /**< times the bypass was switched on */
+	uint64_t invalidations;	    /**< generation changes of the mirror (each one
+					 invalidates every entry of a family) */
+	uint64_t entries;	    /**< capacity (of all caches, for the mirror) */
+	uint64_t caches;	    /**< fm_mirror_cache_stats(): caches open now */
+};
+
+/**
+ * fm_cache_new() - a flow cache for one thread over @m (@o may be NULL).
+ * The caller owns *ret and frees it with fm_cache_free() before the mirror.
+ * Return: 0, -EINVAL, -ENOMEM. Thread: any; afterwards the cache is used by
+ * one thread at a time, normally the one reader thread that owns it.
+ */
+FM_API int fm_cache_new(struct fm_mirror *m, const struct fm_cache_opts *o, struct fm_cache **ret);
+/** fm_cache_free() - free @c; its counters stay in the mirror's totals. NULL is a no-op. Owner. */
+FM_API void fm_cache_free(struct fm_cache *c);
+/**
+ * fm_cache_route_get() - fm_route_get() through the cache: the same return
+ * value and the same result (the head of *ret and its nhops hops), from the
+ * cache when the flow was looked up since the last change of its family.
+ * A hit writes only to the cache's own memory. Thread: the cache's owner.
+ */
+FM_API int fm_cache_route_get(struct fm_cache *c, const struct fm_flow *fl, struct fm_result *ret);
+/** fm_cache_stats() - copy the counters of @c. Thread: any (they may be a moment old). */
+FM_API void fm_cache_stats(const struct fm_cache *c, struct fm_cache_stats *ret);
+/** fm_mirror_cache_stats() - the counters of every cache of @m, open or freed, summed. Any thread.
+ */
+FM_API void fm_mirror_cache_stats(struct fm_mirror *m, struct fm_cache_stats *ret);
+
+/* ---------------------------------------------------------- route handles */
+
+/*
+ * A route handle keeps the decision for one flow (a tunnel peer, a socket)
+ * and says in one load and compare whether it still holds: it records the
+ * generation of its family when it looked the flow up, and is valid while
+ * the mirror's is unchanged. It holds no pointer into the mirror's routes,
+ * devices or FIB, so a route deleted, a device removed, a resync or even the
+ * mirror freed leave it safe to check, refresh and release. Like the
+ * kernel's IPv4 dst check, any change of the family invalidates it: a
+ * refresh then tells whether the decision really changed.
+ */
+struct fm_handle;
+
+/** The part of every handle that fm_handle_valid() reads; the rest is private. */
+struct fm_handle_check {
+	const uint64_t *gen; /**< the family's live generation (outlives the mirror) */
+	uint64_t seen;	     /**< its value when the decision was taken */
+};
+
+/**
+ * fm_handle_valid() - true while nothing that can change the decision of
+ * @h has changed. Thread: any; @h must not be freed meanwhile.
+ */
+static inline bool fm_handle_valid(const struct fm_handle *h)
+{
+	const struct fm_handle_check *c = (const struct fm_handle_check *)(const void *)h;
+
+	return __atomic_load_n(c->gen, __ATOMIC_ACQUIRE) ==
+	       __atomic_load_n(&c->seen, __ATOMIC_RELAXED);
+}
+
+/**
+ * fm_handle_new() - look @fl up and keep the decision in a new handle,
+ * owned by the caller (fm_handle_free()). The lookup's own answer, success
+ * or the kernel's error, is read with fm_handle_result().
+ * Return: 0, -EINVAL, -ENOMEM. Thread: any (as fm_route_get()).
+ */
+FM_API int fm_handle_new(struct fm_mirror *m, const struct fm_flow *fl, struct fm_handle **ret);
+/**
+ * fm_handle_result() - the decision @h holds: returns what fm_route_get()
+ * returned for it and points *ret at its result, which stays valid until
+ * @h is refreshed or freed. Thread: the handle's owner.
+ */
+FM_API int fm_handle_result(const struct fm_handle *h, const struct fm_result **ret);
+/**
+ * fm_handle_refresh() - if @h is no longer valid, look its flow up again.
+ * Return: 0 when the decision is unchanged (the handle is valid again), 1
+ * when it changed, -ESHUTDOWN once the mirror has been freed. Thread: the
+ * handle's owner, while the mirror is alive or after fm_mirror_free().
+ */
+FM_API int fm_handle_refresh(struct fm_handle *h);
+/** fm_handle_free() - release @h, before or after the mirror. NULL is a no-op. Any thread. */
+FM_API void fm_handle_free(struct fm_handle *h);
+
 /* ----------------------------------------------------------------- events */
 
 enum fm_kind {
@@ -506,6 +621,25 @@ typedef void (*fm_watch_cb)(const struct fm_route *r, bool added, void *arg);
  */
 FM_API int fm_watch_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifindex,
 			    fm_watch_cb cb, void *arg, struct fm_watch **ret);
+/**
+ * Called when the decision for a watched flow changes: what fm_route_get()
+ * returned and filled before (@old_rc, @old) and now (@new_rc, @new).
+ */
+typedef void (*fm_flow_watch_cb)(const struct fm_flow *fl, int old_rc, const struct fm_result *old,
+				 int new_rc, const struct fm_result *new, void *arg);
+
+/**
+ * fm_watch_flow() - watch the decision for @fl (a destination alone, or a
+ * whole flow): next-hop tracking. After fm_mirror_process() or
+ * fm_mirror_resync() has applied changes of the flow's family, @cb fires
+ * once if the decision (the return value, or the result's head and hops)
+ * differs from the one it last reported, and never when it is the same.
+ * Changes applied together are seen together. Gateway and flow watches are
+ * one list, released with fm_watch_free() before the mirror.
+ * Return 0 or -errno. Writer thread.
+ */
+FM_API int fm_watch_flow(struct fm_mirror *m, const struct fm_flow *fl, fm_flow_watch_cb cb,
+			 void *arg, struct fm_watch **ret);
 /** fm_watch_free() - stop and release a watch. NULL is a no-op. Writer thread. */
 FM_API void fm_watch_free(struct fm_watch *w);
 

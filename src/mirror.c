@@ -2,7 +2,8 @@
 /*
  * struct fm_mirror: a RIB plus where it comes from (a live kernel through two
  * rtnetlink sockets, or a file), and everything the public API promises on
- * top: events to a subscriber, gateway watches, resync, verify, counters.
+ * top: events to a subscriber, resync, verify, counters, and the generation
+ * numbers that tell remembered decisions (cache/) when they stop holding.
  *
  * Live sync, in the order DESIGN.md requires: open the event socket and join
  * the groups, dump everything on the request socket into the RIB, then apply
@@ -24,6 +25,7 @@
 
 #include "mirror.h"
 
+#include "cache/cache.h"
 #include "fib/fib.h"
 #include "index/index.h"
 #include "lookup/fast.h"
@@ -88,11 +90,12 @@ struct fm_mirror {
 	 * lookups the FIB leaves to the general path (which reads the RIB). */
 	pthread_rwlock_t lock;
 	const char *writer; /* tl_self of the thread that last took it to write */
-};
-
-struct fm_watch {
-	struct rib_watch w;
-	struct fm_mirror *m;
+	/* Decisions taken before a change, and before the publication that
+	 * follows it, are stale: both bump the families' generations. */
+	struct fm_gens *gens;
+	unsigned unpublished; /* GEN_* bits changed since the last publication */
+	struct cache_reg caches;
+	struct ilist flow_watches; /* index/watch.c */
 };
 
 static uint64_t now_ms(void)
@@ -137,21 +140,33 @@ static void export_event(struct fm_mirror *m, struct rib *rib, struct fm_event *
 	(void)m;
 }
 
+/* Decisions of @fams taken so far may be wrong now, and again once the FIB
+ * is published (readers of the old one go on answering from it). */
+static void changed(struct fm_mirror *m, unsigned fams)
+{
+	gens_bump(m->gens, fams);
+	m->unpublished |= fams;
+}
+
 static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
 		      const void *obj, void *arg)
 {
 	struct fm_mirror *m = arg;
 	struct fm_event ev = {.type = type, .kind = kind, .implicit = implicit};
+	unsigned fams = GEN_BOTH;
 
 	if (kind == FM_KIND_ROUTE) {
 		const struct rib_route *r = obj;
 
 		fib_dirty_table(&m->dirty, r->key.family, r->key.table);
+		fams = gen_bit(r->key.family);
 	} else if (kind == FM_KIND_RULE) {
 		m->dirty.rules = true;
+		fams = gen_bit(((const struct fm_rule *)obj)->family);
 	} else {
 		m->dirty.all = true; /* hop states, sources, rules: everything */
 	}
+	changed(m, fams);
 	m->last_change_ms = now_ms();
 	if (!m->dirty_since_ms)
 		m->dirty_since_ms = m->last_change_ms;
@@ -329,6 +344,8 @@ static void publish(struct fm_mirror *m)
 	if (fib_build(&env, old, &m->dirty, &nf))
 		nf = NULL;
 	fm_rcu_publish(m->fib, nf);
+	gens_bump(m->gens, m->unpublished ? m->unpublished : GEN_BOTH);
+	m->unpublished = 0;
 	fib_retire(old);
 	memset(&m->dirty, 0, sizeof(m->dirty));
 	m->dirty.all = !nf;
@@ -373,6 +390,14 @@ static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 	m->rib.emit = on_change;
 	m->rib.emit_arg = m;
 	m->dirty.all = true;
+	m->gens = gens_new();
+	if (!m->gens) {
+		rib_fini(&m->rib);
+		free(m);
+		return NULL;
+	}
+	cache_reg_init(&m->caches);
+	ilist_init(&m->flow_watches);
 	pthread_rwlock_init(&m->lock, NULL);
 	return m;
 }
@@ -441,6 +466,8 @@ void fm_mirror_free(struct fm_mirror *m)
 	urcu_memb_barrier();
 	fm_rcu_reclaim();
 	fib_free(m->fib);
+	cache_reg_fini(&m->caches);
+	gens_kill(m->gens);
 	pthread_rwlock_destroy(&m->lock);
 	rib_fini(&m->rib);
 	if (m->ev.nl)
@@ -554,6 +581,7 @@ int fm_mirror_resync(struct fm_mirror *m)
 	shadow.implicit = m->rib.implicit;
 	writer_lock(m);
 	rib_adopt(m, &shadow);
+	changed(m, GEN_BOTH);
 	m->dirty.all = true;
 	m->last_change_ms = now_ms();
 	if (!m->dirty_since_ms)
@@ -564,6 +592,7 @@ int fm_mirror_resync(struct fm_mirror *m)
 	m->st.resync_diffs += diffs > 0 ? (uint64_t)diffs : 0;
 	m->resync_pending = false;
 	publish(m);
+	watch_settle(m);
 	return diffs < 0 ? (int)diffs : (int)(diffs > INT32_MAX ? INT32_MAX : diffs);
 }
 
@@ -672,8 +701,10 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 	}
 	/* Sysctls change without messages; a second of staleness at most. */
 	if (now_ms() - m->last_sysctl_ms >= 1000) {
-		if (sysctls_read(&m->sys))
+		if (sysctls_read(&m->sys)) {
 			m->dirty.rules = true; /* the multipath hash's */
+			changed(m, GEN_BOTH);
+		}
 		m->last_sysctl_ms = now_ms();
 	}
 	writer_unlock(m);
@@ -685,6 +716,7 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 	}
 	maybe_resync(m);
 	publish(m);
+	watch_settle(m);
 	return applied;
 }
 
@@ -878,42 +910,26 @@ int fm_sysctl_foreach(struct fm_mirror *m, fm_sysctl_cb cb, void *arg)
 	return rc;
 }
 
-/* ---------------------------------------------------------------- watches */
-
-int fm_watch_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifindex, fm_watch_cb cb,
-		     void *arg, struct fm_watch **ret)
-{
-	struct fm_watch *w;
-
-	if (!m || !gw || !cb || !ret || (gw->family != AF_INET && gw->family != AF_INET6))
-		return -EINVAL;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->m = m;
-	w->w.rib = &m->rib;
-	w->w.gw = *gw;
-	w->w.ifindex = ifindex;
-	w->w.cb = cb;
-	w->w.arg = arg;
-	ilist_add_tail(&m->rib.watches, &w->w.link);
-	*ret = w;
-	return 0;
-}
-
-void fm_watch_free(struct fm_watch *w)
-{
-	if (!w)
-		return;
-	ilist_del(&w->w.link);
-	free(w);
-}
-
 /* ----------------------------------------------------------------- lookup */
 
 struct rib *mirror_rib(struct fm_mirror *m)
 {
 	return &m->rib;
+}
+
+struct fm_gens *mirror_gens(struct fm_mirror *m)
+{
+	return m->gens;
+}
+
+struct cache_reg *mirror_caches(struct fm_mirror *m)
+{
+	return &m->caches;
+}
+
+struct ilist *mirror_flow_watches(struct fm_mirror *m)
+{
+	return &m->flow_watches;
 }
 
 const struct sysctls *mirror_sysctls(const struct fm_mirror *m)
@@ -952,9 +968,10 @@ static const struct fib *fib_for_lookup(const struct fm_mirror *m)
  * few hash probes, not one per prefix length. The writer never waits for a
  * grace period under its lock, so holding the RCU read side inside it is safe.
  */
-static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)
+static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret,
+		       uint32_t *deadline)
 {
-	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m)};
+	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m), .deadline = deadline};
 	int rc;
 
 	if (tl_writing == m)
@@ -976,7 +993,8 @@ static bool flow_valid(const struct fm_flow *fl)
 	       (!fl->src.family || fl->src.family == fl->family);
 }
 
-int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)
+int mirror_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret,
+		     uint32_t *deadline)
 {
 	const struct fib *f;
 	int rc = LK_GENERAL;
@@ -987,11 +1005,16 @@ int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result
 		reader_register();
 		urcu_memb_read_lock();
 		if ((f = fib_for_lookup(m)))
-			rc = lk_fast_route_get(f, fl, ret);
+			rc = lk_fast_route_get(f, fl, ret, deadline);
 		fm_rcu_reader_left();
 		urcu_memb_read_unlock();
 	}
-	return rc == LK_GENERAL ? general_get(m, fl, ret) : rc;
+	return rc == LK_GENERAL ? general_get(m, fl, ret, deadline) : rc;
+}
+
+int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret)
+{
+	return mirror_route_get(m, fl, ret, NULL);
 }
 
 int fm_route_get_bulk(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret, int *rc,
@@ -1014,7 +1037,7 @@ int fm_route_get_bulk(struct fm_mirror *m, const struct fm_flow *fl, struct fm_r
 	}
 	for (i = 0; i < n; i++)
 		if (rc[i] == LK_GENERAL)
-			rc[i] = general_get(m, &fl[i], &ret[i]);
+			rc[i] = general_get(m, &fl[i], &ret[i], NULL);
 	return 0;
 }
 

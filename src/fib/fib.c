@@ -358,14 +358,6 @@ static void decide_route(struct builder *b, const struct kres *res, struct cand 
 		hop_extras_memo(b, r, &c->h[i], c->h[0].ifindex, &c->x[i]);
 }
 
-/* The earlier of two expiry deadlines (0: none; they wrap). */
-static uint32_t earlier(uint32_t a, uint32_t b)
-{
-	if (!a || !b)
-		return a | b;
-	return (int32_t)(a - b) < 0 ? a : b;
-}
-
 /*
  * What the routes of one prefix decide for a plain flow (tos 0, no oif, no
  * source): the reference's own per-prefix step (ref4_prefix, ref6_prefix).
@@ -382,7 +374,7 @@ static bool decide(struct builder *b, const struct pfx *p, struct cand *c)
 
 	for (r = head; r; r = r->next) {
 		c->o.tos_sensitive |= r->tos != 0;
-		c->o.expires = earlier(c->o.expires, r->expires);
+		c->o.expires = rib_expiry_earlier(c->o.expires, r->expires);
 	}
 	memset(&k, 0, sizeof(k));
 	k.family = head->key.family;
@@ -506,7 +498,7 @@ static int table_outcomes(struct builder *b, const struct pfx *v, size_t n, uint
 
 			c->o = p->o;
 			c->o.tos_sensitive |= tos;
-			c->o.expires = earlier(c->o.expires, expires);
+			c->o.expires = rib_expiry_earlier(c->o.expires, expires);
 			memcpy(c->h, &b->hops[off], p->o.nhops * sizeof(*c->h));
 			memcpy(c->x, &b->hopx[off], p->o.nhops * sizeof(*c->x));
 		}

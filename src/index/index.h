@@ -38,4 +38,8 @@ bool idx_route_matches(const struct rib *rib, const struct rib_route *r, const s
 
 void idx_fini(struct rib *rib);
 
+/* Report the flow watches whose answer a batch of changes has changed
+ * (watch.c). Writer, after the batch is applied. */
+void watch_settle(struct fm_mirror *m);
+
 #endif

@@ -39,6 +39,7 @@ struct pflow {
 	/* The main table's outcome for dst, when a burst looked it up already. */
 	const struct fib_table *pre_t;
 	const struct fib_outcome *pre_o;
+	uint32_t *deadline; /* NULL, or where to note the routes' lifetimes */
 };
 
 static bool plain(const struct fm_flow *f)
@@ -105,8 +106,12 @@ static const struct fib_outcome *table(const struct fib_table *t, const struct p
 	/* A flow with tos bits may fit an alias the outcome passed over. */
 	if (o->tos_sensitive && (p->tos & 0x1c))
 		return &general;
-	if (o->expires && !rib_expiry_left(o->expires))
-		return &general; /* a route it depends on has expired since */
+	if (o->expires) {
+		if (!rib_expiry_left(o->expires))
+			return &general; /* a route it depends on has expired since */
+		if (p->deadline)
+			*p->deadline = rib_expiry_earlier(*p->deadline, o->expires);
+	}
 	return o;
 }
 
@@ -300,12 +305,14 @@ static bool fast_flow(const struct fm_flow *fl)
 }
 
 static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
-		     const struct fib_table *pre_t, const struct fib_outcome *pre_o)
+		     const struct fib_table *pre_t, const struct fib_outcome *pre_o,
+		     uint32_t *deadline)
 {
 	struct pflow p;
 
 	if (!fast_flow(fl))
 		return LK_GENERAL;
+	p.deadline = deadline;
 	p.pre_t = pre_t;
 	p.pre_o = pre_o;
 	p.family = fl->family;
@@ -320,9 +327,10 @@ static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_re
 	return rules(f, &p, fl, ret);
 }
 
-int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret)
+int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
+		      uint32_t *deadline)
 {
-	return route_get(f, fl, ret, NULL, NULL);
+	return route_get(f, fl, ret, NULL, NULL, deadline);
 }
 
 /*
@@ -361,7 +369,8 @@ static void bulk_chunk(const struct fib *f, const struct fib_table *t4, const st
 	for (i = 0; i < n; i++) {
 		if (rc[i] != LK_GENERAL)
 			continue;
-		rc[i] = route_get(f, &fl[i], &ret[i], fl[i].family == AF_INET ? t4 : t6, pre[i]);
+		rc[i] =
+		    route_get(f, &fl[i], &ret[i], fl[i].family == AF_INET ? t4 : t6, pre[i], NULL);
 	}
 }
 

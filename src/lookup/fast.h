@@ -8,9 +8,12 @@
 /* "Not a plain flow, or an outcome the FIB leaves to the general path." */
 #define LK_GENERAL 1
 
-/* 0 with *ret filled, the kernel's -errno, or LK_GENERAL. Reader: inside
+/* 0 with *ret filled, the kernel's -errno, or LK_GENERAL. @deadline (may be
+ * NULL) gets the earliest expiry (rib_expiry units) of a route the answer
+ * depends on, when it is earlier than what it holds (0: none). Reader: inside
  * rcu_read_lock (memb) holding @f. */
-int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret);
+int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
+		      uint32_t *deadline);
 
 /* Flows routed together (lk_fast_route_get_bulk): the LPM walks of this many
  * overlap. */

@@ -17,6 +17,9 @@
 #include "nl/sysctl.h"
 #include "rib/rib.h"
 
+#include <stddef.h>
+#include <string.h>
+
 struct fib;
 
 struct lookup_env {
@@ -30,7 +33,23 @@ struct lookup_env {
 	 * routes, even without: the plain oracle the probing walk is tested
 	 * against (tests/unit/test_fast.c). */
 	bool scan6;
+	/* May be NULL. Lowered to the expiry deadline of every route with a
+	 * lifetime the lookup looked at (rib_expiry_earlier): until then its
+	 * answer cannot change by itself. */
+	uint32_t *deadline;
 };
+
+/* Two answers are the same decision: the same return and, on success, the
+ * same result head and hops (results are built from zeroed memory, so their
+ * bytes compare). */
+static inline bool lk_same_answer(int ra, const struct fm_result *a, int rb,
+				  const struct fm_result *b)
+{
+	if (ra != rb)
+		return false;
+	return ra || (!memcmp(a, b, offsetof(struct fm_result, hops)) &&
+		      !memcmp(a->hops, b->hops, a->nhops * sizeof(a->hops[0])));
+}
 
 /* The reference lookup (ref.c): 0 or the kernel's -errno. */
 int lk_ref_route_get(const struct lookup_env *env, const struct fm_flow *fl, struct fm_result *ret);

@@ -66,6 +66,19 @@ static int pref_score(uint8_t pref)
 	}
 }
 
+/* A route past its lifetime is skipped; one still within it is noted, for
+ * a cache that must not outlive the answer (env->deadline). */
+static bool expired(const struct lookup_env *env, const struct rib_route *r)
+{
+	if (!r->expires)
+		return false;
+	if (rib_expiry_left(r->expires) == 0)
+		return true;
+	if (env->deadline)
+		*env->deadline = rib_expiry_earlier(*env->deadline, r->expires);
+	return false;
+}
+
 struct pick {
 	bool blackhole;
 	struct rib_route *route;
@@ -82,7 +95,7 @@ static void score_route(const struct lookup_env *env, struct rib_route *r, const
 	struct fm_hop hops[FM_RESULT_MAX_HOPS];
 	int n, i;
 
-	if (r->expires && rib_expiry_left(r->expires) == 0)
+	if (expired(env, r))
 		return;
 	n = ref_route_hops(env, r, hops, FM_RESULT_MAX_HOPS);
 	for (i = 0; i < n; i++) {
@@ -124,7 +137,7 @@ static void rt6_select(const struct lookup_env *env, struct rib_route *list, con
 	for (r = list; r && r->priority == metric; r = r->next) {
 		/* __find_rr_leaf(): a blackhole nexthop object ends the search as
 		 * a blackhole route, whatever the device. */
-		if (nh_blackhole(env, r) && !(r->expires && rib_expiry_left(r->expires) == 0)) {
+		if (nh_blackhole(env, r) && !expired(env, r)) {
 			best->route = r;
 			best->blackhole = true;
 			return;

@@ -127,6 +127,13 @@ uint32_t rib_expiry_left(uint32_t deadline)
 	return left > 0 ? (uint32_t)left / 10 : 0;
 }
 
+uint32_t rib_expiry_earlier(uint32_t a, uint32_t b)
+{
+	if (!a || !b)
+		return a | b;
+	return (int32_t)(a - b) < 0 ? a : b;
+}
+
 void rib_emit(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
 	      const void *obj)
 {

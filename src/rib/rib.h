@@ -220,6 +220,8 @@ static inline int fam_alen(uint8_t family)
 /* IPv6 route lifetimes tick: the RIB keeps a deadline, export the time left. */
 uint32_t rib_expiry_deadline(uint32_t seconds_left);
 uint32_t rib_expiry_left(uint32_t deadline);
+/* The earlier of two deadlines (0: none; they wrap). */
+uint32_t rib_expiry_earlier(uint32_t a, uint32_t b);
 void rib_emit(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
 	      const void *obj);
 

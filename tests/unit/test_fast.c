@@ -497,7 +497,7 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		int ra, rb;
 
 		rnd_flow(&fl, (uint8_t)(i & 1 ? AF_INET6 : AF_INET));
-		ra = lk_fast_route_get(f, &fl, &a);
+		ra = lk_fast_route_get(f, &fl, &a, NULL);
 		t->checked++;
 		if (ra == LK_GENERAL || fl.family == AF_INET6)
 			check_hinted(env, f, &fl, t);
@@ -548,7 +548,7 @@ static void check_bulk(const struct fib *f, unsigned bursts, struct tally *t)
 		}
 		lk_fast_route_get_bulk(f, fl, a, rc, BURST);
 		for (i = 0; i < BURST; i++) {
-			int rb = rc[i] == -EBADF ? -EBADF : lk_fast_route_get(f, &fl[i], &b);
+			int rb = rc[i] == -EBADF ? -EBADF : lk_fast_route_get(f, &fl[i], &b, NULL);
 
 			if (!same(rc[i], &a[i], rb, &b) && t->bulk_mismatches++ < 5)
 				diag("burst mismatch: flow %u of burst %u: bulk %d, single %d", i,
@@ -643,11 +643,11 @@ static void test_expiry(void)
 	rules(&rib, AF_INET6, false);
 	fl.dst = ip6(0x2001, 0xdb8, 1, 2, 3);
 	if (fib_build(&env, NULL, NULL, &f) == 0) {
-		ra = lk_fast_route_get(f, &fl, &a);
+		ra = lk_fast_route_get(f, &fl, &a, NULL);
 		ok(ra == 0 && a.oif == 2, "expiring route: chosen while it lives (rc %d, oif %d)",
 		   ra, a.oif);
 		usleep(1600 * 1000);
-		ra = lk_fast_route_get(f, &fl, &a);
+		ra = lk_fast_route_get(f, &fl, &a, NULL);
 		rb = lk_ref_route_get(&env, &fl, &b);
 		ok(ra == LK_GENERAL && rb == 0 && b.oif == 3,
 		   "expired since publication: general path, the other route (rc %d/%d, oif %d)",
