@@ -24,9 +24,10 @@ struct cli {
 	const char *batch;   /* -batch FILE */
 	bool force;	     /* -force: go on after a failing batch line */
 	FILE *out, *err;
-	struct fm_mirror *m; /* opened on first use, or the daemon's */
-	bool in_daemon;	     /* running inside the daemon for a client */
-	void *monitor;	     /* daemon: client that asked for "monitor" */
+	struct fm_mirror *m;	/* opened on first use, or the daemon's */
+	struct fm_cache *cache; /* `get` answers through it (the daemon's lives on) */
+	bool in_daemon;		/* running inside the daemon for a client */
+	void *monitor;		/* daemon: client that asked for "monitor" */
 };
 
 /* Run one subcommand (argv[0] is its name). Return the exit status. */

@@ -586,6 +586,9 @@ int daemon_main(struct cli *c, int argc, char **argv)
 	}
 	if (cli_mirror(c))
 		return 2;
+	/* One flow cache for every client's `get` (this thread answers them all). */
+	if ((rc = fm_cache_new(c->m, NULL, &c->cache)))
+		c->cache = NULL;
 	if ((q = getenv("FIBMIRROR_DAEMON_QUEUE")) && strtoul(q, NULL, 10) >= 2 * CHAN_BUF)
 		out_max = strtoul(q, NULL, 10);
 	d.c = c;

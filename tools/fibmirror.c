@@ -493,14 +493,38 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 static int cmd_stats(struct cli *c, int argc, char **argv)
 {
 	struct fm_stats s;
+	struct fm_cache_stats cs;
 	const struct {
 		const char *name;
 		uint64_t v;
 	} * it, items[] = {
-		    {"routes", 0},	 {"rules", 0},	   {"nexthops", 0}, {"links", 0},
-		    {"addrs", 0},	 {"events", 0},	   {"implicit", 0}, {"resyncs", 0},
-		    {"resync_diffs", 0}, {"overruns", 0},  {"foreign", 0},  {"malformed", 0},
-		    {"truncated", 0},	 {"mem_bytes", 0}, {"rcvbuf", 0},
+		    {"routes", 0},
+		    {"rules", 0},
+		    {"nexthops", 0},
+		    {"links", 0},
+		    {"addrs", 0},
+		    {"events", 0},
+		    {"implicit", 0},
+		    {"resyncs", 0},
+		    {"resync_diffs", 0},
+		    {"overruns", 0},
+		    {"foreign", 0},
+		    {"malformed", 0},
+		    {"truncated", 0},
+		    {"mem_bytes", 0},
+		    {"rcvbuf", 0},
+		    {"cache_in_hit", 0},
+		    {"cache_in_slow", 0},
+		    {"cache_out_hit", 0},
+		    {"cache_out_slow", 0},
+		    {"cache_searches", 0},
+		    {"cache_stale", 0},
+		    {"cache_evictions", 0},
+		    {"cache_bypassed", 0},
+		    {"cache_bypass_on", 0},
+		    {"cache_invalidations", 0},
+		    {"cache_entries", 0},
+		    {"caches", 0},
 		};
 	uint64_t vals[sizeof(items) / sizeof(items[0])];
 	size_t i;
@@ -517,14 +541,20 @@ static int cmd_stats(struct cli *c, int argc, char **argv)
 	vals[4] = s.addrs, vals[5] = s.events, vals[6] = s.implicit, vals[7] = s.resyncs;
 	vals[8] = s.resync_diffs, vals[9] = s.overruns, vals[10] = s.foreign;
 	vals[11] = s.malformed, vals[12] = s.truncated, vals[13] = s.mem_bytes, vals[14] = s.rcvbuf;
+	/* The flow caches (the daemon's answers `get`), as the kernel's rt_cache stats. */
+	fm_mirror_cache_stats(c->m, &cs);
+	vals[15] = cs.in_hit, vals[16] = cs.in_slow, vals[17] = cs.out_hit, vals[18] = cs.out_slow;
+	vals[19] = cs.searches, vals[20] = cs.stale, vals[21] = cs.evictions;
+	vals[22] = cs.bypassed, vals[23] = cs.bypass_on, vals[24] = cs.invalidations;
+	vals[25] = cs.entries, vals[26] = cs.caches;
 	fprintf(c->out, c->json ? "{" : "");
 	for (i = 0, it = items; i < sizeof(items) / sizeof(items[0]); i++, it++)
-		fprintf(c->out, c->json ? "%s\"%s\":%llu" : "%s%-13s %llu\n",
+		fprintf(c->out, c->json ? "%s\"%s\":%llu" : "%s%-19s %llu\n",
 			c->json && i ? "," : "", it->name, (unsigned long long)vals[i]);
 	fprintf(c->out,
 		c->json ? ",\"live\":%s,\"incomplete\":%s}\n"
-			: "live          %s\n"
-			  "incomplete    %s\n",
+			: "live                %s\n"
+			  "incomplete          %s\n",
 		s.live ? "true" : "false", s.incomplete ? "true" : "false");
 	return 0;
 }
@@ -749,6 +779,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = c.batch ? batch_run(&c, c.batch, c.force) : cli_run(&c, argc - i, argv + i);
+	fm_cache_free(c.cache);
 	fm_mirror_free(c.m);
 	fflush(stdout);
 	return rc;

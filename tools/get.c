@@ -578,7 +578,11 @@ static int get_one(struct cli *c, const struct fm_flow *fl, unsigned int opts, b
 		   struct fm_result *res)
 {
 	struct pr_ctx p;
-	int rc = fm_route_get(c->m, fl, res);
+	int rc;
+
+	if (!c->cache && !c->in_daemon && fm_cache_new(c->m, NULL, &c->cache))
+		c->cache = NULL; /* without memory for one: uncached */
+	rc = c->cache ? fm_cache_route_get(c->cache, fl, res) : fm_route_get(c->m, fl, res);
 
 	pr_ctx_mirror(&p, c->out, json, c->pretty, c->details, c->m);
 	if (rc < 0) {

@@ -448,4 +448,11 @@ rm -f "$SOCKDIR/fm-batch-save.snap"
 [ -s "$SOCKDIR/fm-batch-save.snap" ] && daemon_alive &&
 	awk '$1 == "events" { exit !($2 > 0) }' "$SOCKDIR/save.out"
 ok $? "-batch served by the daemon (events $(awk '$1 == "events" {print $2}' "$SOCKDIR/save.out")), a relative save lands in the client's directory"
+# The daemon answers every client's `get` through one flow cache; the batches
+# above asked it the same 9000 flows twice, so it hit (or, the flows being
+# random, its bypass took them), and `stats` shows its counters.
+s=$(fm -j stats)
+hits=$(stat_from "$s" cache_out_hit) slow=$(stat_from "$s" cache_out_slow) byp=$(stat_from "$s" cache_bypassed)
+[ "$(stat_from "$s" caches)" = 1 ] && [ "${slow:-0}" -gt 0 ] && [ $((${hits:-0} + ${byp:-0})) -gt 0 ]
+ok $? "the daemon's gets go through its flow cache ($hits hits, $slow misses, $byp bypassed)"
 finish
