@@ -256,8 +256,9 @@ FM_API int fm_mirror_process(struct fm_mirror *m, int timeout_ms);
 /**
  * fm_mirror_timeout() - milliseconds after which fm_mirror_process() should be
  * called even if fm_mirror_fd() stays silent (a resync is waiting for the
- * event stream to calm down), or -1 when nothing is pending. For callers that
- * run their own poll loop. Writer thread.
+ * event stream to calm down, the FIB is to be compiled, or a route's
+ * lifetime ends, which the kernel does not announce), or -1 when nothing is
+ * pending. For callers that run their own poll loop. Writer thread.
  */
 FM_API int fm_mirror_timeout(const struct fm_mirror *m);
 
@@ -520,7 +521,10 @@ FM_API void fm_mirror_cache_stats(struct fm_mirror *m, struct fm_cache_stats *re
  * devices or FIB, so a route deleted, a device removed, a resync or even the
  * mirror freed leave it safe to check, refresh and release. Like the
  * kernel's IPv4 dst check, any change of the family invalidates it: a
- * refresh then tells whether the decision really changed.
+ * refresh then tells whether the decision really changed. The end of a
+ * route's lifetime (IPv6 `expires`), which nothing announces, invalidates it
+ * when the writer next runs fm_mirror_process() (fm_mirror_timeout() says
+ * when); fm_handle_refresh() checks the lifetime itself.
  */
 struct fm_handle;
 

@@ -94,6 +94,7 @@ struct fm_mirror {
 	 * follows it, are stale: both bump the families' generations. */
 	struct fm_gens *gens;
 	unsigned unpublished; /* GEN_* bits changed since the last publication */
+	uint32_t next_expiry; /* no route's lifetime ends before (rib_expiry); 0 none */
 	struct cache_reg caches;
 	struct ilist flow_watches; /* index/watch.c */
 };
@@ -146,6 +147,34 @@ static void changed(struct fm_mirror *m, unsigned fams)
 {
 	gens_bump(m->gens, fams);
 	m->unpublished |= fams;
+	m->last_change_ms = now_ms();
+	if (!m->dirty_since_ms)
+		m->dirty_since_ms = m->last_change_ms;
+	/* From now until the next publication the FIB is not the RIB. */
+	if (m->fib)
+		__atomic_store_n(&m->fib->stale, true, __ATOMIC_RELEASE);
+}
+
+static void lifetime_ended(const struct rib_route *r, void *arg)
+{
+	struct fm_mirror *m = arg;
+
+	fib_dirty_table(&m->dirty, r->key.family, r->key.table);
+	changed(m, gen_bit(r->key.family));
+}
+
+/*
+ * A route's lifetime (IPv6 `expires`) ends without a message: the kernel
+ * skips the route from then on and deletes it at its next garbage
+ * collection, up to gc_interval later. Answers change at the end, so that
+ * is when the tables holding such routes are recompiled and remembered
+ * decisions invalidated. Writer.
+ */
+static void lifetimes(struct fm_mirror *m)
+{
+	if (!m->next_expiry || rib_expiry_left(m->next_expiry))
+		return;
+	m->next_expiry = rib_expiry_scan(&m->rib, lifetime_ended, m);
 }
 
 static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
@@ -160,6 +189,8 @@ static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kin
 
 		fib_dirty_table(&m->dirty, r->key.family, r->key.table);
 		fams = gen_bit(r->key.family);
+		if (r->expires && type != FM_EV_DEL && rib_expiry_left(r->expires))
+			m->next_expiry = rib_expiry_earlier(m->next_expiry, r->expires);
 	} else if (kind == FM_KIND_RULE) {
 		m->dirty.rules = true;
 		fams = gen_bit(((const struct fm_rule *)obj)->family);
@@ -167,12 +198,6 @@ static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kin
 		m->dirty.all = true; /* hop states, sources, rules: everything */
 	}
 	changed(m, fams);
-	m->last_change_ms = now_ms();
-	if (!m->dirty_since_ms)
-		m->dirty_since_ms = m->last_change_ms;
-	/* From now until the next publication the FIB is not the RIB. */
-	if (m->fib)
-		__atomic_store_n(&m->fib->stale, true, __ATOMIC_RELEASE);
 	if (!m->sub)
 		return;
 	export_event(m, rib, &ev, obj);
@@ -583,9 +608,7 @@ int fm_mirror_resync(struct fm_mirror *m)
 	rib_adopt(m, &shadow);
 	changed(m, GEN_BOTH);
 	m->dirty.all = true;
-	m->last_change_ms = now_ms();
-	if (!m->dirty_since_ms)
-		m->dirty_since_ms = m->last_change_ms;
+	m->next_expiry = rib_expiry_scan(&m->rib, lifetime_ended, m);
 	writer_unlock(m);
 	marker(m, FM_EV_RESYNC_END);
 	m->st.resyncs++;
@@ -620,15 +643,20 @@ static void maybe_resync(struct fm_mirror *m)
 		fm_mirror_resync(m);
 }
 
+/* The sooner of two delays, -1 meaning none. */
+static int64_t sooner(int64_t a, int64_t b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 int fm_mirror_timeout(const struct fm_mirror *m)
 {
 	int64_t due;
 
 	if (!m || !m->live)
 		return -1;
-	due = resync_due(m);
-	if (publish_due(m) >= 0 && (due < 0 || publish_due(m) < due))
-		due = publish_due(m);
+	due = sooner(resync_due(m), publish_due(m));
+	due = sooner(due, m->next_expiry ? (int64_t)rib_expiry_ms(m->next_expiry) : -1);
 	return due < 0 ? -1 : due > INT32_MAX ? INT32_MAX : (int)due;
 }
 
@@ -707,6 +735,7 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 		}
 		m->last_sysctl_ms = now_ms();
 	}
+	lifetimes(m);
 	writer_unlock(m);
 	drops = nl_sock_drops(&m->ev);
 	if (drops != m->drops) {

@@ -374,7 +374,8 @@ static bool decide(struct builder *b, const struct pfx *p, struct cand *c)
 
 	for (r = head; r; r = r->next) {
 		c->o.tos_sensitive |= r->tos != 0;
-		c->o.expires = rib_expiry_earlier(c->o.expires, r->expires);
+		if (r->expires && rib_expiry_left(r->expires)) /* an ended one is skipped */
+			c->o.expires = rib_expiry_earlier(c->o.expires, r->expires);
 	}
 	memset(&k, 0, sizeof(k));
 	k.family = head->key.family;

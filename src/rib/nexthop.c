@@ -125,7 +125,7 @@ static void nh_change_begin(struct rib *rib, struct rib_nh *n, struct nh_change 
 
 		for (i = 0; i < c->nu; i++)
 			c->was[k * c->nu + i] =
-				idx_route_matches(rib, c->users[i], &x->gw, x->ifindex);
+			    idx_route_matches(rib, c->users[i], &x->gw, x->ifindex);
 	}
 }
 

@@ -134,6 +134,14 @@ uint32_t rib_expiry_earlier(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0 ? a : b;
 }
 
+uint32_t rib_expiry_ms(uint32_t deadline)
+{
+	/* rib_expiry_left() rounds down to whole seconds: 0 below 10 ds. */
+	int32_t left = (int32_t)(deadline - now_ds()) - 9;
+
+	return left > 0 ? (uint32_t)left * 100 : 0;
+}
+
 void rib_emit(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
 	      const void *obj)
 {

@@ -222,6 +222,12 @@ uint32_t rib_expiry_deadline(uint32_t seconds_left);
 uint32_t rib_expiry_left(uint32_t deadline);
 /* The earlier of two deadlines (0: none; they wrap). */
 uint32_t rib_expiry_earlier(uint32_t a, uint32_t b);
+/* Milliseconds until rib_expiry_left(@deadline) turns 0 (0: it has). */
+uint32_t rib_expiry_ms(uint32_t deadline);
+/* Call @ended for every route whose lifetime is over; return the earliest
+ * deadline still to come (0: none). Writer. */
+uint32_t rib_expiry_scan(struct rib *rib, void (*ended)(const struct rib_route *r, void *arg),
+			 void *arg);
 void rib_emit(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
 	      const void *obj);
 

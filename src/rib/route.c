@@ -549,6 +549,28 @@ static int v6_del(struct rib *rib, const struct fm_route *r)
 	return rc;
 }
 
+uint32_t rib_expiry_scan(struct rib *rib, void (*ended)(const struct rib_route *r, void *arg),
+			 void *arg)
+{
+	uint32_t next = 0;
+	struct hnode *n;
+	size_t i;
+
+	htab_for_each (&rib->routes, i, n) {
+		const struct rib_route *r;
+
+		for (r = container_of(n, struct rib_route, hn); r; r = r->next) {
+			if (!r->expires)
+				continue;
+			if (rib_expiry_left(r->expires))
+				next = rib_expiry_earlier(next, r->expires);
+			else
+				ended(r, arg);
+		}
+	}
+	return next;
+}
+
 int rib_route_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_route *in)
 {
 	struct fm_route nr;

@@ -166,15 +166,16 @@ static struct check run_check(struct fm_cache *c, bool record)
 	return k;
 }
 
-/* Apply what the kernel sent until nothing is pending and the FIB is published. */
+/* Apply what the kernel sent until nothing is pending and the FIB is
+ * published (a route lifetime ending seconds later is not waited for). */
 static void settle(void)
 {
 	int quiet = 0;
 
 	while (quiet < 3) {
-		int n = fm_mirror_process(m, 30);
+		int n = fm_mirror_process(m, 30), t = fm_mirror_timeout(m);
 
-		quiet = n == 0 && fm_mirror_timeout(m) < 0 ? quiet + 1 : 0;
+		quiet = n == 0 && (t < 0 || t > 1200) ? quiet + 1 : 0;
 	}
 }
 
@@ -309,16 +310,20 @@ static void step_expiry(struct fm_cache *c)
 	struct check k;
 	struct fm_flow fl = {.family = AF_INET6};
 	struct fm_result r;
-	int i, rc;
+	struct fm_handle *h = NULL;
+	int i, rc, t;
 
-	sh("ip netns exec %s ip -6 route add 2001:db8:900::/48 via 2001:db8:1::2 dev v0 expires 2",
+	sh("ip netns exec %s ip -6 route add 2001:db8:900::/48 via 2001:db8:1::2 dev v0 expires 4",
 	   netns_name);
 	settle();
+	t = fm_mirror_timeout(m);
+	ok(t > 1200 && t <= 4000, "the writer is due back when the lifetime ends (in %d ms)", t);
 	k = run_check(c, true); /* cached while the route lives */
 	fm_ip_parse("2001:db8:900::5", &fl.dst);
 	rc = fm_cache_route_get(c, &fl, &r);
 	ok(rc == 0 && r.oif == v0, "a route with a lifetime answers while it lives (rc %d)", rc);
-	sleep(3);
+	fm_handle_new(m, &fl, &h);
+	sleep(4);
 	for (i = 0; i < NFLOWS; i++) /* the answers to compare with are the new ones */
 		answer[i] = 0;
 	k = run_check(c, true); /* no fm_mirror_process(): only the lifetime changed */
@@ -327,6 +332,15 @@ static void step_expiry(struct fm_cache *c)
 	rc = fm_cache_route_get(c, &fl, &r);
 	ok(rc != 0 || r.oif != v0 || !r.gw.family || r.gw.b[15] != 2,
 	   "the expired route is no longer the cached answer (rc %d)", rc);
+	ok(fm_handle_valid(h), "no writer pass yet: the handle has not been told");
+	fm_mirror_process(m, 0); /* the writer notices the end of the lifetime */
+	ok(!fm_handle_valid(h) && fm_handle_refresh(h) == 1,
+	   "after the writer's pass the handle is invalid and its refresh changes the answer");
+	fm_handle_free(h);
+	settle();
+	k = run_check(c, false);
+	ok(k.differ == 0, "recompiled without the ended route: cached = uncached (%u differ) %s",
+	   k.differ, k.first);
 }
 
 static void test_cache_and_watches(void)
