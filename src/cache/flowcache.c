@@ -12,8 +12,8 @@
  *   costs evictions, never memory.
  * - Keyed hash: the flow key (eight 64-bit words) goes through an NH hash
  *   (sum of products of key words plus secret words, as in UMAC) with a
- *   secret drawn per cache from the process's keyed hash, then a
- *   multiply-shift finish. Whoever chooses flows without the secret cannot
+ *   secret drawn per cache from the process's keyed hash, the 128-bit sum
+ *   folded in half. Whoever chooses flows without the secret cannot
  *   aim them at one set, and a set holds at most 4 entries anyway.
  * - Validity: an entry records the family's generation read before its
  *   lookup (cache.h); it answers only while that generation is current, and
@@ -86,8 +86,9 @@ struct fm_cache {
 	struct fc_entry *ent;
 	uint32_t mask; /* sets - 1 */
 	bool no_bypass, bypass;
-	uint32_t win_n, win_hits, tick;
-	uint64_t secret[9];
+	uint64_t win_start, win_hits; /* lookups and hits when the window began */
+	uint32_t tick;
+	uint64_t secret[8];
 	struct fm_cache_stats st;
 };
 
@@ -115,9 +116,10 @@ static uint64_t key_hash(const struct fm_cache *c, const struct fc_key *k)
 
 	for (i = 0; i < 8; i += 2)
 		acc += (u128)(k->w[i] + c->secret[i]) * (k->w[i + 1] + c->secret[i + 1]);
+	/* The high half depends on every key bit; the low half's low bits
+	 * only on the key's low bits. */
 	h = (uint64_t)acc ^ (uint64_t)(acc >> 64);
-	h *= c->secret[8];
-	return h ^ h >> 31;
+	return h ^ h >> 29;
 }
 
 static bool key_eq(const struct fc_key *a, const struct fc_key *b)
@@ -192,33 +194,31 @@ static int victim(struct fm_cache *c, struct fc_set *s, uint64_t gen)
 	return w;
 }
 
-static void count(struct fm_cache *c, const struct fm_flow *fl, bool hit)
+static uint64_t hits(const struct fm_cache *c)
 {
-	if (fl->iif > 0) {
-		if (hit)
-			STAT_ADD(c, in_hit, 1);
-		else
-			STAT_ADD(c, in_slow, 1);
-	} else if (hit) {
-		STAT_ADD(c, out_hit, 1);
-	} else {
-		STAT_ADD(c, out_slow, 1);
-	}
+	return c->st.in_hit + c->st.out_hit;
 }
 
-/* The hit rate of the window just ended switches the bypass on or off. */
-static void judge(struct fm_cache *c, bool hit)
+/*
+ * The hit rate of a window of lookups through the cache switches the bypass
+ * on or off. Judged on misses (a window without any needs no bypass) and on
+ * every sampled lookup while bypassing, so a hit costs a counter only.
+ */
+static void judge(struct fm_cache *c)
 {
-	c->win_hits += hit;
-	if (++c->win_n < (c->bypass ? SAMPLE_WIN : WINDOW))
+	uint64_t h = hits(c), n = h + c->st.in_slow + c->st.out_slow - c->win_start;
+
+	if (n < (c->bypass ? SAMPLE_WIN : WINDOW))
 		return;
-	if (!c->bypass && !c->no_bypass && c->win_hits < LOW_HITS) {
+	h -= c->win_hits;
+	if (!c->bypass && !c->no_bypass && h < LOW_HITS) {
 		c->bypass = true;
 		STAT_ADD(c, bypass_on, 1);
-	} else if (c->bypass && c->win_hits >= RESUME_HITS) {
+	} else if (c->bypass && h >= RESUME_HITS) {
 		c->bypass = false;
 	}
-	c->win_n = c->win_hits = 0;
+	c->win_hits = hits(c);
+	c->win_start = c->win_hits + c->st.in_slow + c->st.out_slow;
 }
 
 static int cached_get(struct fm_cache *c, const struct fm_flow *fl, struct fm_result *ret)
@@ -238,27 +238,36 @@ static int cached_get(struct fm_cache *c, const struct fm_flow *fl, struct fm_re
 	for (w = 0; w < WAYS; w++) {
 		if (s->tag[w] != tag)
 			continue;
-		e = &c->ent[(size_t)(s - c->sets) * WAYS + (size_t)w];
-		STAT_ADD(c, searches, 1);
-		if (!key_eq(&e->key, &k))
+		e = &c->ent[(h & c->mask) * WAYS + (size_t)w];
+		if (!key_eq(&e->key, &k)) {
+			STAT_ADD(c, searches, 1); /* a hit's one compare is counted as a hit */
 			continue;
+		}
 		if (alive(e, gen)) {
 			s->ref |= (uint8_t)(1u << w);
 			copy_out(e, ret);
-			count(c, fl, true);
-			judge(c, true);
+			if (fl->iif > 0)
+				STAT_ADD(c, in_hit, 1);
+			else
+				STAT_ADD(c, out_hit, 1);
+			if (c->bypass)
+				judge(c);
 			return e->rc;
 		}
+		STAT_ADD(c, searches, 1);
 		STAT_ADD(c, stale, 1);
 		way = w;
 		break;
 	}
 	rc = mirror_route_get(c->m, fl, ret, &deadline);
-	count(c, fl, false);
-	judge(c, false);
+	if (fl->iif > 0)
+		STAT_ADD(c, in_slow, 1);
+	else
+		STAT_ADD(c, out_slow, 1);
+	judge(c);
 	if (way < 0)
 		way = victim(c, s, gen);
-	e = &c->ent[(size_t)(s - c->sets) * WAYS + (size_t)way];
+	e = &c->ent[(h & c->mask) * WAYS + (size_t)way];
 	s->tag[way] = fill(e, &k, gen, deadline, rc, ret) ? tag : 0;
 	s->ref &= (uint8_t) ~(1u << way); /* a new entry earns its second chance */
 	return rc;
@@ -318,9 +327,8 @@ int fm_cache_new(struct fm_mirror *m, const struct fm_cache_opts *o, struct fm_c
 	c->no_bypass =
 	    o && o->sz >= offsetof(struct fm_cache_opts, no_bypass) + sizeof(bool) && o->no_bypass;
 	/* Secret words from the process's keyed hash: as secret as its key. */
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < 8; i++)
 		c->secret[i] = fm_hash_u64((uintptr_t)c ^ (uint64_t)i << 56);
-	c->secret[8] |= 1; /* the finishing multiplier must be odd */
 	c->st.entries = n;
 	c->m = m;
 	c->gens = mirror_gens(m);
@@ -376,6 +384,7 @@ void fm_cache_stats(const struct fm_cache *c, struct fm_cache_stats *ret)
 	if (!c)
 		return;
 	stats_add(ret, &c->st);
+	ret->searches += ret->in_hit + ret->out_hit;
 	ret->invalidations = __atomic_load_n(&c->gens->bumps, __ATOMIC_RELAXED);
 	ret->caches = 1;
 }
@@ -398,6 +407,7 @@ void fm_mirror_cache_stats(struct fm_mirror *m, struct fm_cache_stats *ret)
 		ret->caches++;
 	}
 	pthread_mutex_unlock(&r->lock);
+	ret->searches += ret->in_hit + ret->out_hit;
 	ret->invalidations = __atomic_load_n(&mirror_gens(m)->bumps, __ATOMIC_RELAXED);
 }
 
