@@ -408,13 +408,13 @@ struct fm_result {
 	uint32_t table;
 	uint32_t priority; /**< metric of the matched route */
 	uint32_t nhid;
-	uint32_t flags;	 /**< RTCF_* cache flags (RTCF_LOCAL, RTCF_BROADCAST, ...) */
-	int oif;	 /**< output device; loopback for local delivery */
-	int iif;	 /**< input path: the input device */
-	struct fm_ip gw; /**< gateway of the chosen nexthop, family 0 if none */
-	struct fm_ip prefsrc;
-	struct fm_ip dst; /**< matched prefix (fibmatch) */
-	struct fm_ip src;
+	uint32_t flags;	      /**< RTCF_* cache flags (RTCF_LOCAL, RTCF_BROADCAST, ...) */
+	int oif;	      /**< output device; loopback for local delivery */
+	int iif;	      /**< input path: the input device */
+	struct fm_ip gw;      /**< gateway of the chosen nexthop, family 0 if none */
+	struct fm_ip prefsrc; /**< the source the kernel picks (`src` of ip route get) */
+	struct fm_ip dst;     /**< matched prefix (fibmatch) */
+	struct fm_ip src; /**< matched source prefix (IPv6 source-specific routes; with src_len) */
 	uint16_t
 	    nhops; /**< the matched route's nexthops with weights and flags (dead ones flagged) */
 	int16_t chosen;	   /**< index in hops of the member this flow uses, -1 if none */
@@ -481,7 +481,8 @@ struct fm_cache_stats {
 	uint64_t searches;	    /**< entries compared while probing */
 	uint64_t stale;		    /**< probed entries of an older generation (invalidated) */
 	uint64_t evictions;	    /**< live entries replaced to make room */
-	uint64_t bypassed;	    /**< lookups that skipped the cache (low hit rate) */
+	uint64_t bypassed;	    /**< lookups that skipped the cache (low hit rate); the
+				     hit rate is hits / (hits + slow + bypassed) */
 	uint64_t bypass_on;	    /**< times the bypass was switched on */
 	uint64_t invalidations;	    /**< generation changes of the mirror (each one
 					 invalidates every entry of a family) */
