@@ -3,8 +3,9 @@
  * DOC: bench_get - route lookup: fm_route_get() on a mirror against the
  * kernel's own RTM_GETROUTE, over the real IPv4 and IPv6 full views.
  *
- * Setup (root): a network namespace "fmbench-PID" with veth pairs v0/v1 and
- * v2/v3, 10.0.0.1/16 on v0 and fd00::1/64 (nodad) on v2, and NGW (300)
+ * Setup (root; bench.h's full-view namespace, shared with bench_cache): a
+ * network namespace "fmbench-PID" with veth pairs v0/v1 and v2/v3,
+ * 10.0.0.1/16 on v0 and fd00::1/64 (nodad) on v2, and FV_NGW (300)
  * gateways 10.0.1.1.. and fd00::100.. used round-robin. The prefixes are the
  * real full views (FM_SOURCE_DIR/../shared/data/ipv4-fullview-901899.txt.xz
  * and ipv6-fullview-160147.txt.xz, read with `xz -dc`); --v4 N / --v6 N keep
@@ -55,6 +56,7 @@
  * "lookups_per_s"}) and a last summary object ("bench":"get").
  */
 #define FM_BENCH_NETLINK
+#define FM_BENCH_FULLVIEW
 #include "bench.h"
 #include "fibmirror.h"
 
@@ -74,13 +76,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef FM_SOURCE_DIR
-#define FM_SOURCE_DIR "."
-#endif
-#define DATA	    FM_SOURCE_DIR "/../shared/data/"
-#define FULLVIEW4   DATA "ipv4-fullview-901899.txt.xz"
-#define FULLVIEW6   DATA "ipv6-fullview-160147.txt.xz"
-#define NGW	    300	 /* gateways per family, used round-robin */
 #define CHECK_N	    2000 /* queries per stream compared between mirror and kernel */
 #define BURST	    32	 /* flows per fm_route_get_bulk */
 #define MIN_TIME    0.3	 /* seconds: fm_route_get passes repeat until this much */
@@ -90,29 +85,6 @@
 #define DEF_SEED    0x5eed2024ULL
 #define DEF_QUERIES 100000L
 
-/* A prefix of the data files: 16 bytes (IPv4 in the first 4), network order. */
-struct pfx {
-	uint8_t b[16];
-	uint8_t len;
-};
-
-/* One family's prefixes as read (all) and as loaded (a stride sample). */
-struct pfxset {
-	int family;
-	const char *path;
-	struct pfx *all;
-	long nall;
-	struct pfx *sel;
-	long nsel;
-};
-
-/* What a lookup answered, for the cross-check. */
-struct answer {
-	int rc;
-	int oif;
-	struct fm_ip gw;
-};
-
 struct stream {
 	int family;
 	const char *name; /* "in-table", "uniform" or "in+oif" */
@@ -121,267 +93,19 @@ struct stream {
 	int oif; /* > 0: every flow names this output device (`oif DEV`) */
 };
 
-/* A NETLINK_ROUTE socket in the namespace, for one request at a time. */
-struct kq {
-	struct mnl_socket *nl;
-	unsigned int portid;
-	unsigned int seq;
-	char buf[8192];
-};
-
-static char ns[64];
-static bool own_ns, keep;
-static char batch[64];
-static int extra_rules; /* rules this run added (priorities 101..100+extra_rules) */
-
-/* splitmix64: small, fast, and the same sequence everywhere for a seed. */
+/* The query streams' sequence (bench_rnd), from --seed. */
 static uint64_t rng_state;
 
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void *xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n ? n : 1, sz);
-
-	if (!p) {
-		fprintf(stderr, "bench_get: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
-/* Write a batch file of @lines lines, made by @line(i, buf), into batch[]. */
-static int write_batch(const char *what, long lines,
-		       void (*line)(const void *, long, char *, size_t), const void *ctx)
-{
-	char l[160];
-	FILE *out;
-	long i;
-	int fd;
-
-	snprintf(batch, sizeof(batch), "/tmp/bench_get.XXXXXX");
-	fd = mkstemp(batch);
-	if (fd < 0 || !(out = fdopen(fd, "w"))) {
-		fprintf(stderr, "bench_get: %s batch file: %s\n", what, strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < lines; i++) {
-		line(ctx, i, l, sizeof(l));
-		fputs(l, out);
-	}
-	if (fclose(out)) {
-		fprintf(stderr, "bench_get: %s batch file: %s\n", what, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Run `ip -n NS [-6] -force -batch` on batch[], then remove it. Return seconds. */
-static double run_batch(bool v6)
-{
-	double t0 = now();
-
-	if (sh("ip -n %s %s-force -batch %s", ns, v6 ? "-6 " : "", batch))
-		fprintf(stderr, "bench_get: some lines were refused; going on\n");
-	t0 = now() - t0;
-	unlink(batch);
-	batch[0] = '\0';
-	return t0;
-}
-
-static void cleanup(void)
-{
-	char l[160];
-	FILE *f;
-	int i;
-
-	if (batch[0])
-		unlink(batch);
-	if (own_ns && !keep) {
-		sh("ip netns del %s", ns);
-		return;
-	}
-	if (!extra_rules || !ns[0])
-		return;
-	/* Leave a kept or given namespace as it was loaded: delete our rules. */
-	snprintf(batch, sizeof(batch), "/tmp/bench_get.XXXXXX");
-	i = mkstemp(batch);
-	if (i < 0 || !(f = fdopen(i, "w"))) {
-		batch[0] = '\0';
-		return;
-	}
-	for (i = 1; i <= extra_rules; i++) {
-		snprintf(l, sizeof(l), "rule del pref %d\n", 100 + i);
-		fputs(l, f);
-	}
-	fclose(f);
-	sh("ip -n %s -force -batch %s && ip -n %s -6 -force -batch %s", ns, batch, ns, batch);
-	unlink(batch);
-	batch[0] = '\0';
-}
-
-/* ------------------------------------------------------------- prefixes */
-
-/* Read every prefix of @s->path (xz) into s->all. */
-static int read_prefixes(struct pfxset *s)
-{
-	char cmd[4200], line[128];
-	long cap = 1 << 16;
-	FILE *in;
-
-	snprintf(cmd, sizeof(cmd), "xz -dc '%s'", s->path);
-	in = popen(cmd, "r");
-	if (!in) {
-		perror("bench_get: popen");
-		return -1;
-	}
-	s->all = xcalloc((size_t)cap, sizeof(*s->all));
-	while (fgets(line, sizeof(line), in)) {
-		struct pfx *p;
-		char *slash;
-
-		line[strcspn(line, " \t\r\n")] = '\0';
-		slash = strchr(line, '/');
-		if (!line[0] || line[0] == '#' || !slash)
-			continue;
-		*slash = '\0';
-		if (s->nall == cap) {
-			cap *= 2;
-			s->all = realloc(s->all, (size_t)cap * sizeof(*s->all));
-			if (!s->all) {
-				fprintf(stderr, "bench_get: out of memory\n");
-				exit(1);
-			}
-		}
-		p = &s->all[s->nall];
-		memset(p, 0, sizeof(*p));
-		if (inet_pton(s->family, line, p->b) != 1)
-			continue;
-		p->len = (uint8_t)atoi(slash + 1);
-		s->nall++;
-	}
-	if (pclose(in) != 0 || s->nall == 0) {
-		fprintf(stderr, "bench_get: cannot read %s\n", s->path);
-		return -1;
-	}
-	return 0;
-}
-
-/* Keep @n prefixes: an even stride over the sorted list. */
-static void select_prefixes(struct pfxset *s, long n)
-{
-	long i;
-
-	if (n < 0 || n > s->nall)
-		n = s->nall;
-	s->sel = xcalloc((size_t)n, sizeof(*s->sel));
-	for (i = 0; i < n; i++)
-		s->sel[i] = s->all[(long)((double)i * (double)s->nall / (double)n)];
-	s->nsel = n;
-}
-
-static void gw4(long i, char *buf, size_t len)
-{
-	long h = 257 + i % NGW; /* 10.0.1.1 .. 10.0.2.44, inside 10.0.0.0/16 */
-
-	snprintf(buf, len, "10.0.%ld.%ld", h >> 8, h & 255);
-}
-
-static void gw6(long i, char *buf, size_t len)
-{
-	snprintf(buf, len, "fd00::%lx", 0x100 + i % NGW);
-}
-
-static void route_line(const void *ctx, long i, char *buf, size_t len)
-{
-	const struct pfxset *s = ctx;
-	const struct pfx *p = &s->sel[i];
-	char a[INET6_ADDRSTRLEN], g[48];
-
-	inet_ntop(s->family, p->b, a, sizeof(a));
-	if (s->family == AF_INET)
-		gw4(i, g, sizeof(g));
-	else
-		gw6(i, g, sizeof(g));
-	snprintf(buf, len, "route add %s/%u via %s\n", a, p->len, g);
-}
-
-static int setup_ns(struct pfxset *s4, struct pfxset *s6, double *load4, double *load6)
-{
-	snprintf(ns, sizeof(ns), "fmbench-%d", (int)getpid());
-	if (sh("ip netns add %s", ns))
-		return -1;
-	own_ns = true;
-	if (sh("ip -n %s link set lo up && "
-	       "ip -n %s link add v0 type veth peer name v1 && "
-	       "ip -n %s link add v2 type veth peer name v3 && "
-	       "ip -n %s addr add 10.0.0.1/16 dev v0 && "
-	       "ip -n %s addr add fd00::1/64 dev v2 nodad && "
-	       "for d in v0 v1 v2 v3; do ip -n %s link set $d up || exit 1; done",
-	       ns, ns, ns, ns, ns, ns))
-		return -1;
-	if (s4->nsel && write_batch("IPv4", s4->nsel, route_line, s4))
-		return -1;
-	*load4 = s4->nsel ? run_batch(false) : 0;
-	if (s6->nsel && write_batch("IPv6", s6->nsel, route_line, s6))
-		return -1;
-	*load6 = s6->nsel ? run_batch(true) : 0;
-	return 0;
-}
-
 /* -------------------------------------------------------------- streams */
-
-static void random_bytes(uint8_t *b, int n)
-{
-	uint64_t r = 0;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (!(i & 7))
-			r = rnd();
-		b[i] = (uint8_t)r;
-		r >>= 8;
-	}
-}
-
-/* The prefix bits of one address byte, @bits of them (<= 0: none, >= 8: all). */
-static uint8_t byte_mask(int bits)
-{
-	if (bits <= 0)
-		return 0;
-	if (bits >= 8)
-		return 0xff;
-	return (uint8_t)(0xff << (8 - bits));
-}
 
 /* A loaded prefix picked uniformly, then random host bits. */
 static void make_in_table(struct stream *st, const struct pfxset *s, long n)
 {
-	int alen = s->family == AF_INET ? 4 : 16;
 	long i;
 
 	st->dst = xcalloc((size_t)n, sizeof(*st->dst));
-	for (i = 0; i < n; i++) {
-		const struct pfx *p = &s->sel[rnd() % (uint64_t)s->nsel];
-		struct fm_ip *d = &st->dst[i];
-		uint8_t host[16];
-		int k;
-
-		random_bytes(host, alen);
-		d->family = (uint8_t)s->family;
-		for (k = 0; k < alen; k++) {
-			uint8_t keep = byte_mask(p->len - 8 * k);
-
-			d->b[k] = (uint8_t)((p->b[k] & keep) | (host[k] & ~keep));
-		}
-	}
+	for (i = 0; i < n; i++)
+		in_table_addr(&rng_state, s, &st->dst[i]);
 	st->n = n;
 }
 
@@ -392,95 +116,9 @@ static void make_uniform(struct stream *st, int family, long n)
 	st->dst = xcalloc((size_t)n, sizeof(*st->dst));
 	for (i = 0; i < n; i++) {
 		st->dst[i].family = (uint8_t)family;
-		random_bytes(st->dst[i].b, family == AF_INET ? 4 : 16);
+		random_bytes(&rng_state, st->dst[i].b, family == AF_INET ? 4 : 16);
 	}
 	st->n = n;
-}
-
-/* --------------------------------------------------------------- kernel */
-
-static int kq_open(struct kq *q)
-{
-	q->nl = socket_in(ns);
-	if (!q->nl || mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		perror("bench_get: netlink socket in the namespace");
-		return -1;
-	}
-	q->portid = mnl_socket_get_portid(q->nl);
-	q->seq = 1;
-	return 0;
-}
-
-/*
- * One `ip route get ADDR`: RTM_GETROUTE, its reply read and parsed (error,
- * RTA_OIF, RTA_GATEWAY or RTA_VIA). Return the kernel's verdict (0 or -errno);
- * -EIO when the socket itself fails.
- */
-static int kq_get(struct kq *q, const struct fm_ip *dst, int oif, struct answer *a)
-{
-	int alen = dst->family == AF_INET ? 4 : 16;
-	unsigned int seq = q->seq++;
-	const struct nlmsghdr *h;
-	struct nlmsghdr *nlh;
-	const struct nlattr *at;
-	struct rtmsg *rtm;
-	ssize_t n;
-
-	memset(a, 0, sizeof(*a));
-	nlh = mnl_nlmsg_put_header(q->buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = dst->family;
-	rtm->rtm_dst_len = (unsigned char)(8 * alen);
-	rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
-	mnl_attr_put(nlh, RTA_DST, (size_t)alen, dst->b);
-	if (oif > 0)
-		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
-	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
-		return a->rc = -EIO;
-	for (;;) {
-		n = mnl_socket_recvfrom(q->nl, q->buf, sizeof(q->buf));
-		if (n <= 0)
-			return a->rc = -EIO;
-		h = (const struct nlmsghdr *)q->buf;
-		if (mnl_nlmsg_ok(h, (int)n) && h->nlmsg_seq == seq)
-			break; /* anything else is a stale reply: read on */
-	}
-	if (h->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-
-		return a->rc = e->error ? e->error : -EIO;
-	}
-	if (h->nlmsg_type != RTM_NEWROUTE)
-		return a->rc = -EIO;
-	mnl_attr_for_each (at, h, sizeof(struct rtmsg)) {
-		const uint8_t *v = mnl_attr_get_payload(at);
-
-		switch (mnl_attr_get_type(at)) {
-		case RTA_OIF:
-			if (mnl_attr_get_payload_len(at) >= 4)
-				a->oif = (int)mnl_attr_get_u32(at);
-			break;
-		case RTA_GATEWAY:
-			if (mnl_attr_get_payload_len(at) == (uint16_t)alen) {
-				a->gw.family = dst->family;
-				memcpy(a->gw.b, v, (size_t)alen);
-			}
-			break;
-		case RTA_VIA:
-			if (mnl_attr_get_payload_len(at) >= 2 + 16 && v[0] == AF_INET6) {
-				a->gw.family = AF_INET6;
-				memcpy(a->gw.b, v + 2, 16);
-			} else if (mnl_attr_get_payload_len(at) >= 2 + 4 && v[0] == AF_INET) {
-				a->gw.family = AF_INET;
-				memcpy(a->gw.b, v + 2, 4);
-			}
-			break;
-		}
-	}
-	return 0;
 }
 
 /*
@@ -562,12 +200,7 @@ static double time_mirror(struct fm_mirror *m, const struct stream *st, int burs
 		if (t - tc < 1e-3 && chunk < CHUNK_MAX)
 			chunk *= 2;
 		tc = t;
-		if (i == st->n) {
-			i = 0;
-			if (t >= MIN_TIME)
-				break;
-		}
-		if (t >= MAX_TIME)
+		if (bench_timed_enough(&i, st->n, t, MIN_TIME, MAX_TIME))
 			break;
 	}
 	if (sink == -1) /* keeps the results live; never true */
@@ -675,51 +308,6 @@ static long check(struct fm_mirror *m, const struct stream *st, const struct ans
 	return bad;
 }
 
-/* Add rules up to @total: "fwmark N lookup 1000+N pref 100+N", both families. */
-static int add_rules(struct fm_mirror *m, int total)
-{
-	struct fm_stats st;
-	uint64_t want;
-	double t0;
-	char l[160];
-	FILE *f;
-	int i, fd;
-
-	fm_mirror_stats(m, &st);
-	want = st.rules + 2 * (uint64_t)(total - extra_rules);
-	snprintf(batch, sizeof(batch), "/tmp/bench_get.XXXXXX");
-	fd = mkstemp(batch);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		perror("bench_get: rules batch file");
-		return -1;
-	}
-	for (i = extra_rules + 1; i <= total; i++) {
-		snprintf(l, sizeof(l), "rule add fwmark %d lookup %d pref %d\n", i, 1000 + i,
-			 100 + i);
-		fputs(l, f);
-	}
-	fclose(f);
-	i = sh("ip -n %s -batch %s && ip -n %s -6 -batch %s", ns, batch, ns, batch);
-	unlink(batch);
-	batch[0] = '\0';
-	extra_rules = total; /* even on failure: cleanup deletes what is there */
-	if (i)
-		return -1;
-	/* The mirror learns them from its event socket. */
-	t0 = now();
-	do {
-		if (fm_mirror_process(m, 100) < 0)
-			break;
-		fm_mirror_stats(m, &st);
-	} while (st.rules < want && now() - t0 < 10);
-	if (st.rules != want) {
-		fprintf(stderr, "bench_get: the mirror has %llu rules, expected %llu\n",
-			(unsigned long long)st.rules, (unsigned long long)want);
-		return -1;
-	}
-	return 0;
-}
-
 static void json_line(const char *impl, int family, const char *stream, int rules, int threads,
 		      double ns)
 {
@@ -738,33 +326,26 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	static const int rule_counts[] = {0, 10, 100};
-	struct pfxset s4 = {.family = AF_INET, .path = FULLVIEW4};
-	struct pfxset s6 = {.family = AF_INET6, .path = FULLVIEW6};
-	struct fm_open_opts o = {.sz = sizeof(o)};
+	struct pfxset s4, s6;
 	struct stream streams[6];
 	struct answer *kans;
 	struct fm_mirror *m;
 	struct fm_stats fst;
 	struct kq *q;
-	long n4 = -1, n6 = -1, nq = DEF_QUERIES, total_bad = 0;
-	double load4 = -1, load6 = -1, open_s, t0;
+	long nq = DEF_QUERIES, total_bad = 0;
+	double load4, load6, open_s;
 	uint64_t seed = DEF_SEED;
 	int i, r, ns_count = 0, rc;
 	bool json = false;
 
+	fv.prog = "bench_get";
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--v4") && i + 1 < argc)
-			n4 = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--v6") && i + 1 < argc)
-			n6 = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
+		if (fv_option(argc, argv, &i))
+			continue;
+		if (!strcmp(argv[i], "--queries") && i + 1 < argc)
 			nq = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			seed = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--netns") && i + 1 < argc)
-			snprintf(ns, sizeof(ns), "%s", argv[++i]);
-		else if (!strcmp(argv[i], "--keep"))
-			keep = true;
 		else if (!strcmp(argv[i], "--json"))
 			json = true;
 		else
@@ -772,18 +353,9 @@ int main(int argc, char **argv)
 	}
 	if (nq <= 0)
 		return usage();
-	if (geteuid() != 0) {
-		fprintf(stderr, "bench_get: needs root (network namespaces)\n");
-		return 77;
-	}
-	atexit(cleanup);
-
-	if ((n4 && read_prefixes(&s4)) || (n6 && read_prefixes(&s6)))
-		return 1;
-	select_prefixes(&s4, n4);
-	select_prefixes(&s6, n6);
-	if (!ns[0] && setup_ns(&s4, &s6, &load4, &load6))
-		return 1;
+	rc = fv_prepare(&s4, &s6, &load4, &load6);
+	if (rc)
+		return rc;
 
 	/* The streams, from the seed, before anything else draws from it. */
 	rng_state = seed;
@@ -800,14 +372,7 @@ int main(int argc, char **argv)
 	streams[ns_count] = (struct stream){.family = AF_INET6, .name = "uniform"};
 	make_uniform(&streams[ns_count++], AF_INET6, nq);
 
-	o.netns = ns;
-	t0 = now();
-	rc = fm_mirror_open(&o, &m);
-	open_s = now() - t0;
-	if (rc) {
-		fprintf(stderr, "bench_get: fm_mirror_open(%s): %s\n", ns, strerror(-rc));
-		return 1;
-	}
+	m = fv_open(&open_s);
 	fm_mirror_stats(m, &fst);
 	add_oif_streams(m, streams, &ns_count);
 	q = xcalloc(1, sizeof(*q));
@@ -816,14 +381,7 @@ int main(int argc, char **argv)
 	kans = xcalloc(CHECK_N, sizeof(*kans));
 
 	if (!json) {
-		printf("namespace %s: IPv4 %ld prefixes%s, IPv6 %ld prefixes%s, %d gateways "
-		       "each\n",
-		       ns, s4.nsel, s4.nsel == s4.nall ? " (all)" : "", s6.nsel,
-		       s6.nsel == s6.nall ? " (all)" : "", NGW);
-		if (load4 >= 0)
-			printf("loaded with ip -batch: IPv4 %.1f s, IPv6 %.1f s\n", load4, load6);
-		printf("fm_mirror_open: %.2f s, %llu routes, %llu rules in the mirror\n", open_s,
-		       (unsigned long long)fst.routes, (unsigned long long)fst.rules);
+		fv_describe(&s4, &s6, load4, load6, open_s, &fst);
 		printf("queries: %ld per stream, seed 0x%llx. The kernel runs a stream once;\n"
 		       "fibmirror repeats it for >= %.1f s, or stops at %.0f s (\"timed\": lookups "
 		       "timed).\ncheck: disagreements in the first %d queries.\n",
@@ -876,7 +434,7 @@ int main(int argc, char **argv)
 		       "\"v6_prefixes\":%ld,\"queries\":%ld,\"seed\":%llu,\"routes\":%llu,"
 		       "\"open_s\":%.3f,\"load4_s\":%.3f,\"load6_s\":%.3f,"
 		       "\"disagreements\":%ld}\n",
-		       ns, s4.nsel, s6.nsel, nq, (unsigned long long)seed,
+		       fv.ns, s4.nsel, s6.nsel, nq, (unsigned long long)seed,
 		       (unsigned long long)fst.routes, open_s, load4, load6, total_bad);
 	else
 		printf("\ndisagreements fibmirror/kernel: %ld (of %d per stream and rule count)\n",
