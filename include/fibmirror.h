@@ -460,7 +460,7 @@ FM_API int fm_route_get_bulk(struct fm_mirror *m, const struct fm_flow *fl, stru
  * in O(1), by a generation number the mirror changes whenever it applies
  * anything that can change a decision of that family (routes, rules,
  * nexthops, links, addresses, netconf, sysctls, a resync) and again when it
- * publishes its FIB. The cache has a fixed number of entries in 4-way sets,
+ * publishes its FIB. The cache has a fixed number of entries in 8-way sets,
  * hashes flow keys with a random key of its own, and bypasses itself while
  * its hit rate is low, so chosen or random flows can neither grow it nor
  * slow a lookup down by more than an occasional sampled probe.
@@ -480,7 +480,7 @@ struct fm_cache_stats {
 	uint64_t out_hit, out_slow; /**< output path */
 	uint64_t searches;	    /**< entries compared while probing */
 	uint64_t stale;		    /**< probed entries of an older generation (invalidated) */
-	uint64_t evictions;	    /**< live entries replaced to make room */
+	uint64_t evictions;	    /**< entries replaced to make room (live or invalidated) */
 	uint64_t bypassed;	    /**< lookups that skipped the cache (low hit rate); the
 				     hit rate is hits / (hits + slow + bypassed) */
 	uint64_t bypass_on;	    /**< times the bypass was switched on */

@@ -6,15 +6,18 @@
  * - One cache per thread, owned by the caller: a hit reads the mirror's
  *   generation word (shared, but written only on changes) and otherwise
  *   touches memory no other thread writes.
- * - Fixed size: 4-way sets, a power of two of them. A miss replaces an empty
- *   way or, by the clock (second chance) rule, one that has not been hit
- *   since the hand last passed. Nothing ever grows, so a flood of new flows
- *   costs evictions, never memory.
+ * - Fixed size: 8-way sets, a power of two of them, each set's tags in one
+ *   cache line. A flow is kept on its second miss in a while (admit(): the
+ *   first leaves its tag among the set's ghosts), so flows seen once, the
+ *   bulk of a random or long-tailed mix, cost no entry and evict nothing.
+ *   A kept flow takes an empty way or, by the clock (second chance) rule,
+ *   one that has not been hit since the hand last passed. Nothing ever
+ *   grows, so a flood of new flows costs a tag store, never memory.
  * - Keyed hash: the flow key (eight 64-bit words) goes through an NH hash
  *   (sum of products of key words plus secret words, as in UMAC) with a
  *   secret drawn per cache from the process's keyed hash, the 128-bit sum
  *   folded in half. Whoever chooses flows without the secret cannot
- *   aim them at one set, and a set holds at most 4 entries anyway.
+ *   aim them at one set, and a set holds at most 8 entries anyway.
  * - Validity: an entry records the family's generation read before its
  *   lookup (cache.h); it answers only while that generation is current, and
  *   only before the expiry of any route with a lifetime the answer depended
@@ -22,8 +25,8 @@
  * - Adaptive bypass: per window of WINDOW lookups, fewer than LOW_HITS hits
  *   (a stream of new flows) switch the cache off; then one lookup in SAMPLE
  *   still goes through it, and a window of samples with a quarter of them
- *   hits switches it back on. Bypassed lookups cost one branch more than
- *   fm_route_get().
+ *   hits switches it back on. Bypassed lookups cost a counter and a branch
+ *   more than fm_route_get().
  *
  * Counters follow the kernel's rt_cache_stat (in/out hit and slow path,
  * searches) plus evictions, stale entries met, bypass figures and the
@@ -44,13 +47,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define WAYS	    4
+#define WAYS	    8
+#define GHOSTS	    6 /* what is left of the set's line */
 #define DEF_ENTRIES 4096
 #define MIN_ENTRIES 64
 #define MAX_ENTRIES (1u << 24)
 #define WINDOW	    4096	      /* lookups per judgement of the hit rate */
 #define LOW_HITS    (WINDOW / 8)      /* fewer hits in a window: bypass */
-#define SAMPLE	    16		      /* bypassing: one lookup in SAMPLE uses the cache */
+#define SAMPLE	    32		      /* bypassing: one lookup in SAMPLE uses the cache */
 #define SAMPLE_WIN  (WINDOW / SAMPLE) /* samples per judgement */
 #define RESUME_HITS (SAMPLE_WIN / 4)  /* sampled hits that end the bypass */
 #define HEAD	    offsetof(struct fm_result, hops)
@@ -69,13 +73,14 @@ struct fc_entry {
 	struct fm_hop *more; /* hops[1..nhops) of a multipath answer, malloc'd */
 	unsigned char head[HEAD] __attribute__((aligned(8)));
 	struct fm_hop hop0;
-};
+} __attribute__((aligned(64))); /* four whole lines */
 
 struct fc_set {
-	uint32_t tag[WAYS]; /* 0: empty way */
-	uint8_t ref;	    /* bit w: way w was hit since the hand passed it */
-	uint8_t hand;
-} __attribute__((aligned(32)));
+	uint32_t tag[WAYS];	/* 0: empty way */
+	uint32_t ghost[GHOSTS]; /* tags of flows missed once, not kept (yet) */
+	uint8_t ref;		/* bit w: way w was hit since the hand passed it */
+	uint8_t hand, gnext;
+} __attribute__((aligned(64))); /* one line: a probe reads one */
 
 struct fm_cache {
 	struct fm_mirror *m; /* NULL once detached from a freed mirror */
@@ -174,8 +179,9 @@ static bool fill(struct fc_entry *e, const struct fc_key *k, uint64_t gen, uint3
 	return true;
 }
 
-/* The way a miss in set @s takes: an empty one, else the clock's choice. */
-static int victim(struct fm_cache *c, struct fc_set *s, uint64_t gen)
+/* The way a miss in set @s takes: an empty one, else the clock's choice
+ * (which does not read the entry: its line is cold). */
+static int victim(struct fm_cache *c, struct fc_set *s)
 {
 	int w;
 
@@ -189,9 +195,27 @@ static int victim(struct fm_cache *c, struct fc_set *s, uint64_t gen)
 			break;
 		s->ref &= (uint8_t) ~(1u << w);
 	}
-	if (c->ent[(size_t)(s - c->sets) * WAYS + (size_t)w].gen == gen)
-		STAT_ADD(c, evictions, 1);
+	STAT_ADD(c, evictions, 1);
 	return w;
+}
+
+/* A flow is kept on its second miss in a while: the first only leaves its
+ * tag among the set's ghosts. Flows seen once (most of a random or a
+ * long-tailed mix) then cost a tag store, not a cold entry written, and do
+ * not push out the entries that hit. */
+static bool admit(struct fc_set *s, uint32_t tag)
+{
+	int i;
+
+	for (i = 0; i < GHOSTS; i++) {
+		if (s->ghost[i] == tag) {
+			s->ghost[i] = 0;
+			return true;
+		}
+	}
+	s->ghost[s->gnext] = tag;
+	s->gnext = (uint8_t)((s->gnext + 1) % GHOSTS);
+	return false;
 }
 
 static uint64_t hits(const struct fm_cache *c)
@@ -265,8 +289,11 @@ static int cached_get(struct fm_cache *c, const struct fm_flow *fl, struct fm_re
 	else
 		STAT_ADD(c, out_slow, 1);
 	judge(c);
-	if (way < 0)
-		way = victim(c, s, gen);
+	if (way < 0) {
+		if (!admit(s, tag))
+			return rc;
+		way = victim(c, s);
+	}
 	e = &c->ent[(h & c->mask) * WAYS + (size_t)way];
 	s->tag[way] = fill(e, &k, gen, deadline, rc, ret) ? tag : 0;
 	s->ref &= (uint8_t) ~(1u << way); /* a new entry earns its second chance */
@@ -315,7 +342,7 @@ int fm_cache_new(struct fm_mirror *m, const struct fm_cache_opts *o, struct fm_c
 	if (!c)
 		return -ENOMEM;
 	c->sets = aligned_alloc(64, (size_t)n / WAYS * sizeof(*c->sets));
-	c->ent = calloc(n, sizeof(*c->ent));
+	c->ent = aligned_alloc(64, (size_t)n * sizeof(*c->ent));
 	if (!c->sets || !c->ent) {
 		free(c->sets);
 		free(c->ent);
@@ -323,6 +350,7 @@ int fm_cache_new(struct fm_mirror *m, const struct fm_cache_opts *o, struct fm_c
 		return -ENOMEM;
 	}
 	memset(c->sets, 0, (size_t)n / WAYS * sizeof(*c->sets));
+	memset(c->ent, 0, (size_t)n * sizeof(*c->ent));
 	c->mask = n / WAYS - 1;
 	c->no_bypass =
 	    o && o->sz >= offsetof(struct fm_cache_opts, no_bypass) + sizeof(bool) && o->no_bypass;
