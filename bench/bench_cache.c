@@ -17,10 +17,9 @@
  *
  * Streams, per family:
  *  "hit":     --hot flows (1024), a working set that fits the default cache
- *             (4096 entries in 4-way sets, about a quarter full). The cache
- *             is filled by one pass, then timed lookups are hits, but for
- *             the flows of the few sets that draw five or more of them
- *             (1-3% of lookups), which keep evicting each other.
+ *             (4096 entries in 8-way sets, about a quarter full). The cache
+ *             is filled by one pass and the cross-check's (a flow is kept
+ *             on its second miss), then timed lookups are hits.
  *  "zipf":    --queries lookups (1M) of --flows distinct flows (1M), flow
  *             rank r drawn with probability proportional to 1/r^s (--zipf,
  *             1.0): a few flows very hot, a long tail seen once. With caches
