@@ -94,6 +94,7 @@ struct fm_mirror {
 	 * follows it, are stale: both bump the families' generations. */
 	struct fm_gens *gens;
 	unsigned unpublished; /* GEN_* bits changed since the last publication */
+	bool handed_out;      /* returned by fm_mirror_open*: decisions may exist */
 	uint32_t next_expiry; /* no route's lifetime ends before (rib_expiry); 0 none */
 	struct cache_reg caches;
 	struct ilist flow_watches; /* index/watch.c */
@@ -145,7 +146,8 @@ static void export_event(struct fm_mirror *m, struct rib *rib, struct fm_event *
  * is published (readers of the old one go on answering from it). */
 static void changed(struct fm_mirror *m, unsigned fams)
 {
-	gens_bump(m->gens, fams);
+	if (m->handed_out) /* the initial load invalidates nothing */
+		gens_bump(m->gens, fams);
 	m->unpublished |= fams;
 	m->last_change_ms = now_ms();
 	if (!m->dirty_since_ms)
@@ -455,6 +457,7 @@ int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 	m->drops = nl_sock_drops(&m->ev);
 	m->last_resync_ms = now_ms();
 	publish(m);
+	m->handed_out = true;
 	*ret = m;
 	return 0;
 }
@@ -478,6 +481,7 @@ int fm_mirror_open_file(const char *path, const struct fm_open_opts *opts, struc
 		return rc;
 	}
 	publish(m);
+	m->handed_out = true;
 	*ret = m;
 	return 0;
 }
