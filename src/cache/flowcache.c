@@ -245,7 +245,9 @@ static void judge(struct fm_cache *c)
 	c->win_start = c->win_hits + c->st.in_slow + c->st.out_slow;
 }
 
-static int cached_get(struct fm_cache *c, const struct fm_flow *fl, struct fm_result *ret)
+/* Out of line, so that a bypassed lookup does not pay for its frame. */
+__attribute__((noinline)) static int cached_get(struct fm_cache *c, const struct fm_flow *fl,
+						struct fm_result *ret)
 {
 	struct fc_key k;
 	uint64_t h, gen;
