@@ -398,6 +398,7 @@ static void test_cmd_get(void)
 	rewind(c.err);
 	/* No IPv6 route at all in the mirror: the kernel's ENETUNREACH. */
 	rc = cmd_get(&c, 2, argv2);
+	fm_cache_free(c.cache); /* get answered through it (the CLI's main frees it) */
 	fclose(c.out);
 	fclose(c.err);
 	ok(rc == 2 && strstr(err, "RTNETLINK answers: Network is unreachable\n") && !out[0],
