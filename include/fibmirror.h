@@ -621,8 +621,10 @@ typedef void (*fm_watch_cb)(const struct fm_route *r, bool added, void *arg);
 /**
  * fm_watch_gateway() - watch "routes via @gw (on @ifindex, 0 = any device)".
  * @cb fires exactly once per matching route added or removed (a replace is a
- * removal then an addition only when the match changes). Release with
- * fm_watch_free() before the mirror. Return 0 or -errno. Writer thread.
+ * removal then an addition only when the match changes). @cb runs while the
+ * change is being applied: queries from it see the RIB with that change and
+ * maybe not yet those applied with it. Release with fm_watch_free() before
+ * the mirror. Return 0 or -errno. Writer thread.
  */
 FM_API int fm_watch_gateway(struct fm_mirror *m, const struct fm_ip *gw, int ifindex,
 			    fm_watch_cb cb, void *arg, struct fm_watch **ret);
@@ -639,8 +641,11 @@ typedef void (*fm_flow_watch_cb)(const struct fm_flow *fl, int old_rc, const str
  * fm_mirror_resync() has applied changes of the flow's family, @cb fires
  * once if the decision (the return value, or the result's head and hops)
  * differs from the one it last reported, and never when it is the same.
- * Changes applied together are seen together. Gateway and flow watches are
- * one list, released with fm_watch_free() before the mirror.
+ * Changes applied together are seen together. @cb runs on the writer's
+ * thread after the batch is applied: it may call any query, and may free
+ * its own watch (no other). Nothing is reported at registration; the first
+ * answer is fm_route_get()'s. Gateway and flow watches are one kind of
+ * object, released with fm_watch_free() before the mirror.
  * Return 0 or -errno. Writer thread.
  */
 FM_API int fm_watch_flow(struct fm_mirror *m, const struct fm_flow *fl, fm_flow_watch_cb cb,
