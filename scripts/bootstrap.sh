@@ -41,13 +41,19 @@ test)
 asan)
 	cmake --workflow --preset asan
 	;;
+tsan)
+	# The tests with reader threads, under ThreadSanitizer.
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan
+	ctest --preset tsan -L concurrent
+	;;
 bench)
 	cmake --preset bench >/dev/null
 	cmake --build --preset bench
 	echo "run: build-bench/tools/fibmirror bench lpm [-4|-6] [--json]; plot: bench/plot_lpm.sh"
 	;;
 *)
-	echo "usage: $0 [run|test|asan|bench]" >&2
+	echo "usage: $0 [run|test|asan|tsan|bench]" >&2
 	exit 1
 	;;
 esac
