@@ -83,9 +83,10 @@ static bool outlived(const struct fm_handle *h)
 
 int fm_handle_refresh(struct fm_handle *h)
 {
-	struct fm_result *res;
+	struct fm_result res;
 	uint32_t deadline;
 	int rc;
+	bool same;
 
 	if (!h)
 		return -EINVAL;
@@ -93,19 +94,13 @@ int fm_handle_refresh(struct fm_handle *h)
 		return -ESHUTDOWN;
 	if (fm_handle_valid(h) && !outlived(h))
 		return 0;
-	res = malloc(sizeof(*res));
-	if (!res)
-		return -ENOMEM;
-	rc = take(h, res, &deadline);
-	if (lk_same_answer(rc, res, h->rc, &h->res)) {
-		h->deadline = deadline;
-		free(res);
-		return 0;
-	}
-	h->res = *res;
-	h->rc = rc;
+	rc = take(h, &res, &deadline);
+	same = lk_same_answer(rc, &res, h->rc, &h->res);
 	h->deadline = deadline;
-	free(res);
+	if (same)
+		return 0;
+	h->res = res;
+	h->rc = rc;
 	return 1;
 }
 

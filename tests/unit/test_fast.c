@@ -448,16 +448,6 @@ struct tally {
 	unsigned checked, fast, mismatches, fast6, bulk_mismatches, hinted, hint_mismatches;
 };
 
-static bool same(int ra, const struct fm_result *a, int rb, const struct fm_result *b)
-{
-	if (ra != rb)
-		return false;
-	if (ra)
-		return true;
-	return !memcmp(a, b, offsetof(struct fm_result, hops)) &&
-	       !memcmp(a->hops, b->hops, a->nhops * sizeof(a->hops[0]));
-}
-
 /*
  * The general path's table walks guided by the FIB (lookup_env.fib), and
  * unguided, against the plain reference: IPv6 walks that scan every route
@@ -477,7 +467,7 @@ static void check_hinted(const struct lookup_env *env, const struct fib *f,
 		walk.fib = i ? NULL : f;
 		ra = lk_ref_route_get(&walk, fl, &a);
 		t->hinted++;
-		if (!same(ra, &a, rb, &b) && t->hint_mismatches++ < 5)
+		if (!lk_same_answer(ra, &a, rb, &b) && t->hint_mismatches++ < 5)
 			diag("%s mismatch: dst %s iif %d oif %d: %d (oif %d len %d), plain %d "
 			     "(oif %d len %d)",
 			     i ? "unguided" : "hinted", fm_ip_format(&fl->dst, s, sizeof(s)),
@@ -506,7 +496,7 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		t->fast++;
 		t->fast6 += fl.family == AF_INET6;
 		rb = lk_ref_route_get(env, &fl, &b);
-		if (same(ra, &a, rb, &b))
+		if (lk_same_answer(ra, &a, rb, &b))
 			continue;
 		if (t->mismatches < 5 && !ra && !rb) {
 			size_t k;
@@ -550,7 +540,7 @@ static void check_bulk(const struct fib *f, unsigned bursts, struct tally *t)
 		for (i = 0; i < BURST; i++) {
 			int rb = rc[i] == -EBADF ? -EBADF : lk_fast_route_get(f, &fl[i], &b, NULL);
 
-			if (!same(rc[i], &a[i], rb, &b) && t->bulk_mismatches++ < 5)
+			if (!lk_same_answer(rc[i], &a[i], rb, &b) && t->bulk_mismatches++ < 5)
 				diag("burst mismatch: flow %u of burst %u: bulk %d, single %d", i,
 				     k, rc[i], rb);
 		}
