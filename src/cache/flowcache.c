@@ -7,11 +7,12 @@
  *   generation word (shared, but written only on changes) and otherwise
  *   touches memory no other thread writes.
  * - Fixed size: 8-way sets, a power of two of them, each set's tags in one
- *   cache line. A flow is kept on its second miss in a while (admit(): the
- *   first leaves its tag among the set's ghosts), so flows seen once, the
- *   bulk of a random or long-tailed mix, cost no entry and evict nothing.
- *   A kept flow takes an empty way or, by the clock (second chance) rule,
- *   one that has not been hit since the hand last passed. Nothing ever
+ *   cache line. A flow takes an empty way at once; once its set is full it
+ *   is kept only on its second miss in a while (admit(): the first leaves
+ *   its tag among the set's ghosts), so flows seen once, the bulk of a
+ *   random or long-tailed mix, cost no entry and evict nothing. A kept flow
+ *   replaces, by the clock (second chance) rule, an entry that has not been
+ *   hit since the hand last passed. Nothing ever
  *   grows, so a flood of new flows costs a tag store, never memory.
  * - Keyed hash: the flow key (eight 64-bit words) goes through an NH hash
  *   (sum of products of key words plus secret words, as in UMAC) with a
@@ -179,15 +180,22 @@ static bool fill(struct fc_entry *e, const struct fc_key *k, uint64_t gen, uint3
 	return true;
 }
 
-/* The way a miss in set @s takes: an empty one, else the clock's choice
- * (which does not read the entry: its line is cold). */
-static int victim(struct fm_cache *c, struct fc_set *s)
+static int empty_way(const struct fc_set *s)
 {
 	int w;
 
 	for (w = 0; w < WAYS; w++)
 		if (!s->tag[w])
 			return w;
+	return -1;
+}
+
+/* The way a kept flow takes from a full set @s: the clock's choice (which
+ * does not read the entry: its line is cold). */
+static int victim(struct fm_cache *c, struct fc_set *s)
+{
+	int w;
+
 	for (;;) {
 		w = s->hand;
 		s->hand = (uint8_t)((w + 1) % WAYS);
@@ -199,10 +207,10 @@ static int victim(struct fm_cache *c, struct fc_set *s)
 	return w;
 }
 
-/* A flow is kept on its second miss in a while: the first only leaves its
- * tag among the set's ghosts. Flows seen once (most of a random or a
- * long-tailed mix) then cost a tag store, not a cold entry written, and do
- * not push out the entries that hit. */
+/* In a full set, a flow is kept on its second miss in a while: the first
+ * only leaves its tag among the set's ghosts. Flows seen once (most of a
+ * random or a long-tailed mix) then cost a tag store, not a cold entry
+ * written, and do not push out the entries that hit. */
 static bool admit(struct fc_set *s, uint32_t tag)
 {
 	int i;
@@ -216,6 +224,21 @@ static bool admit(struct fc_set *s, uint32_t tag)
 	s->ghost[s->gnext] = tag;
 	s->gnext = (uint8_t)((s->gnext + 1) % GHOSTS);
 	return false;
+}
+
+/* A hit or a slow-path answer, on the input or the output path. */
+static void count(struct fm_cache *c, const struct fm_flow *fl, bool hit)
+{
+	if (fl->iif > 0) {
+		if (hit)
+			STAT_ADD(c, in_hit, 1);
+		else
+			STAT_ADD(c, in_slow, 1);
+	} else if (hit) {
+		STAT_ADD(c, out_hit, 1);
+	} else {
+		STAT_ADD(c, out_slow, 1);
+	}
 }
 
 static uint64_t hits(const struct fm_cache *c)
@@ -272,10 +295,7 @@ __attribute__((noinline)) static int cached_get(struct fm_cache *c, const struct
 		if (alive(e, gen)) {
 			s->ref |= (uint8_t)(1u << w);
 			copy_out(e, ret);
-			if (fl->iif > 0)
-				STAT_ADD(c, in_hit, 1);
-			else
-				STAT_ADD(c, out_hit, 1);
+			count(c, fl, true);
 			if (c->bypass)
 				judge(c);
 			return e->rc;
@@ -286,12 +306,9 @@ __attribute__((noinline)) static int cached_get(struct fm_cache *c, const struct
 		break;
 	}
 	rc = mirror_route_get(c->m, fl, ret, &deadline);
-	if (fl->iif > 0)
-		STAT_ADD(c, in_slow, 1);
-	else
-		STAT_ADD(c, out_slow, 1);
+	count(c, fl, false);
 	judge(c);
-	if (way < 0) {
+	if (way < 0 && (way = empty_way(s)) < 0) {
 		if (!admit(s, tag))
 			return rc;
 		way = victim(c, s);
