@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # test_storm.sh - a storm of at least 200k route events against a deliberately
-# small receive buffer: the loss is detected, one resync brings the mirror back
-# to equality within 1 s after the storm ends, and stats shows it
-# (reliability.md 1.1, goal F1).
+# small receive buffer: the loss is detected, a resync brings the mirror back
+# to equality, and stats shows it (reliability.md 1.1, goal F1). The time from
+# the storm's end to equality is printed; it is checked against a deadline only
+# when one is given (STORM_DEADLINE): timing is a measurement, and a shared,
+# instrumented CI machine is no place to gate on it. To check the goal, run
+# it on a release build with STORM_DEADLINE=1.
 #
 # Usage: test_storm.sh PATH_TO_FIBMIRROR [ROUTES]
 #
@@ -17,8 +20,9 @@
 # storm's end, every event emitted), the script
 # runs `fibmirror verify` back to back until it reports equality, and checks:
 #  - overruns >= 1 (the loss was seen) and resyncs >= 1 (and repaired);
-#  - the time from the storm's end to equality (see the polling loop below)
-#    is <= DEADLINE seconds (default 1; env STORM_DEADLINE).
+#  - equality comes at all (polled for 30 s: a repair that never comes fails);
+#  - with STORM_DEADLINE=S: the time from the storm's end to equality (see the
+#    polling loop below) is <= S seconds.
 # The daemon resyncs at most once per second (fm_open_opts.resync_min_ms),
 # which bounds the repair after a storm that keeps overrunning to its end.
 #
@@ -27,7 +31,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 ROUTES=${2:-100000}
-DEADLINE=${STORM_DEADLINE:-1}
+DEADLINE=${STORM_DEADLINE:-}
 RCVBUF=${STORM_RCVBUF:-4096}
 JOBS=${STORM_JOBS:-4}
 
@@ -117,6 +121,8 @@ ok $? "repaired: resyncs $resyncs, resync_diffs $(stat_from "$s1" resync_diffs),
  events $(stat_from "$s1" events), routes $(stat_from "$s1" routes)"
 
 diag "storm end -> equal: ${late} s (resyncs: $res_at_end at the storm's end, $resyncs now)"
-[ "$late" != never ] && [ "$(echo "$late <= $DEADLINE" | bc)" = 1 ]
-ok $? "equal within $DEADLINE s of the storm's end (measured $late s)"
+if [ -n "$DEADLINE" ]; then
+	[ "$late" != never ] && [ "$(echo "$late <= $DEADLINE" | bc)" = 1 ]
+	ok $? "equal within $DEADLINE s of the storm's end (measured $late s)"
+fi
 finish
