@@ -11,7 +11,8 @@
 #
 # Usage: test_storm.sh PATH_TO_FIBMIRROR [ROUTES]
 #
-# `fibmirror -n NS --rcvbuf 4096 daemon` (env STORM_RCVBUF) mirrors a namespace
+# `fibmirror -n NS --rcvbuf 4096 daemon` (env STORM_RCVBUF; STORM_STOP=1 stops
+# the daemon through the storm instead: see below) mirrors a namespace
 # with a veth pair. STORM_JOBS (default 4) concurrent `ip -batch` processes then
 # add ROUTES (default 100000) /32 routes on v0 between them, delete every
 # second one and add those back: 2 * ROUTES events at full speed. One `ip`
@@ -20,6 +21,13 @@
 # storm's end, every event emitted), the script
 # runs `fibmirror verify` back to back until it reports equality, and checks:
 #  - overruns >= 1 (the loss was seen) and resyncs >= 1 (and repaired);
+#  - a `monitor` client connected through the storm saw every repair as a
+#    "[RESYNC] begin" / "[RESYNC] end" pair, one per resync, instead of a
+#    silent gap;
+#  - with STORM_REPEAT > 1 (a storm of tens of seconds without a pause): at
+#    most one resync per 10 s of storm (zebra-rs's policy, reliability.md F1:
+#    a dump taken inside the storm overruns again, so the daemon waits for a
+#    pause, or for 10 * resync_min_ms);
 #  - equality comes at all (polled for 30 s: a repair that never comes fails);
 #  - with STORM_DEADLINE=S: the time from the storm's end to equality (see the
 #    polling loop below) is <= S seconds.
@@ -32,8 +40,9 @@ set -u
 
 ROUTES=${2:-100000}
 DEADLINE=${STORM_DEADLINE:-}
-RCVBUF=${STORM_RCVBUF:-4096}
+RCVBUF=${STORM_RCVBUF-4096} # empty: the daemon's default
 JOBS=${STORM_JOBS:-4}
+REPEAT=${STORM_REPEAT:-1}
 
 # A broken set-up must fail the test, not pass for a storm that never came.
 set -e
@@ -42,25 +51,38 @@ add_veth v0 v1 10.0.0.1/24
 set +e
 
 # Per job: its share of ROUTES adds of 10.64.0.0/10 host routes, then deletes
-# of every second one, then re-adds of those.
+# of every second one, then re-adds of those; the deletes and re-adds
+# STORM_REPEAT times (default 1), for a storm that lasts.
 for ((j = 0; j < JOBS; j++)); do
-	awk -v n="$ROUTES" -v jobs="$JOBS" -v j=$j '
+	awk -v n="$ROUTES" -v jobs="$JOBS" -v j=$j -v rep="$REPEAT" '
 	function a(i) { return "10." 64 + int(i / 65536) "." int(i / 256) % 256 "." i % 256 }
 	BEGIN {
 		for (i = j; i < n; i += jobs) print "route add " a(i) "/32 dev v0";
-		for (i = j; i < n; i += 2 * jobs) print "route del " a(i) "/32 dev v0";
-		for (i = j; i < n; i += 2 * jobs) print "route add " a(i) "/32 dev v0";
+		for (r = 0; r < rep; r++) {
+			for (i = j; i < n; i += 2 * jobs) print "route del " a(i) "/32 dev v0";
+			for (i = j; i < n; i += 2 * jobs) print "route add " a(i) "/32 dev v0";
+		}
 	}' >"$SOCKDIR/storm.$j.batch"
 done
 events=$(cat "$SOCKDIR"/storm.*.batch | wc -l)
 
-start_daemon --rcvbuf "$RCVBUF"
+if [ -n "$RCVBUF" ]; then start_daemon --rcvbuf "$RCVBUF"; else start_daemon; fi
 
 s0=$(fm -j stats)
 diag "before: $s0"
 [ "$(stat_from "$s0" overruns)" = 0 ] && [ "$(stat_from "$s0" resyncs)" = 0 ]
 ok $? "daemon up, no overrun yet (rcvbuf $(stat_from "$s0" rcvbuf))"
 
+# The monitor's output is followed through a file: it must keep up, or the
+# daemon drops it (and the marker count shows that too).
+"$FM_BIN" -n "$NS" monitor route >"$SOCKDIR/monitor.out" 2>&1 &
+MON=$!
+sleep 0.3
+
+# STORM_STOP=1: the reader is stopped instead (SIGSTOP for the whole storm,
+# SIGCONT at its end): the kernel fills whatever buffer it has and drops the
+# rest, as when a process is descheduled or stuck in a long computation.
+[ "${STORM_STOP:-0}" = 1 ] && kill -STOP "$DAEMON_PID"
 t0=$(now)
 pids=()
 for f in "$SOCKDIR"/storm.*.batch; do
@@ -71,8 +93,10 @@ rc=0
 for p in "${pids[@]}"; do
 	wait "$p" || rc=1
 done
+[ "${STORM_STOP:-0}" = 1 ] && kill -CONT "$DAEMON_PID"
 t_end=$(now)
-ok $rc "storm: $events route events from $JOBS ip -batch jobs in $(echo "$t_end - $t0" | bc) s"
+storm_s=$(echo "$t_end - $t0" | bc)
+ok $rc "storm: $events route events from $JOBS ip -batch jobs in $storm_s s"
 
 # Watch for repair. `verify` dumps every route inside the (single-threaded)
 # daemon, which would hold back the resync being measured, so poll the cheap
@@ -119,6 +143,23 @@ ok $? "loss detected: overruns $overruns"
 [ "$resyncs" -ge 1 ]
 ok $? "repaired: resyncs $resyncs, resync_diffs $(stat_from "$s1" resync_diffs),\
  events $(stat_from "$s1" events), routes $(stat_from "$s1" routes)"
+
+# Once equal, nothing more is pending: the markers of every resync so far
+# are on their way to the monitor.
+sleep 0.3
+kill "$MON" 2>/dev/null
+wait "$MON" 2>/dev/null
+begins=$(grep -c '^\[RESYNC\] begin' "$SOCKDIR/monitor.out")
+ends=$(grep -c '^\[RESYNC\] end' "$SOCKDIR/monitor.out")
+[ "$begins" = "$resyncs" ] && [ "$ends" = "$resyncs" ]
+ok $? "the monitor saw each resync: $begins begin and $ends end markers for $resyncs resyncs\
+ ($(wc -l <"$SOCKDIR/monitor.out") lines)"
+
+if [ "$REPEAT" -gt 1 ]; then
+	cap=$(echo "1 + $storm_s / 10" | bc)
+	[ "$res_at_end" -le "$cap" ]
+	ok $? "at most one resync per 10 s of storm: $res_at_end in $storm_s s"
+fi
 
 diag "storm end -> equal: ${late} s (resyncs: $res_at_end at the storm's end, $resyncs now)"
 if [ -n "$DEADLINE" ]; then

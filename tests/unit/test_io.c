@@ -17,7 +17,9 @@
  *  - text lists: real `ip route show` lines, multipath, bare prefixes, and
  *    errors naming their line;
  *  - snapshots: write then read gives an identical RIB (rib_diff() == 0);
- *    every truncation is an error.
+ *    every truncation is an error;
+ *  - huge input: a 5 GiB (sparse) file is refused before a byte is read, and
+ *    a 256 MiB stream is read no further than the cap.
  *
  * Test data is found through FM_SOURCE_DIR (set by CMake).
  */
@@ -34,11 +36,14 @@
 #include <linux/netconf.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef FM_SOURCE_DIR
 #define FM_SOURCE_DIR "."
@@ -1045,6 +1050,63 @@ static void test_snapshot(void)
 	free(data);
 }
 
+/* A file of 5 GiB of holes: refused from its size, so at once. */
+static void test_huge_file(void)
+{
+	char path[] = "/tmp/fm-test_io-XXXXXX", err[256];
+	struct rib *rib;
+	int fd = mkstemp(path), rc;
+
+	if (!ok(fd >= 0 && ftruncate(fd, 5ll << 30) == 0, "a sparse 5 GiB file"))
+		return;
+	close(fd);
+	rc = io_load(rib = rib_new(), path, 0, err, sizeof(err));
+	ok(rc == -EFBIG && rib->n_routes == 0, "a 5 GiB file: -EFBIG under the default cap: %s",
+	   err);
+	rib_free(rib);
+	unlink(path);
+}
+
+/*
+ * A stream has no size to check: 256 MiB pushed through a pipe against a
+ * 16 MiB cap. The writer counts what it got rid of before the read side was
+ * closed; a reader that took it all (unbounded memory) would let it write
+ * everything.
+ */
+static void test_huge_stream(void)
+{
+	const uint64_t cap = 16u << 20, total = 256u << 20;
+	static uint8_t chunk[1 << 16];
+	char path[64], err[256];
+	struct rib *rib;
+	int p[2], rc, status;
+	pid_t pid;
+
+	if (!ok(pipe(p) == 0, "a pipe"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		uint64_t sent = 0;
+
+		close(p[0]);
+		signal(SIGPIPE, SIG_IGN);
+		memset(chunk, 0x24, sizeof(chunk));
+		while (sent < total && write(p[1], chunk, sizeof(chunk)) == (ssize_t)sizeof(chunk))
+			sent += sizeof(chunk);
+		_exit((int)(sent >> 20) > 255 ? 255 : (int)(sent >> 20));
+	}
+	close(p[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	rc = io_load(rib = rib_new(), path, cap, err, sizeof(err));
+	close(p[0]);
+	rib_free(rib);
+	waitpid(pid, &status, 0);
+	ok(rc == -EFBIG, "a 256 MiB stream over a 16 MiB cap: -EFBIG: %s", err);
+	/* The cap, its one byte more, and what the pipe buffers. */
+	ok(WIFEXITED(status) && WEXITSTATUS(status) <= 17,
+	   "the reader stopped at the cap: %d MiB of 256 written", WEXITSTATUS(status));
+}
+
 int main(int argc, char **argv)
 {
 	exhaustive = argc > 1 && !strcmp(argv[1], "--exhaustive");
@@ -1053,5 +1115,7 @@ int main(int argc, char **argv)
 	test_text();
 	test_savefile();
 	test_snapshot();
+	test_huge_file();
+	test_huge_stream();
 	return tap_done();
 }
