@@ -17,8 +17,7 @@
 
 #define MAX_ARGS 128
 
-/* Split @line in place; return the word count, or -1 on an open quote. */
-static int split(char *line, char **argv, int max)
+int batch_split(char *line, char **argv, int max)
 {
 	int argc = 0;
 	char *p = line, *out;
@@ -62,7 +61,7 @@ int batch_lines(struct cli *c, FILE *in, const char *path, unsigned long *lineno
 
 	while (getline(&line, &cap, in) >= 0) {
 		++*lineno;
-		argc = split(line, argv, MAX_ARGS);
+		argc = batch_split(line, argv, MAX_ARGS);
 		if (argc == 0)
 			continue;
 		rc = argc < 0 ? 1 : cli_run(c, argc, argv);

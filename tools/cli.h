@@ -28,8 +28,16 @@ struct cli {
 	struct fm_cache *cache; /* `get` answers through it (the daemon's lives on) */
 	bool in_daemon;		/* running inside the daemon for a client */
 	void *monitor;		/* daemon: client that asked for "monitor" */
+	bool version;		/* -V: print the version, run nothing */
+	/* Refuse the subcommands that act outside the process (save, daemon,
+	 * bench, monitor, verify): the fuzz targets run made-up commands. */
+	bool sandbox;
 };
 
+/* Parse the global options of a command line (argv[0] is the program) into
+ * @c. Return the index of the subcommand (argc when none, or after -h or -V),
+ * or -1 after printing an error. */
+int cli_parse_globals(struct cli *c, int argc, char **argv);
 /* Run one subcommand (argv[0] is its name). Return the exit status. */
 int cli_run(struct cli *c, int argc, char **argv);
 /* Open the mirror the options ask for, once. Return 0 or -errno (reported). */
@@ -60,7 +68,11 @@ int cmd_get(struct cli *c, int argc, char **argv);
  */
 int get_parse(struct cli *c, int argc, char **argv, struct fm_flow *fl, unsigned *opts);
 
-/* batch.c: run the subcommands of @path ("-": standard input). */
+/* batch.c: split @line in place into at most @max words, as a -batch line:
+ * blanks separate, quotes group, '#' starts a comment. Return the word count,
+ * or -1 on an open quote or more than @max words. */
+int batch_split(char *line, char **argv, int max);
+/* Run the subcommands of @path ("-": standard input). */
 int batch_run(struct cli *c, const char *path, bool force);
 /* Run the lines of @in, numbering them from *@lineno + 1 in "Command failed
  * @path:LINE". Return 0, or 1 after a failing line (where it stops unless
@@ -78,5 +90,11 @@ int daemon_forward(struct cli *c, int argc, char **argv);
  * read from @in) when no daemon runs. */
 int daemon_batch(struct cli *c, FILE *in, const char *path, bool force);
 int daemon_socket_path(const char *netns, char *buf, size_t len);
+/* Serve the @len bytes @data, as written by one client to the control
+ * socket, with @c as the daemon's state (its mirror, cache and options):
+ * the daemon's own parsing and dispatch, the reply frames written to
+ * @replies. Runs the commands like a connection does, chdir() included;
+ * nothing else of the daemon (no socket, no event loop). For fuzzing. */
+void daemon_serve_buffer(struct cli *c, const void *data, size_t len, FILE *replies);
 
 #endif

@@ -6,8 +6,11 @@
  * The socket lives at DIR/net-<inode of the netns>.sock, DIR being
  * /run/fibmirror for root (mode 0700) or a per-user directory otherwise, and
  * is itself mode 0600; a connecting peer must also have the daemon's uid or be
- * root (SO_PEERCRED). Every command runs in the daemon's single thread, which
- * is also the mirror's writer, so no locking exists anywhere.
+ * root (SO_PEERCRED). With "daemon --group NAME" the socket is 0660 in group
+ * NAME and the group's members are admitted too. A daemon of a named netns
+ * exits when the name is deleted, rather than keep the namespace alive.
+ * Every command runs in the daemon's single thread, which is also the
+ * mirror's writer, so no locking exists anywhere.
  *
  * Protocol (version 2). Request: "FMQ2", u32 length of the rest, u8 family,
  * u8 flags (REQ_*), u16 argc, then argc NUL-terminated strings: the
@@ -32,10 +35,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -47,6 +52,7 @@
 #define DRAIN_MS    1000	/* a client whose queue is full must read within this */
 #define MAX_CLIENTS 256
 #define IN_MAX	    (2 * (REQ_MAX + 8)) /* a request and the batch chunk sent ahead */
+#define RECV_MAX    16384		/* read from a client at a time */
 
 /* Request flags (byte 9). */
 enum {
@@ -70,6 +76,7 @@ struct client {
 	bool monitor, closing;
 	bool batch_stopped; /* a -batch line failed without -force */
 	struct monitor_filter f;
+	FILE *sink; /* daemon_serve_buffer(): the replies go here, not to fd */
 };
 
 struct daemon {
@@ -78,6 +85,10 @@ struct daemon {
 	struct client cl[MAX_CLIENTS];
 	size_t n;
 	char path[108];
+	bool group; /* daemon --group: its members are admitted too */
+	gid_t gid;
+	int nswatch;  /* inotify on the directory of the netns name, or -1 */
+	bool ns_gone; /* that name was deleted: time to go */
 };
 
 static volatile sig_atomic_t stop;
@@ -169,7 +180,13 @@ static void client_close(struct daemon *d, size_t i)
 
 static void flush_out(struct client *cl)
 {
-	while (cl->out_off < cl->out_len) {
+	if (cl->sink && cl->out_off < cl->out_len &&
+	    fwrite(cl->out + cl->out_off, 1, cl->out_len - cl->out_off, cl->sink) !=
+		cl->out_len - cl->out_off) {
+		client_drop(cl);
+		return;
+	}
+	while (!cl->sink && cl->out_off < cl->out_len) {
 		ssize_t w = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -195,7 +212,7 @@ static int drain(struct client *cl)
 	while (!cl->closing && cl->out_len - cl->out_off > out_max / 2) {
 		struct pollfd p = {.fd = cl->fd, .events = POLLOUT};
 
-		if (poll(&p, 1, DRAIN_MS) <= 0)
+		if (!cl->sink && poll(&p, 1, DRAIN_MS) <= 0)
 			client_drop(cl);
 		else
 			flush_out(cl);
@@ -397,28 +414,35 @@ out:
 	free(argv);
 }
 
+/* Append the @n (> 0) bytes @cl sent to its input. */
+static void client_take(struct client *cl, const char *buf, size_t n)
+{
+	char *nb;
+
+	if (cl->monitor || cl->closing)
+		return; /* monitors only listen */
+	if (cl->in_len + n > IN_MAX || !(nb = realloc(cl->in, cl->in_len + n))) {
+		queue_error(cl, "Error: request too large\n");
+		reply_exit(cl, 1);
+		return;
+	}
+	cl->in = nb;
+	memcpy(cl->in + cl->in_len, buf, n);
+	cl->in_len += n;
+}
+
 /* Take what @cl sent; serve() runs each request once it is complete. */
 static void client_read(struct client *cl)
 {
-	char buf[16384];
+	char buf[RECV_MAX];
 	ssize_t n = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
-	char *nb;
 
 	if (n <= 0) {
 		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
 			client_drop(cl);
 		return;
 	}
-	if (cl->monitor || cl->closing)
-		return; /* monitors only listen */
-	if (cl->in_len + (size_t)n > IN_MAX || !(nb = realloc(cl->in, cl->in_len + n))) {
-		queue_error(cl, "Error: request too large\n");
-		reply_exit(cl, 1);
-		return;
-	}
-	cl->in = nb;
-	memcpy(cl->in + cl->in_len, buf, (size_t)n);
-	cl->in_len += (size_t)n;
+	client_take(cl, buf, (size_t)n);
 }
 
 /* The length of the complete request at the head of @cl's input; 0 while
@@ -452,6 +476,33 @@ static bool client_serve(struct daemon *d, struct client *cl)
 	return request_ready(cl) != 0;
 }
 
+/*
+ * The bytes a client wrote, served as serve() serves a connection (taken in
+ * RECV_MAX pieces, one request per round, its replies flushed after it) by
+ * the same functions, but with no socket: the reply frames go to @replies, a
+ * reader that never falls behind. Serving stops where the daemon would stop
+ * reading: the connection closing, a monitor, or the end of @data with no
+ * complete request left. For the fuzz target (tests/fuzz/fuzz_control.c).
+ */
+void daemon_serve_buffer(struct cli *c, const void *data, size_t len, FILE *replies)
+{
+	struct daemon d = {.c = c, .lfd = -1, .nswatch = -1};
+	struct client cl = {.fd = -1, .sink = replies};
+	bool pending = false;
+	size_t off = 0, n;
+
+	while (!cl.closing && !cl.monitor && (off < len || pending)) {
+		n = len - off < RECV_MAX ? len - off : RECV_MAX;
+		if (n)
+			client_take(&cl, (const char *)data + off, n);
+		off += n;
+		pending = client_serve(&d, &cl);
+		flush_out(&cl);
+	}
+	free(cl.in);
+	free(cl.out);
+}
+
 /* ------------------------------------------------------------------ server */
 
 static void on_event(const struct fm_event *ev, void *arg)
@@ -478,14 +529,42 @@ static void on_event(const struct fm_event *ev, void *arg)
 	}
 }
 
-static bool peer_allowed(int fd)
+/* Whether @gid is among the supplementary groups of the peer of @fd, which
+ * SO_PEERCRED does not give (Linux 4.13+; before, only the primary counts). */
+static bool peer_in_group(int fd, gid_t gid)
+{
+	bool in = false;
+#ifdef SO_PEERGROUPS
+	gid_t small[64], *g = small;
+	socklen_t l = sizeof(small), i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &l) < 0 &&
+	    (errno != ERANGE || !(g = malloc(l)) ||
+	     getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &l) < 0))
+		l = 0;
+	for (i = 0; i < l / sizeof(*g); i++)
+		in |= g[i] == gid;
+	if (g != small)
+		free(g);
+#else
+	(void)fd;
+	(void)gid;
+#endif
+	return in;
+}
+
+/* Root, our own uid, or with --group a member of the group (the socket's
+ * mode already says so; this holds should the file's mode be loosened). */
+static bool peer_allowed(const struct daemon *d, int fd)
 {
 	struct ucred cr;
 	socklen_t l = sizeof(cr);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0)
 		return false;
-	return cr.uid == 0 || cr.uid == geteuid();
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return true;
+	return d->group && (cr.gid == d->gid || peer_in_group(fd, d->gid));
 }
 
 static void accept_one(struct daemon *d)
@@ -494,7 +573,7 @@ static void accept_one(struct daemon *d)
 
 	if (fd < 0)
 		return;
-	if (d->n == MAX_CLIENTS || !peer_allowed(fd)) {
+	if (d->n == MAX_CLIENTS || !peer_allowed(d, fd)) {
 		close(fd);
 		return;
 	}
@@ -506,6 +585,7 @@ static int listen_on(struct daemon *d)
 {
 	struct sockaddr_un sa;
 	char dir[108], *slash;
+	struct stat st;
 	int rc;
 
 	if ((rc = daemon_socket_path(d->c->netns, d->path, sizeof(d->path))))
@@ -514,6 +594,10 @@ static int listen_on(struct daemon *d)
 	slash = strrchr(dir, '/');
 	*slash = '\0';
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	/* With --group the group must reach the socket: the directory becomes
+	 * searchable (not listable); the socket's mode and group are the gate. */
+	if (d->group && (stat(dir, &st) < 0 || chmod(dir, (st.st_mode & 07777) | 0011) < 0))
 		return -errno;
 	if ((rc = sock_addr(d->path, &sa)))
 		return rc;
@@ -524,31 +608,86 @@ static int listen_on(struct daemon *d)
 	if (connect(d->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		return -EADDRINUSE;
 	unlink(d->path);
-	if (bind(d->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(d->path, 0600) < 0 ||
-	    listen(d->lfd, 64) < 0)
+	if (bind(d->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (d->group && chown(d->path, (uid_t)-1, d->gid) < 0) ||
+	    chmod(d->path, d->group ? 0660 : 0600) < 0 || listen(d->lfd, 64) < 0)
 		return -errno;
 	return 0;
 }
 
+/*
+ * A daemon of a named namespace ends when the name is deleted (`ip netns
+ * del`): its sockets would keep the namespace alive, unreachable by name,
+ * for as long as it runs. inotify on the name's directory (/run/netns)
+ * reports the unlink. Set d->nswatch (-1 for the current namespace, or
+ * without inotify) and d->ns_gone if the name is already gone.
+ */
+static void ns_watch(struct daemon *d)
+{
+	char dir[4096];
+	const char *ns = d->c->netns;
+
+	d->nswatch = -1;
+	if (!ns)
+		return;
+	if (strchr(ns, '/'))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(ns, '/') - ns), ns);
+	else
+		snprintf(dir, sizeof(dir), "/run/netns");
+	d->nswatch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->nswatch >= 0 &&
+	    inotify_add_watch(d->nswatch, dir[0] ? dir : "/", IN_DELETE | IN_MOVED_FROM) < 0) {
+		close(d->nswatch);
+		d->nswatch = -1;
+	}
+	/* Deleted before the watch began? */
+	snprintf(dir, sizeof(dir), strchr(ns, '/') ? "%s" : "/run/netns/%s", ns);
+	d->ns_gone = access(dir, F_OK) < 0 && errno == ENOENT;
+}
+
+/* Whether the queued inotify events include the deletion of our name. */
+static bool ns_deleted(struct daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const char *name = strrchr(d->c->netns, '/');
+	bool gone = false;
+	ssize_t n, off;
+
+	name = name ? name + 1 : d->c->netns;
+	while ((n = read(d->nswatch, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+
+			gone |= ev->len && !strcmp(ev->name, name);
+			off += (ssize_t)(sizeof(*ev) + ev->len);
+		}
+	}
+	return gone;
+}
+
 static void serve(struct daemon *d)
 {
-	struct pollfd p[MAX_CLIENTS + 2];
+	struct pollfd p[MAX_CLIENTS + 3];
 	size_t i, polled;
 	bool pending = false;
 	int timeout;
 
-	while (!stop) {
+	while (!stop && !d->ns_gone) {
 		p[0] = (struct pollfd){.fd = fm_mirror_fd(d->c->m), .events = POLLIN};
 		p[1] = (struct pollfd){.fd = d->lfd, .events = POLLIN};
 		for (i = 0; i < d->n; i++)
 			p[i + 2] = (struct pollfd){
 			    .fd = d->cl[i].fd, .events = POLLIN | (d->cl[i].out_len ? POLLOUT : 0)};
 		polled = d->n;
+		/* Last, so the clients keep their indexes; poll() skips a -1. */
+		p[polled + 2] = (struct pollfd){.fd = d->nswatch, .events = POLLIN};
 		timeout = fm_mirror_timeout(d->c->m);
 		if (timeout < 0 || timeout > 250)
 			timeout = 250;
-		if (poll(p, polled + 2, pending ? 0 : timeout) < 0 && errno != EINTR)
+		if (poll(p, polled + 3, pending ? 0 : timeout) < 0 && errno != EINTR)
 			break;
+		if (p[polled + 2].revents & POLLIN)
+			d->ns_gone = ns_deleted(d);
 		/* Always: a resync may be pending behind its rate limit. */
 		fm_mirror_process(d->c->m, 0);
 		if (p[1].revents & POLLIN)
@@ -575,9 +714,17 @@ int daemon_main(struct cli *c, int argc, char **argv)
 	const char *q;
 	int rc;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(c->err, "Usage: fibmirror daemon\n");
+	if (argc == 3 && !strcmp(argv[1], "--group")) {
+		struct group *g = getgrnam(argv[2]);
+
+		if (!g) {
+			fprintf(c->err, "Error: no group \"%s\"\n", argv[2]);
+			return 1;
+		}
+		d.group = true;
+		d.gid = g->gr_gid;
+	} else if (argc != 1) {
+		fprintf(c->err, "Usage: fibmirror daemon [--group NAME]\n");
 		return 1;
 	}
 	if (c->file) {
@@ -601,8 +748,13 @@ int daemon_main(struct cli *c, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	fm_mirror_subscribe(c->m, on_event, &d);
+	ns_watch(&d);
 	fprintf(c->err, "fibmirror daemon: serving %s\n", d.path);
 	serve(&d);
+	if (d.ns_gone)
+		fprintf(c->err, "fibmirror daemon: netns %s was deleted, exiting\n", c->netns);
+	if (d.nswatch >= 0)
+		close(d.nswatch);
 	fm_mirror_subscribe(c->m, NULL, NULL);
 	while (d.n)
 		client_close(&d, d.n - 1);

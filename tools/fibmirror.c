@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * fibmirror - the command-line tool.
+ * fibmirror - the command-line tool (main() is in main.c).
  *
  * iproute2 conventions: global options first (-4, -6, -j, -p, -d, -n NETNS),
  * then a subcommand from the table below. Each subcommand asks the daemon of
@@ -625,24 +625,27 @@ static int cmd_help(struct cli *c, int argc, char **argv);
 static const struct cmd {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
-	bool local; /* never forwarded to a daemon */
+	bool local;   /* never forwarded to a daemon */
+	bool effects; /* acts outside the process: refused when c->sandbox */
 	const char *usage;
 } cmds[] = {
-    {"show", cmd_show, false,
+    {"show", cmd_show, false, false,
      "show [route|rule|nexthop|link|addr|netconf|sysctl] [table all|main|local|N]"},
-    {"gw", cmd_gw, false, "gw ADDR [dev DEV]        routes via a gateway"},
-    {"dev", cmd_dev, false, "dev DEV                  routes leaving through a device"},
-    {"get", cmd_get, false,
+    {"gw", cmd_gw, false, false, "gw ADDR [dev DEV]        routes via a gateway"},
+    {"dev", cmd_dev, false, false, "dev DEV                  routes leaving through a device"},
+    {"get", cmd_get, false, false,
      "get [fibmatch] ADDR [from A] [iif|oif DEV] [mark|tos|uid|ipproto|sport|dport X]"},
-    {"monitor", cmd_monitor, false, "monitor [all|route|rule|nexthop|link|addr|netconf]"},
-    {"verify", cmd_verify, false, "verify                   compare the mirror with a fresh dump"},
-    {"stats", cmd_stats, false, "stats                    counters"},
-    {"save", cmd_save, false, "save FILE                write a snapshot (--file reads it back)"},
-    {"daemon", cmd_daemon, true,
-     "daemon                   keep the mirror, serve the other commands"},
-    {"bench", cmd_bench, true,
+    {"monitor", cmd_monitor, false, true, "monitor [all|route|rule|nexthop|link|addr|netconf]"},
+    {"verify", cmd_verify, false, true,
+     "verify                   compare the mirror with a fresh dump"},
+    {"stats", cmd_stats, false, false, "stats                    counters"},
+    {"save", cmd_save, false, true,
+     "save FILE                write a snapshot (--file reads it back)"},
+    {"daemon", cmd_daemon, true, true,
+     "daemon [--group NAME]    keep the mirror, serve the other commands (NAME may ask too)"},
+    {"bench", cmd_bench, true, true,
      "bench lpm [-4|-6] [--json] [...] the LPM against DPDK (fibmirror-bench --help)"},
-    {"help", cmd_help, true, "help"},
+    {"help", cmd_help, true, false, "help"},
 };
 
 static int cmd_help(struct cli *c, int argc, char **argv)
@@ -692,6 +695,10 @@ int cli_run(struct cli *c, int argc, char **argv)
 		fprintf(c->err, "Error: unknown command \"%s\", try \"fibmirror help\"\n", argv[0]);
 		return 1;
 	}
+	if (c->sandbox && cmd->effects) {
+		fprintf(c->err, "Error: \"%s\" is not allowed here\n", cmd->name);
+		return 1;
+	}
 	if (!cmd->local && !c->in_daemon && !c->file && !c->no_daemon) {
 		rc = daemon_forward(c, argc, argv);
 		if (rc >= 0)
@@ -711,8 +718,7 @@ static int parse_u64(const char *s, uint64_t *v)
 	return errno || *end || !*s || *s == '-' ? -EINVAL : 0;
 }
 
-/* Global options; returns the index of the subcommand, or -1 on error. */
-static int parse_globals(struct cli *c, int argc, char **argv)
+int cli_parse_globals(struct cli *c, int argc, char **argv)
 {
 	int i;
 
@@ -753,8 +759,8 @@ static int parse_globals(struct cli *c, int argc, char **argv)
 		else if (!strcmp(o, "-h") || !strcmp(o, "--help"))
 			return argc; /* "help" below */
 		else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
-			fprintf(c->out, "fibmirror %s\n", fm_version());
-			exit(0);
+			c->version = true;
+			return argc;
 		} else {
 			fprintf(c->err, "Error: unknown option \"%s\", try \"fibmirror help\"\n",
 				o);
@@ -762,25 +768,4 @@ static int parse_globals(struct cli *c, int argc, char **argv)
 		}
 	}
 	return i;
-}
-
-int main(int argc, char **argv)
-{
-	struct cli c = {.out = stdout, .err = stderr};
-	int i = parse_globals(&c, argc, argv), rc;
-
-	if (i < 0)
-		return 1;
-	if (i >= argc && argc > 1 &&
-	    (!strcmp(argv[argc - 1], "-h") || !strcmp(argv[argc - 1], "--help")))
-		return cmd_help(&c, 0, NULL);
-	if (c.batch && i < argc) {
-		fprintf(c.err, "Error: -batch takes no command on the command line\n");
-		return 1;
-	}
-	rc = c.batch ? batch_run(&c, c.batch, c.force) : cli_run(&c, argc - i, argv + i);
-	fm_cache_free(c.cache);
-	fm_mirror_free(c.m);
-	fflush(stdout);
-	return rc;
 }

@@ -83,14 +83,22 @@ static int enc_end(const struct enc *e)
 
 static void put(struct enc *e, uint16_t type, size_t len, const void *data)
 {
+	char *tail;
+
 	if (e->err)
 		return;
 	if (len > UINT16_MAX - MNL_ATTR_HDRLEN) {
 		e->err = -EINVAL;
 		return;
 	}
-	if (!mnl_attr_put_check(e->nlh, e->len, type, len, data))
+	tail = mnl_nlmsg_get_payload_tail(e->nlh);
+	if (!mnl_attr_put_check(e->nlh, e->len, type, len, data)) {
 		e->err = -EMSGSIZE;
+		return;
+	}
+	/* libmnl before 1.0.5 leaves the alignment padding as the buffer had it:
+	 * a snapshot would carry stale heap bytes (valgrind reported them). */
+	memset(tail + MNL_ATTR_HDRLEN + len, 0, MNL_ALIGN(len) - len);
 }
 
 static void put_u8(struct enc *e, uint16_t type, uint8_t v)
