@@ -692,6 +692,48 @@ static void loss(struct fm_mirror *m)
 	m->resync_pending = true;
 }
 
+/*
+ * One datagram, or a receive error, under the write lock. The lock is taken
+ * per datagram, never across a receive or a whole batch: readers on the
+ * locked path (a flow naming a device) wait for one message's apply, not for
+ * thousands of them during a storm.
+ */
+static int take_datagram(struct fm_mirror *m, ssize_t n, bool foreign)
+{
+	int applied = 0;
+
+	writer_lock(m);
+	if (n == -ENOBUFS) {
+		m->last_rx_ms = now_ms();
+		loss(m);
+	} else if (n < 0) {
+		m->st.malformed++;
+	} else if (foreign) {
+		m->st.foreign++;
+	} else {
+		m->last_rx_ms = now_ms();
+		applied = apply_datagram(m, n);
+	}
+	writer_unlock(m);
+	return applied;
+}
+
+/* What changes without a message: sysctls (a second of staleness at most)
+ * and route lifetimes. */
+static void unannounced(struct fm_mirror *m)
+{
+	writer_lock(m);
+	if (now_ms() - m->last_sysctl_ms >= 1000) {
+		if (sysctls_read(&m->sys)) {
+			m->dirty.rules = true; /* the multipath hash's */
+			changed(m, GEN_BOTH);
+		}
+		m->last_sysctl_ms = now_ms();
+	}
+	lifetimes(m);
+	writer_unlock(m);
+}
+
 int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 {
 	int applied = 0, i, rc;
@@ -709,38 +751,14 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 	rc = nl_sock_wait(&m->ev, timeout_ms);
 	if (rc < 0)
 		return rc;
-	writer_lock(m);
 	for (i = 0; i < MAX_BATCH; i++) {
 		ssize_t n = nl_sock_recv(&m->ev, &foreign);
 
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			break;
-		if (n == -ENOBUFS) {
-			m->last_rx_ms = now_ms();
-			loss(m);
-			continue;
-		}
-		if (n < 0) {
-			m->st.malformed++;
-			continue;
-		}
-		if (foreign) {
-			m->st.foreign++;
-			continue;
-		}
-		m->last_rx_ms = now_ms();
-		applied += apply_datagram(m, n);
+		applied += take_datagram(m, n, foreign);
 	}
-	/* Sysctls change without messages; a second of staleness at most. */
-	if (now_ms() - m->last_sysctl_ms >= 1000) {
-		if (sysctls_read(&m->sys)) {
-			m->dirty.rules = true; /* the multipath hash's */
-			changed(m, GEN_BOTH);
-		}
-		m->last_sysctl_ms = now_ms();
-	}
-	lifetimes(m);
-	writer_unlock(m);
+	unannounced(m);
 	drops = nl_sock_drops(&m->ev);
 	if (drops != m->drops) {
 		m->drops = drops;
