@@ -25,17 +25,21 @@
  * bytes: no client holds the daemon for longer than one chunk takes.
  *
  * Clients are non-blocking with an output queue capped at OUT_MAX (the
- * environment's FIBMIRROR_DAEMON_QUEUE, in bytes, lowers it for tests): a
- * monitor that falls behind is dropped, never waited for; a command whose
- * output outgrows the queue (a full table's "show -j") waits for its client
- * to read, at most DRAIN_MS without progress, and the client is dropped
- * after that, so no client holds the others up for longer.
+ * environment's FIBMIRROR_DAEMON_QUEUE, in bytes, lowers it for tests). A
+ * monitor that falls behind is never waited for: the events that do not fit
+ * are counted, not queued, and once its queue has drained it gets an error
+ * saying how many it missed, and exit status 3 (a gap is never silent). A
+ * command whose output outgrows the queue (a full table's "show -j") waits
+ * for its client to read, at most DRAIN_MS without progress and DRAIN_MAX_MS
+ * in all, and the client is dropped after that, so no client holds the
+ * others up for longer.
  */
 #include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -44,15 +48,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
-#define REQ_MAX	    (64 * 1024)
-#define OUT_MAX	    (64u << 20)
-#define CHAN_BUF    (64 * 1024) /* a command's output is queued in frames of this */
-#define DRAIN_MS    1000	/* a client whose queue is full must read within this */
-#define MAX_CLIENTS 256
-#define IN_MAX	    (2 * (REQ_MAX + 8)) /* a request and the batch chunk sent ahead */
-#define RECV_MAX    16384		/* read from a client at a time */
+#define REQ_MAX	     (64 * 1024)
+#define OUT_MAX	     (64u << 20)
+#define CHAN_BUF     (64 * 1024) /* a command's output is queued in frames of this */
+#define DRAIN_MS     1000	 /* a client whose queue is full must read within this */
+#define DRAIN_MAX_MS 3000	 /* and a request's output may wait this long in all */
+#define MAX_CLIENTS  256
+#define QUEUE_KEEP   (1u << 20)		 /* an empty queue keeps at most this much */
+#define IN_MAX	     (2 * (REQ_MAX + 8)) /* a request and the batch chunk sent ahead */
+#define RECV_MAX     16384		 /* read from a client at a time */
 
 /* Request flags (byte 9). */
 enum {
@@ -72,9 +79,12 @@ struct client {
 	char *in;
 	size_t in_len;
 	char *out;
-	size_t out_len, out_off;
+	size_t out_len, out_off, out_cap;
 	bool monitor, closing;
+	bool dropped;	    /* what it was sent is cut short: nothing more is queued */
 	bool batch_stopped; /* a -batch line failed without -force */
+	uint64_t missed;    /* a monitor that fell behind: events not sent */
+	uint64_t waited_ms; /* the current request's output, waiting for the client */
 	struct monitor_filter f;
 	FILE *sink; /* daemon_serve_buffer(): the replies go here, not to fd */
 };
@@ -145,12 +155,24 @@ static int queue(struct client *cl, char chan, const void *data, size_t len)
 	uint32_t l = (uint32_t)len;
 	char *nb;
 
+	if (cl->dropped)
+		return -EPIPE; /* a frame after a cut one would be read as garbage */
 	if (cl->out_len + len + 5 > out_max)
 		return -ENOBUFS;
-	nb = realloc(cl->out, cl->out_len + len + 5);
-	if (!nb)
-		return -ENOMEM;
-	cl->out = nb;
+	if (cl->out_len + len + 5 > cl->out_cap) {
+		/* Doubling: a monitor's queue takes one frame per event, and
+		 * growing it by each would copy it over and over. */
+		size_t cap = cl->out_cap ? cl->out_cap : 4096;
+
+		while (cap < cl->out_len + len + 5)
+			cap *= 2;
+		cap = cap < out_max ? cap : out_max;
+		nb = realloc(cl->out, cap);
+		if (!nb)
+			return -ENOMEM;
+		cl->out = nb;
+		cl->out_cap = cap;
+	}
 	cl->out[cl->out_len] = chan;
 	memcpy(cl->out + cl->out_len + 1, &l, 4);
 	memcpy(cl->out + cl->out_len + 5, data, len);
@@ -161,13 +183,19 @@ static int queue(struct client *cl, char chan, const void *data, size_t len)
 /* Drop what @cl has not read yet; it is closed once the loop sees it. */
 static void client_drop(struct client *cl)
 {
-	cl->closing = true;
+	cl->closing = cl->dropped = true;
 	cl->out_len = cl->out_off = 0;
 }
 
 static void queue_error(struct client *cl, const char *msg)
 {
 	queue(cl, 'e', msg, strlen(msg));
+}
+
+static void reply_exit(struct client *cl, uint32_t status)
+{
+	queue(cl, 'x', &status, 4);
+	cl->closing = true;
 }
 
 static void client_close(struct daemon *d, size_t i)
@@ -199,6 +227,11 @@ static void flush_out(struct client *cl)
 		cl->out_off += (size_t)w;
 	}
 	cl->out_len = cl->out_off = 0;
+	if (cl->out_cap > QUEUE_KEEP) { /* a burst is over: give its memory back */
+		free(cl->out);
+		cl->out = NULL;
+		cl->out_cap = 0;
+	}
 }
 
 /*
@@ -211,11 +244,16 @@ static int drain(struct client *cl)
 {
 	while (!cl->closing && cl->out_len - cl->out_off > out_max / 2) {
 		struct pollfd p = {.fd = cl->fd, .events = POLLOUT};
+		struct timespec t0, t1;
 
-		if (!cl->sink && poll(&p, 1, DRAIN_MS) <= 0)
-			client_drop(cl);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (!cl->sink && (cl->waited_ms >= DRAIN_MAX_MS || poll(&p, 1, DRAIN_MS) <= 0))
+			client_drop(cl); /* it reads too slowly, if at all */
 		else
 			flush_out(cl);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		cl->waited_ms += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 +
+					    (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	}
 	if (cl->closing)
 		return -EPIPE;
@@ -231,6 +269,23 @@ struct chan {
 	struct client *cl;
 	char id;
 };
+
+/* A monitor that fell behind, once it has read all that was queued before:
+ * the end of its stream says so, and how much it missed. */
+static void monitor_gap(struct client *cl)
+{
+	char msg[192];
+
+	if (!cl->monitor || !cl->missed || cl->closing || cl->out_len)
+		return;
+	snprintf(msg, sizeof(msg),
+		 "Error: monitor fell behind: up to %" PRIu64
+		 " events were not sent (the mirror is intact; start monitor again)\n",
+		 cl->missed);
+	queue_error(cl, msg);
+	reply_exit(cl, 3);
+	flush_out(cl);
+}
 
 static ssize_t chan_write(void *arg, const char *buf, size_t len)
 {
@@ -296,12 +351,6 @@ static int parse_request(struct client *cl, size_t rlen, struct cli *rc, int *ar
 	*argc = n;
 	*argv = v;
 	return 0;
-}
-
-static void reply_exit(struct client *cl, uint32_t status)
-{
-	queue(cl, 'x', &status, 4);
-	cl->closing = true;
 }
 
 /* Run one -batch chunk. Return the batch status; the connection stays open. */
@@ -379,6 +428,7 @@ static void run_request(struct daemon *d, struct client *cl, size_t rlen)
 	bool batch, lost;
 
 	rc.in_daemon = true;
+	cl->waited_ms = 0;
 	if (parse_request(cl, rlen, &rc, &argc, &argv)) {
 		queue_error(cl, "Error: malformed request\n");
 		reply_exit(cl, 1);
@@ -518,13 +568,17 @@ static void on_event(const struct fm_event *ev, void *arg)
 
 		if (!cl->monitor || cl->closing)
 			continue;
+		if (cl->missed) { /* behind: nothing more until its queue drains */
+			cl->missed++;
+			continue;
+		}
 		f = open_memstream(&buf, &len);
 		if (!f)
 			continue;
 		monitor_print(f, d->c->m, &cl->f, ev);
 		fclose(f);
 		if (len && queue(cl, 'o', buf, len))
-			client_drop(cl); /* a reader that fell behind */
+			cl->missed = 1; /* a reader that fell behind */
 		free(buf);
 	}
 }
@@ -701,6 +755,7 @@ static void serve(struct daemon *d)
 				client_read(cl);
 			pending |= client_serve(d, cl);
 			flush_out(cl);
+			monitor_gap(cl);
 			if (cl->closing && cl->out_len == 0)
 				client_close(d, i);
 		}
@@ -824,6 +879,10 @@ static int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* The end of a connection that came before the reply's status. */
+static const char closed_early[] = "Error: the daemon closed the connection before the end of its "
+				   "reply (it drops a client that reads too slowly)\n";
+
 static int read_replies(int fd, struct cli *c)
 {
 	char hdr[5], *buf = NULL, *nb;
@@ -831,7 +890,7 @@ static int read_replies(int fd, struct cli *c)
 
 	for (;;) {
 		if (read_full(fd, hdr, 5)) {
-			fprintf(c->err, "Error: the daemon closed the connection\n");
+			fputs(closed_early, c->err);
 			free(buf);
 			return 2;
 		}
@@ -951,7 +1010,7 @@ int daemon_batch(struct cli *c, FILE *in, const char *path, bool force)
 			lineno += lines;
 			lines = 0;
 			if (send_request(fd, c, REQ_BATCH | (force ? REQ_FORCE : 0), 3, argv)) {
-				fprintf(c->err, "Error: the daemon closed the connection\n");
+				fputs(closed_early, c->err);
 				status = 2;
 				break;
 			}

@@ -24,15 +24,21 @@ HANG=10 # seconds: an answer later than this is a hang
 # Modes: ask (a request; its output, exit with its status, 3 if the daemon
 # closed without one, 4 if it could not connect), silent (connect, say
 # nothing), half (half a request), noread (a request, never read the reply),
-# hugelen (a header claiming 1 GiB), flood (1 MiB of garbage). The waiting
-# modes print "ready" once in place, then hold the connection for SECS.
+# hugelen (a header claiming 1 GiB), flood (1 MiB of garbage), lag (a
+# request, "ready", then nothing read for SECS, then everything), trickle
+# (a -batch chunk of WORD "show route" lines, then 4 KiB read every 0.5 s). The waiting modes print "ready"
+# once in place, then hold the connection for SECS.
 CLIENT='
 import os, socket, struct, sys, time
 path, mode = sys.argv[1], sys.argv[2]
-waits = mode in ("silent", "half", "noread")
+waits = mode in ("silent", "half", "noread", "lag")
 secs = float(sys.argv[3]) if waits else 0
 words = [os.getcwd()] + sys.argv[4 if waits else 3 :]
-body = struct.pack("=BBH", 0, 0, len(words)) + b"".join(w.encode() + b"\0" for w in words)
+flags = 0
+if mode == "trickle":  # a -batch chunk of N "show" lines, JSON: a big answer
+    flags = 8 | 1
+    words = [words[0], "trickle", "0", "show route\n" * int(words[1])]
+body = struct.pack("=BBH", 0, flags, len(words)) + b"".join(w.encode() + b"\0" for w in words)
 req = b"FMQ2" + struct.pack("=I", len(body)) + body
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 try:
@@ -40,11 +46,12 @@ try:
 except OSError as e:
     print("connect:", e.strerror)
     sys.exit(4)
-def replies():
+def replies(step=65536, pause=0):
     buf = b""
     while True:
+        time.sleep(pause)
         try:
-            chunk = s.recv(65536)
+            chunk = s.recv(step)
         except ConnectionResetError:
             chunk = b""
         if not chunk:
@@ -70,6 +77,18 @@ if mode == "half":
     hold(req[: len(req) // 2])
 if mode == "noread":
     hold(req)
+if mode == "lag":
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.sendall(req)
+    print("ready", flush=True)
+    time.sleep(secs)
+    sys.stdout = open(os.devnull, "w")  # the FIFO has no reader any more
+    s.settimeout(20)  # no end in sight: exit 1 (socket.timeout), not a hang
+    sys.exit(replies())
+if mode == "trickle":
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.sendall(req)
+    sys.exit(replies(4096, 0.5))
 try:
     if mode == "ask":
         s.sendall(req)
@@ -104,7 +123,10 @@ for i in $(seq 0 $((NROUTES - 1))); do
 done >"$SOCKDIR/routes.batch"
 nsip -batch "$SOCKDIR/routes.batch" || skip "cannot add routes"
 uncapped=$(fm --no-daemon -j stats)
-start_daemon --max-routes $CAP
+# A small output queue (the smallest the daemon takes) so that a monitor can
+# fall behind, and an answer outgrow it, with a few thousand routes.
+QUEUE=131072
+FIBMIRROR_DAEMON_QUEUE=$QUEUE start_daemon --max-routes $CAP
 st=$(fm -j stats)
 routes=$(stat_from "$st" routes)
 mem=$(stat_from "$st" mem_bytes)
@@ -120,8 +142,12 @@ ok "$([ "$mem" -le $((full_mem / 3)) ] && echo 0 || echo 1)" \
 # Events beyond the cap: the daemon takes them and stays up.
 sed 's/^route add/route del/' "$SOCKDIR/routes.batch" | tail -100 >"$SOCKDIR/del.batch"
 nsip -batch "$SOCKDIR/del.batch"
-sed 's/^route add/route replace/' "$SOCKDIR/routes.batch" | head -300 >"$SOCKDIR/events.batch"
-nsip -batch "$SOCKDIR/events.batch"
+# 300 changes there (via .3) and 300 back (via .2): a replace that changes
+# nothing is not even announced.
+sed 's/^route add/route replace/' "$SOCKDIR/routes.batch" | head -300 >"$SOCKDIR/back.batch"
+sed 's/via 10.1.0.2/via 10.1.0.3/' "$SOCKDIR/back.batch" >"$SOCKDIR/there.batch"
+churn() { for _ in $(seq "$1"); do nsip -batch "$SOCKDIR/there.batch"; nsip -batch "$SOCKDIR/back.batch"; done; }
+churn 1
 out=$(fm get 10.1.0.9 | head -1)
 ok $? "queries still answer: $out"
 daemon_alive
@@ -165,10 +191,39 @@ timed_ok "stats meanwhile" -j stats
 "$PY" -c "$CLIENT" "$SOCK" noread 30 monitor >"$SOCKDIR/f1" &
 HOLDERS="$HOLDERS $!"
 read -r _ <"$SOCKDIR/f1"
-for i in 1 2 3; do nsip -batch "$SOCKDIR/events.batch"; done
+churn 3
 timed_ok "get while a monitor does not read" get 10.100.2.1
 kill $HOLDERS 2>/dev/null
 wait $HOLDERS 2>/dev/null
+
+# A monitor that falls behind is told so at the end of what it gets: never a
+# silent gap.
+"$PY" -c "$CLIENT" "$SOCK" lag 4 monitor >"$SOCKDIR/f1" 2>"$SOCKDIR/lag.err" &
+LAG=$!
+read -r _ <"$SOCKDIR/f1"
+# 12000 changes, some 600 KB of monitor lines: more than the queue and the
+# socket's buffer hold.
+churn 20
+wait $LAG
+rc=$?
+sed 's/^/# /' "$SOCKDIR/lag.err" | tail -5
+grep -q "monitor fell behind: up to [0-9]* events were not sent" "$SOCKDIR/lag.err"
+ok "$([ $? = 0 ] && [ $rc = 3 ] && echo 0 || echo 1)" \
+	"a monitor that fell behind gets status $rc and: $(head -c 120 "$SOCKDIR/lag.err")"
+
+# A client that reads an answer bigger than the queue, but slowly: the daemon
+# waits for it DRAIN_MAX_MS (3 s) in all, not as long as it keeps reading.
+size=$(($(fm -j show route | wc -c) * 30))
+t0=$(now)
+"$PY" -c "$CLIENT" "$SOCK" trickle 30 >/dev/null 2>"$SOCKDIR/trickle.err" &
+TRICKLE=$!
+sleep 0.5
+timed_ok "stats while a client reads a $size-byte answer 4 KiB every 0.5 s" -j stats
+wait $TRICKLE
+rc=$?
+diag "the slow reader ended after $(elapsed "$t0") s with status $rc"
+sed 's/^/# /' "$SOCKDIR/trickle.err"
+ok "$([ $rc = 3 ] && echo 0 || echo 1)" "a reader too slow for a $size-byte answer is dropped"
 
 # ------------------------------------------------------------- --group
 # A throwaway group: its member is admitted (as primary group through
