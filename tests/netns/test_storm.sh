@@ -145,8 +145,14 @@ ok $? "repaired: resyncs $resyncs, resync_diffs $(stat_from "$s1" resync_diffs),
  events $(stat_from "$s1" events), routes $(stat_from "$s1" routes)"
 
 # Once equal, nothing more is pending: the markers of every resync so far
-# are on their way to the monitor.
-sleep 0.3
+# are on their way to the monitor, behind the resync's lines (100k of them,
+# seconds of output under a sanitizer). Wait for the last end marker, or the
+# monitor's end, for 30 s at most.
+for _ in $(seq 300); do
+	[ "$(grep -c '^\[RESYNC\] end' "$SOCKDIR/monitor.out")" -ge "$resyncs" ] && break
+	kill -0 "$MON" 2>/dev/null || break
+	sleep 0.1
+done
 kill "$MON" 2>/dev/null
 wait "$MON" 2>/dev/null
 begins=$(grep -c '^\[RESYNC\] begin' "$SOCKDIR/monitor.out")
