@@ -316,6 +316,23 @@ static __thread const struct fm_mirror *tl_writing FM_TLS_IE;
 /* Its address names this thread: the writer's is kept in the mirror. */
 static __thread char tl_self FM_TLS_IE;
 
+/*
+ * The RIB's lock prefers its writer: readers (flows on the general path)
+ * arriving while the writer waits queue behind it. glibc's default lets a
+ * stream of overlapping readers hold it indefinitely, and the writer, which
+ * takes it once per datagram, fell seconds behind a storm under two busy
+ * readers. The readers never take it twice (general_get() alone takes it).
+ */
+static void writer_first_lock(pthread_rwlock_t *lock)
+{
+	pthread_rwlockattr_t a;
+
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(lock, &a);
+	pthread_rwlockattr_destroy(&a);
+}
+
 static void writer_lock(struct fm_mirror *m)
 {
 	pthread_rwlock_wrlock(&m->lock);
@@ -425,7 +442,7 @@ static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 	}
 	cache_reg_init(&m->caches);
 	ilist_init(&m->flow_watches);
-	pthread_rwlock_init(&m->lock, NULL);
+	writer_first_lock(&m->lock);
 	return m;
 }
 
