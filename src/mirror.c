@@ -465,13 +465,15 @@ int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 	rc = in_netns(opts ? opts->netns : NULL, open_sockets, m);
 	if (!rc) {
 		m->st.rcvbuf = nl_sock_rcvbuf(&m->ev);
+		/* Counted before the dump: what the event socket drops while it
+		 * runs is lost too, and asks for a resync. */
+		m->drops = nl_sock_drops(&m->ev);
 		rc = dump_into(m, &m->rib);
 	}
 	if (rc) {
 		fm_mirror_free(m);
 		return rc;
 	}
-	m->drops = nl_sock_drops(&m->ev);
 	m->last_resync_ms = now_ms();
 	publish(m);
 	m->handed_out = true;
