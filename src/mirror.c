@@ -77,6 +77,8 @@ struct fm_mirror {
 	uint64_t last_rx_ms;	 /* last datagram from the kernel */
 	bool resync_pending;
 	uint32_t resync_min_ms;
+	size_t rcvbuf_want; /* the event socket's buffer asked for (opts) */
+	bool rcvbuf_raised; /* raised for a resync, until its backlog is read */
 	uint64_t max_routes;
 	struct sysctls sys;
 	uint64_t last_sysctl_ms;
@@ -268,6 +270,8 @@ static int open_sockets(struct fm_mirror *m)
 	size_t rcv = m->st.rcvbuf ? m->st.rcvbuf : DEFAULT_RCVBUF;
 	int rc;
 
+	m->rcvbuf_want = rcv;
+
 	rc = nl_sock_open(&m->ev, groups, sizeof(groups) / sizeof(groups[0]), rcv);
 	if (rc)
 		return rc;
@@ -446,6 +450,28 @@ static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 	return m;
 }
 
+/*
+ * A dump keeps the writer away from the event socket for as long as the dump,
+ * and for a resync the comparison and the compile, take: seconds for a
+ * million routes. A buffer chosen small (--rcvbuf) would overrun in that
+ * time, and the storm that caused a resync, if it goes on, would make the
+ * resync useless at once. So for a dump, and until the events of those
+ * seconds have been read, the buffer is at least DEFAULT_RCVBUF; then it is
+ * what was asked for again.
+ * (Shrinking it before its backlog is read would drop what arrives next.)
+ */
+static void raise_rcvbuf(struct fm_mirror *m)
+{
+	if (m->rcvbuf_want < DEFAULT_RCVBUF && !m->rcvbuf_raised)
+		m->rcvbuf_raised = !nl_sock_set_rcvbuf(&m->ev, DEFAULT_RCVBUF);
+}
+
+static void restore_rcvbuf(struct fm_mirror *m)
+{
+	if (m->rcvbuf_raised && !nl_sock_set_rcvbuf(&m->ev, m->rcvbuf_want))
+		m->rcvbuf_raised = false;
+}
+
 static int dump_into(struct fm_mirror *m, struct rib *rib)
 {
 	return nl_sync_dump(&m->req, rib, &m->st.malformed);
@@ -468,6 +494,7 @@ int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 		/* Counted before the dump: what the event socket drops while it
 		 * runs is lost too, and asks for a resync. */
 		m->drops = nl_sock_drops(&m->ev);
+		raise_rcvbuf(m);
 		rc = dump_into(m, &m->rib);
 	}
 	if (rc) {
@@ -617,6 +644,7 @@ int fm_mirror_resync(struct fm_mirror *m)
 		return rc;
 	shadow.max_routes = m->max_routes;
 	m->last_resync_ms = now_ms();
+	raise_rcvbuf(m);
 	drain(m);
 	rc = dump_into(m, &shadow);
 	if (rc) {
@@ -781,8 +809,10 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 	for (i = 0; i < MAX_BATCH; i++) {
 		ssize_t n = nl_sock_recv(&m->ev, &foreign);
 
-		if (n == -EAGAIN || n == -EWOULDBLOCK)
+		if (n == -EAGAIN || n == -EWOULDBLOCK) {
+			restore_rcvbuf(m); /* the backlog is read */
 			break;
+		}
 		applied += take_datagram(m, n, foreign);
 	}
 	unannounced(m);

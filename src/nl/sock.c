@@ -49,9 +49,14 @@ static int set_rcvbuf(int fd, size_t want)
 	return 0;
 }
 
+int nl_sock_set_rcvbuf(struct nl_sock *s, size_t bytes)
+{
+	return set_rcvbuf(s->fd, bytes);
+}
+
 int nl_sock_open(struct nl_sock *s, const unsigned int *groups, size_t ngroups, size_t rcvbuf)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	int one = 1;
 	size_t i;
 

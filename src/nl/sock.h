@@ -26,6 +26,8 @@ typedef void (*nl_msg_fn)(const struct nlmsghdr *nlh, void *arg);
 int nl_sock_open(struct nl_sock *s, const unsigned int *groups, size_t ngroups, size_t rcvbuf);
 void nl_sock_close(struct nl_sock *s);
 size_t nl_sock_rcvbuf(const struct nl_sock *s);
+/* Ask for a receive buffer of @bytes (forced when privileged). 0 or -errno. */
+int nl_sock_set_rcvbuf(struct nl_sock *s, size_t bytes);
 uint64_t nl_sock_drops(const struct nl_sock *s);
 /* Receive one datagram into s->buf. Return its length, -EAGAIN, -ENOBUFS,
  * -EMSGSIZE, or -errno; *foreign is set when the kernel did not send it. */
