@@ -210,8 +210,11 @@ struct fm_mirror;
 /** Options for fm_mirror_open(); zero-initialise, set sz = sizeof(struct fm_open_opts). */
 struct fm_open_opts {
 	size_t sz;
-	const char *netns;	/**< name under /run/netns, or a path; NULL = current */
-	size_t rcvbuf;		/**< event socket buffer; 0 = 32 MiB (clamped by the kernel) */
+	const char *netns; /**< name under /run/netns, or a path; NULL = current */
+	/** Event socket buffer; 0 = 32 MiB (clamped by the kernel). A smaller
+	 * one is raised to 32 MiB while a dump or resync keeps the writer away
+	 * (seconds for a million routes), until their backlog is read. */
+	size_t rcvbuf;
 	uint64_t max_routes;	/**< 0 = unlimited; beyond it the state is flagged incomplete */
 	uint32_t resync_min_ms; /**< minimum interval between resync starts; 0 = 1000.
 				     A resync waits for the events to pause, or for

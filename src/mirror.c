@@ -17,9 +17,10 @@
  *
  * When to resync: a dump taken while the storm that caused the loss goes on
  * would overrun again, so a pending resync waits until the event socket has
- * been quiet for QUIET_MS, then runs at once: one resync after the storm.
- * Two resyncs start at least resync_min_ms apart, and a storm that never
- * pauses gets one every STORM_RESYNC_FACTOR * resync_min_ms all the same.
+ * been quiet for QUIET_MS (QUIET_STORM_MS if the storm outlived the last
+ * resync), then runs at once: one resync after the storm. Two resyncs start
+ * at least resync_min_ms apart, and a storm that never pauses gets one every
+ * STORM_RESYNC_FACTOR * resync_min_ms all the same.
  */
 #include "fibmirror.h"
 
@@ -60,6 +61,7 @@
 #define DEFAULT_RESYNC_MS   1000
 #define MAX_BATCH	    4096 /* datagrams per fm_mirror_process() call */
 #define QUIET_MS	    20	 /* no event for this long: the storm is over */
+#define QUIET_STORM_MS	    200	 /* ... when it had outlived the last resync */
 #define STORM_RESYNC_FACTOR 10	 /* a storm without pause: resync this rarely */
 #define PUBLISH_DUTY	    10	 /* compiling the FIB: at most 1/10 of the writer's time */
 #define PUBLISH_MAX_WAIT_MS 1000 /* a FIB behind the RIB: compiled by then at the latest */
@@ -670,12 +672,23 @@ int fm_mirror_resync(struct fm_mirror *m)
 	return diffs < 0 ? (int)diffs : (int)(diffs > INT32_MAX ? INT32_MAX : diffs);
 }
 
+/* How long the socket must be quiet before a pending resync runs: longer
+ * when events were lost again soon after the last resync started, i.e. the
+ * storm outlived it; a pause of the same storm (its writers descheduled on a
+ * busy machine) must not start one resync after another. */
+static uint64_t quiet_ms(const struct fm_mirror *m)
+{
+	bool again = m->loss_ms - m->last_resync_ms < STORM_RESYNC_FACTOR * m->resync_min_ms;
+
+	return again ? QUIET_STORM_MS : QUIET_MS;
+}
+
 /* Milliseconds until a pending resync may run (0: now, -1: none pending). */
 static int64_t resync_due(const struct fm_mirror *m)
 {
 	uint64_t now = now_ms();
 	int64_t interval = (int64_t)(m->last_resync_ms + m->resync_min_ms) - (int64_t)now;
-	int64_t quiet = (int64_t)(m->last_rx_ms + QUIET_MS) - (int64_t)now;
+	int64_t quiet = (int64_t)(m->last_rx_ms + quiet_ms(m)) - (int64_t)now;
 	int64_t ceiling =
 	    (int64_t)(m->loss_ms + STORM_RESYNC_FACTOR * m->resync_min_ms) - (int64_t)now;
 	int64_t wait;
