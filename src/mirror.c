@@ -611,9 +611,13 @@ static void drain(struct fm_mirror *m)
 	m->drops = nl_sock_drops(&m->ev);
 }
 
+/* The mirror's RIB becomes @shadow's state, and @shadow the old one, for the
+ * caller to free once nothing needs it (freeing a million routes takes a
+ * few hundred milliseconds, not to be spent under the lock). */
 static void rib_adopt(struct fm_mirror *m, struct rib *shadow)
 {
 	struct ilist watches, *p, *t;
+	struct rib old;
 
 	ilist_init(&watches);
 	ilist_for_each_safe (p, t, &m->rib.watches) {
@@ -621,8 +625,10 @@ static void rib_adopt(struct fm_mirror *m, struct rib *shadow)
 		ilist_add_tail(&watches, p);
 	}
 	m->rib.emit = NULL;
-	rib_fini(&m->rib);
+	old = m->rib;
 	m->rib = *shadow;
+	*shadow = old;
+	ilist_init(&shadow->watches);
 	ilist_init(&m->rib.watches);
 	ilist_for_each_safe (p, t, &watches) {
 		ilist_del(p);
@@ -669,6 +675,7 @@ int fm_mirror_resync(struct fm_mirror *m)
 	m->resync_pending = false;
 	publish(m);
 	watch_settle(m);
+	rib_fini(&shadow); /* the old state */
 	return diffs < 0 ? (int)diffs : (int)(diffs > INT32_MAX ? INT32_MAX : diffs);
 }
 

@@ -19,7 +19,8 @@
 # alone on 2 cores is sometimes slower than the daemon even with an 8 KiB
 # buffer (no loss at all); four are not. When the last `ip` returns (the
 # storm's end, every event emitted), the script
-# runs `fibmirror verify` back to back until it reports equality, and checks:
+# waits for the mirror to stop making progress and verifies it (see the
+# polling loop below), until it reports equality, and checks:
 #  - overruns >= 1 (the loss was seen) and resyncs >= 1 (and repaired);
 #  - a `monitor` client connected through the storm saw every repair as a
 #    "[RESYNC] begin" / "[RESYNC] end" pair, one per resync, or, if it fell
@@ -99,33 +100,43 @@ storm_s=$(echo "$t_end - $t0" | bc)
 ok $rc "storm: $events route events from $JOBS ip -batch jobs in $storm_s s"
 
 # Watch for repair. `verify` dumps every route inside the (single-threaded)
-# daemon, which would hold back the resync being measured, so poll the cheap
-# `stats` every 20 ms and verify only when the resync count moved (or every
-# 500 ms, in case the mirror caught up without one). Equality time: when the
-# resync that led to it was seen; if the verify ran the resync itself (the
-# count moved during it), the end of that verify.
+# daemon, which would hold back the work being measured and takes seconds
+# for 1M routes, so it is not run back to back: `stats` is polled every
+# 20 ms, and once the mirror has made no progress (events applied, resyncs)
+# for 200 ms, a verify checks it. Equality time: the last poll that saw
+# progress, i.e. when the mirror reached the state the verify then found
+# equal; that no progress was made during the verify (counters unchanged,
+# and the kernel unchanged since the storm ended) is what makes it so.
+# A verify that finds differences, or progress made meanwhile, starts over.
+progress() {
+	local s
+	s=$(fm -j stats) &&
+		echo "$(stat_from "$s" events)/$(stat_from "$s" implicit)/$(stat_from "$s" resyncs)"
+}
 res_at_end=$(stat_of resyncs)
-seen=$res_at_end
-last_verify=$t_end
+last=$(progress)
+t_prog=$t_end
 tries=0
 eq=1
 t_eq=
 while :; do
-	r=$(stat_of resyncs)
+	cur=$(progress)
 	t_obs=$(now)
-	if [ "$r" -gt "$seen" ] || [ "$(echo "$t_obs - $last_verify > 0.5" | bc)" = 1 ]; then
-		seen=$r
+	if [ "$cur" != "$last" ]; then
+		last=$cur
+		t_prog=$t_obs
+	elif [ "$(echo "$t_obs - $t_prog >= 0.2" | bc)" = 1 ]; then
 		fm verify >"$SOCKDIR/verify.out" 2>&1
 		eq=$?
-		last_verify=$(now)
 		tries=$((tries + 1))
-		r2=$(stat_of resyncs)
-		if [ $eq = 0 ]; then
-			t_eq=$t_obs
-			[ "$r2" != "$r" ] && t_eq=$last_verify
+		after=$(progress)
+		if [ $eq = 0 ] && [ "$after" = "$cur" ]; then
+			t_eq=$t_prog
 			break
 		fi
-		seen=$r2
+		eq=1 # unequal, or equal to a state that has moved on since
+		last=$after
+		t_prog=$(now)
 	fi
 	[ "$(echo "$t_obs - $t_end > 30" | bc)" = 1 ] && break
 	sleep 0.02
