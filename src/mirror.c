@@ -667,8 +667,9 @@ int fm_mirror_resync(struct fm_mirror *m)
 	rib_adopt(m, &shadow);
 	changed(m, GEN_BOTH);
 	m->dirty.all = true;
-	m->next_expiry = rib_expiry_scan(&m->rib, lifetime_ended, m);
 	writer_unlock(m);
+	/* Reads the RIB only (a scan of every route): not under the lock. */
+	m->next_expiry = rib_expiry_scan(&m->rib, lifetime_ended, m);
 	marker(m, FM_EV_RESYNC_END);
 	m->st.resyncs++;
 	m->st.resync_diffs += diffs > 0 ? (uint64_t)diffs : 0;
