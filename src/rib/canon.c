@@ -27,9 +27,10 @@
 #include <string.h>
 
 #define LINE_MAX_LEN 8192
-/* route_bin()'s longest output: the head, the metrics and as many hops as a
- * route exports (a nexthop group's members: up to UINT16_MAX), 37 bytes each.
- * A few MiB, allocated once per comparison and mostly never touched. */
+/* route_bin()'s longest output: the head (under 200 bytes with every metric)
+ * and as many hops as a route exports (a nexthop group's members: up to
+ * UINT16_MAX), at most 33 bytes written for each. A few MiB, allocated once
+ * per comparison and mostly never touched. */
 #define BIN_MAX_LEN (128 + 4 * FM_RTAX_MAX + (size_t)UINT16_MAX * 40)
 #define BUF_LEN	    (BIN_MAX_LEN > LINE_MAX_LEN ? BIN_MAX_LEN : LINE_MAX_LEN)
 
@@ -286,24 +287,6 @@ static void add(struct rib *rib, struct cvec *v, enum fm_kind kind, const void *
 	c->h2 = fm_hash(buf, len + 1);
 }
 
-/* The routes are where the hash put them, one cache miss each: ask for the
- * ones a few buckets on while this one is rendered. An empty bucket's NULL is
- * prefetched too (a prefetch never faults). The relaxed atomic load is there
- * because GCC 12 at -O2 deletes these prefetches when the address comes from
- * a plain load (its dead-code elimination; -O3 keeps them). */
-#define PREFETCH_BUCKETS 8
-static void prefetch_ahead(const struct htab *t, size_t i)
-{
-	const char *n;
-
-	if (i + PREFETCH_BUCKETS > t->mask)
-		return;
-	n = (const char *)__atomic_load_n(&t->b[i + PREFETCH_BUCKETS], __ATOMIC_RELAXED);
-	__builtin_prefetch(n);
-	__builtin_prefetch(n + 64);
-	__builtin_prefetch(n + 128);
-}
-
 /* Room for every object at once: growing by doubling copied the vector
  * twenty times for a million routes. */
 static void reserve(const struct rib *rib, struct cvec *v)
@@ -322,15 +305,12 @@ static void collect(struct rib *rib, struct cvec *v, char *buf)
 	int f;
 
 	reserve(rib, v);
-	for (i = 0; i <= rib->routes.mask; i++) {
-		prefetch_ahead(&rib->routes, i);
-		for (n = rib->routes.b[i]; n; n = n->next) {
-			const struct rib_route *r = container_of(n, struct rib_route, hn);
-			uint32_t pos = 0;
+	htab_for_each (&rib->routes, i, n) {
+		const struct rib_route *r = container_of(n, struct rib_route, hn);
+		uint32_t pos = 0;
 
-			for (; r; r = r->next)
-				add(rib, v, FM_KIND_ROUTE, r, pos++, buf);
-		}
+		for (; r; r = r->next)
+			add(rib, v, FM_KIND_ROUTE, r, pos++, buf);
 	}
 	htab_for_each (&rib->nhs, i, n)
 		add(rib, v, FM_KIND_NEXTHOP, container_of(n, struct rib_nh, hn), 0, buf);
