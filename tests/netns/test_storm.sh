@@ -114,7 +114,9 @@ progress() {
 		echo "$(stat_from "$s" events)/$(stat_from "$s" implicit)/$(stat_from "$s" resyncs)"
 }
 res_at_end=$(stat_of resyncs)
-last=$(progress)
+# Unknown at first: what the daemon did before it answered the first poll
+# (a stopped one resyncs as soon as it is continued) is timed by that poll.
+last=
 t_prog=$t_end
 tries=0
 eq=1
