@@ -651,6 +651,8 @@ int fm_mirror_resync(struct fm_mirror *m)
 	if ((rc = rib_init(&shadow)))
 		return rc;
 	shadow.max_routes = m->max_routes;
+	/* About as many prefixes as now: sized once, not grown 20 times. */
+	htab_reserve(&shadow.routes, m->rib.routes.n);
 	m->last_resync_ms = now_ms();
 	raise_rcvbuf(m);
 	drain(m);

@@ -122,6 +122,18 @@ static void htab_grow(struct htab *t)
 	t->mask = nb - 1;
 }
 
+int htab_reserve(struct htab *t, size_t n)
+{
+	while (2 * (t->mask + 1) < n) {
+		size_t before = t->mask;
+
+		htab_grow(t);
+		if (t->mask == before)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 void htab_insert(struct htab *t, struct hnode *n, uint64_t hash)
 {
 	/* Up to two entries per bucket: chains stay short, buckets cost <= 8 B each. */

@@ -33,6 +33,9 @@ uint64_t fm_hash_u64(uint64_t v);
 
 int htab_init(struct htab *t, size_t buckets);
 void htab_fini(struct htab *t);
+/* Make room for @n entries without growing: each growth relinks every node,
+ * a cache miss each in a big table. 0 or -ENOMEM (the table stays usable). */
+int htab_reserve(struct htab *t, size_t n);
 /* Insert @n with @hash; grows the table (an allocation failure only leaves it denser). */
 void htab_insert(struct htab *t, struct hnode *n, uint64_t hash);
 void htab_remove(struct htab *t, struct hnode *n);

@@ -554,6 +554,37 @@ static void test_diff_fields(void)
 	free(many);
 }
 
+static bool node_eq(const struct hnode *n, const void *key)
+{
+	return n == key;
+}
+
+/* htab_reserve(): room made at once (no growth while filling), and the
+ * nodes already in a table it grows stay findable. */
+static void test_htab_reserve(void)
+{
+	static struct hnode nodes[5000];
+	struct htab t;
+	size_t i, mask, found = 0;
+	int rc;
+
+	htab_init(&t, 16);
+	for (i = 0; i < 100; i++)
+		htab_insert(&t, &nodes[i], fm_hash_u64(i));
+	rc = htab_reserve(&t, 5000);
+	ok(rc == 0 && 2 * (t.mask + 1) >= 5000, "htab_reserve(5000): %d, %zu buckets", rc,
+	   t.mask + 1);
+	mask = t.mask;
+	for (; i < 5000; i++)
+		htab_insert(&t, &nodes[i], fm_hash_u64(i));
+	for (i = 0; i < 5000; i++)
+		found += htab_find(&t, fm_hash_u64(i), node_eq, &nodes[i]) == &nodes[i];
+	ok(t.mask == mask && found == 5000,
+	   "filled to 5000 without growing (%zu -> %zu buckets), %zu of 5000 found", mask + 1,
+	   t.mask + 1, found);
+	htab_fini(&t);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned seed = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 20261122u;
@@ -564,5 +595,6 @@ int main(int argc, char **argv)
 	test_implicit();
 	test_index_random(seed);
 	test_diff_fields();
+	test_htab_reserve();
 	return tap_done();
 }
