@@ -34,10 +34,12 @@
 #define BIN_MAX_LEN (128 + 4 * FM_RTAX_MAX + (size_t)UINT16_MAX * 40)
 #define BUF_LEN	    (BIN_MAX_LEN > LINE_MAX_LEN ? BIN_MAX_LEN : LINE_MAX_LEN)
 
+/* 32 bytes: glibc's qsort moves elements of up to 32 bytes directly, and
+ * sorts larger ones through an array of pointers (a second random pass). */
 struct cobj {
 	uint64_t h1, h2;
-	enum fm_kind kind;
 	const void *obj;
+	uint32_t kind; /* enum fm_kind */
 	uint32_t pos;
 };
 
