@@ -688,7 +688,8 @@ int fm_mirror_resync(struct fm_mirror *m)
  * busy machine) must not start one resync after another. */
 static uint64_t quiet_ms(const struct fm_mirror *m)
 {
-	bool again = m->loss_ms - m->last_resync_ms < STORM_RESYNC_FACTOR * m->resync_min_ms;
+	bool again = m->loss_ms >= m->last_resync_ms &&
+		     m->loss_ms - m->last_resync_ms < STORM_RESYNC_FACTOR * m->resync_min_ms;
 
 	return again ? QUIET_STORM_MS : QUIET_MS;
 }
