@@ -299,7 +299,7 @@ struct fm_stats {
 	uint64_t truncated;    /**< MSG_TRUNC seen (buffer grown) */
 	uint64_t routes, rules, nexthops, links, addrs;
 	uint64_t mem_bytes; /**< bytes held by the RIB and its indexes */
-	uint64_t rcvbuf;    /**< effective event socket buffer */
+	uint64_t rcvbuf;    /**< event socket buffer now (raised during a dump: fm_open_opts) */
 	bool incomplete;    /**< --max-routes hit: state is partial */
 	bool live;
 };

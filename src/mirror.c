@@ -917,6 +917,8 @@ void fm_mirror_stats(const struct fm_mirror *m, struct fm_stats *ret)
 			 htab_mem(&m->rib.dev);
 	ret->incomplete = m->rib.incomplete;
 	ret->live = m->live;
+	if (m->live) /* as it is now: raised while a dump's backlog waits */
+		ret->rcvbuf = nl_sock_rcvbuf(&m->ev);
 }
 
 void fm_mirror_subscribe(struct fm_mirror *m, fm_event_cb cb, void *arg)
