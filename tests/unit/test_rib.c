@@ -556,6 +556,87 @@ static void test_diff_many_hops(void)
 	ok(d == 2, "diff: 500-hop routes differing in the 450th hop's weight: %ld differences", d);
 }
 
+struct diff_tally {
+	long minus, plus, wrong;
+};
+
+/* A differing route must be one the test changed: metric >= 100 marks a
+ * modified one, 11.0.0.0/8 an added one, 10.0.0.0/8 with metric < 100 a
+ * deleted one (it is only in the mirror). */
+static void tally(char sign, enum fm_kind kind, const void *obj, void *arg)
+{
+	const struct rib_route *r = obj;
+	struct diff_tally *t = arg;
+	bool added = r->key.dst[0] == 11, modified = r->priority >= 100;
+
+	if (sign == '-')
+		t->minus++;
+	else
+		t->plus++;
+	if (kind != FM_KIND_ROUTE || (sign == '-' && added) || (sign == '+' && !added && !modified))
+		t->wrong++;
+}
+
+/* Route @i of a numbered set: @net.i.i/24 via one of 250 gateways. */
+static struct fm_route *mk_nth(struct rt *x, unsigned net, unsigned i, uint32_t metric)
+{
+	char dst[32], gw[32];
+
+	snprintf(dst, sizeof(dst), "%u.%u.%u.0/24", net, i >> 8 & 255, i & 255);
+	snprintf(gw, sizeof(gw), "10.255.0.%u", i % 250 + 1);
+	return mk(x, dst, gw, 1, metric, 0);
+}
+
+/*
+ * rib_diff() of two RIBs of 20,000 routes, the second filled in another
+ * order and then changed at random (routes left out, metrics changed,
+ * routes added): exactly those differences, each the right way round. The
+ * comparison sorts its hashes by buckets of their top bits, which a handful
+ * of routes never fills.
+ */
+static void test_diff_many_routes(unsigned seed)
+{
+	enum { N = 20000, DEL = 137, MOD = 59, ADDED = 71 };
+	static unsigned order[N];
+	struct diff_tally t = {0};
+	struct rib x, y;
+	unsigned i, r = seed;
+	struct rt rt;
+	long d;
+
+	rib_init(&x);
+	rib_init(&y);
+	add_link(&x, 1, "a", IFF_UP | IFF_LOWER_UP);
+	add_link(&y, 1, "a", IFF_UP | IFF_LOWER_UP);
+	for (i = 0; i < N; i++) {
+		order[i] = i;
+		rib_route_apply(&x, RIB_NEW, ADD, mk_nth(&rt, 10, i, i % 7));
+	}
+	for (i = N - 1; i > 0; i--) { /* Fisher-Yates with a fixed seed */
+		unsigned j = (r = r * 1103515245u + 12345u) % (i + 1), tmp = order[i];
+
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+	/* order[0..DEL) left out of y, the next MOD changed, the rest as in x. */
+	for (i = DEL; i < N; i++) {
+		uint32_t metric = order[i] % 7 + (i < DEL + MOD ? 100 : 0);
+
+		rib_route_apply(&y, RIB_NEW, ADD, mk_nth(&rt, 10, order[i], metric));
+	}
+	for (i = 0; i < ADDED; i++)
+		rib_route_apply(&y, RIB_NEW, ADD, mk_nth(&rt, 11, i, 0));
+	d = rib_diff(&x, &x, NULL, NULL, NULL, NULL);
+	ok(d == 0, "diff: 20,000 routes against themselves: %ld differences", d);
+	d = rib_diff(&x, &y, NULL, NULL, tally, &t);
+	ok(d == DEL + 2 * MOD + ADDED && t.minus == DEL + MOD && t.plus == MOD + ADDED && !t.wrong,
+	   "diff: 20,000 routes, %d left out, %d changed, %d added (seed %u): %ld differences, "
+	   "%ld '-', %ld '+', %ld not changed",
+	   DEL, MOD, ADDED, seed, d, t.minus, t.plus, t.wrong);
+	rib_fini(&x);
+	rib_fini(&y);
+}
+
 static bool node_eq(const struct hnode *n, const void *key)
 {
 	return n == key;
@@ -598,6 +679,7 @@ int main(int argc, char **argv)
 	test_index_random(seed);
 	test_diff_fields();
 	test_diff_many_hops();
+	test_diff_many_routes(seed);
 	test_htab_reserve();
 	return tap_done();
 }
