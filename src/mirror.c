@@ -81,6 +81,10 @@ struct fm_mirror {
 	uint32_t resync_min_ms;
 	size_t rcvbuf_want; /* the event socket's buffer asked for (opts) */
 	bool rcvbuf_raised; /* raised for a resync, until its backlog is read */
+	/* What a resync leaves for after its backlog (tidy()): the state it
+	 * replaced, to free, and the scan for the next route lifetime. */
+	struct rib retired;
+	bool has_retired, expiry_due;
 	uint64_t max_routes;
 	struct sysctls sys;
 	uint64_t last_sysctl_ms;
@@ -474,6 +478,37 @@ static void restore_rcvbuf(struct fm_mirror *m)
 		m->rcvbuf_raised = false;
 }
 
+static void free_retired(struct fm_mirror *m)
+{
+	if (m->has_retired)
+		rib_fini(&m->retired);
+	m->has_retired = false;
+}
+
+/*
+ * Keep @old, the state a resync replaced, until the events queued during the
+ * resync are applied: freeing a million routes takes about 0.3 s, which the
+ * mirror's return to equality after a storm need not wait for. One at a time
+ * (a resync frees the previous one before it dumps: two states at most).
+ */
+static void retire_rib(struct fm_mirror *m, struct rib *old)
+{
+	free_retired(m);
+	m->retired = *old;
+	ilist_init(&m->retired.watches); /* the head pointed into @old */
+	m->has_retired = true;
+}
+
+/* What a resync left for later, done once the event socket is read empty. */
+static void tidy(struct fm_mirror *m)
+{
+	free_retired(m);
+	if (m->expiry_due) {
+		m->expiry_due = false;
+		m->next_expiry = rib_expiry_scan(&m->rib, lifetime_ended, m);
+	}
+}
+
 static int dump_into(struct fm_mirror *m, struct rib *rib)
 {
 	return nl_sync_dump(&m->req, rib, &m->st.malformed);
@@ -546,6 +581,7 @@ void fm_mirror_free(struct fm_mirror *m)
 	cache_reg_fini(&m->caches);
 	gens_kill(m->gens);
 	pthread_rwlock_destroy(&m->lock);
+	free_retired(m);
 	rib_fini(&m->rib);
 	if (m->ev.nl)
 		nl_sock_close(&m->ev);
@@ -648,6 +684,7 @@ int fm_mirror_resync(struct fm_mirror *m)
 
 	if (!m || !m->live)
 		return -EOPNOTSUPP;
+	free_retired(m);
 	if ((rc = rib_init(&shadow)))
 		return rc;
 	shadow.max_routes = m->max_routes;
@@ -670,15 +707,17 @@ int fm_mirror_resync(struct fm_mirror *m)
 	changed(m, GEN_BOTH);
 	m->dirty.all = true;
 	writer_unlock(m);
-	/* Reads the RIB only (a scan of every route): not under the lock. */
-	m->next_expiry = rib_expiry_scan(&m->rib, lifetime_ended, m);
+	/* A scan of every route: after the backlog (tidy()), not under the lock.
+	 * Lookups check lifetimes themselves meanwhile; events set it sooner. */
+	m->next_expiry = 0;
+	m->expiry_due = true;
 	marker(m, FM_EV_RESYNC_END);
 	m->st.resyncs++;
 	m->st.resync_diffs += diffs > 0 ? (uint64_t)diffs : 0;
 	m->resync_pending = false;
 	publish(m);
 	watch_settle(m);
-	rib_fini(&shadow); /* the old state */
+	retire_rib(m, &shadow); /* the old state */
 	return diffs < 0 ? (int)diffs : (int)(diffs > INT32_MAX ? INT32_MAX : diffs);
 }
 
@@ -834,7 +873,9 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 		ssize_t n = nl_sock_recv(&m->ev, &foreign);
 
 		if (n == -EAGAIN || n == -EWOULDBLOCK) {
-			restore_rcvbuf(m); /* the backlog is read */
+			/* the backlog is read */
+			restore_rcvbuf(m);
+			tidy(m);
 			break;
 		}
 		applied += take_datagram(m, n, foreign);

@@ -10,23 +10,50 @@
  *    once fm_mirror_process() has read the backlog;
  *  - 2,000 route additions made while it is raised (after a resync, before
  *    any processing: about 300 KiB of notifications, which 8 KiB cannot hold)
- *    are all applied: no overrun, and the mirror equals the kernel.
+ *    are all applied: no overrun, and the mirror equals the kernel;
+ *  - what a resync leaves until its backlog is read (the old state's free,
+ *    the scan for the next route lifetime) is done then: an IPv6 route's
+ *    lifetime is again what the writer is due back for, and its end
+ *    invalidates a handle that depends on it.
  */
 #include "fibmirror.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "netns.h"
 #include "tap.h"
 
-#define RAISED (32ull << 20)
-#define OWN    (64ull << 10) /* 4096 asked for: well under this */
+#define RAISED	 (32ull << 20)
+#define LIFETIME "5"	       /* seconds, of an IPv6 route */
+#define OWN	 (64ull << 10) /* 4096 asked for: well under this */
 
 static uint64_t rcvbuf_of(struct fm_mirror *m, struct fm_stats *st)
 {
 	fm_mirror_stats(m, st);
 	return st->rcvbuf;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Process until nothing is due within a second (publications done); the
+ * delay then due, -1 if none. A bounded number of passes. */
+static int quiet(struct fm_mirror *m)
+{
+	int i, t = -1;
+
+	for (i = 0; i < 50 && (t = fm_mirror_timeout(m)) >= 0 && t < 1000; i++)
+		fm_mirror_process(m, t + 1);
+	return t;
 }
 
 /* fm_mirror_process() until it has nothing left to apply. */
@@ -40,22 +67,28 @@ int main(void)
 {
 	struct fm_open_opts o = {.sz = sizeof(o), .rcvbuf = 4096};
 	char batch[64];
+	struct fm_flow fl = {.family = AF_INET6};
 	struct fm_mirror *m = NULL;
+	struct fm_handle *h = NULL;
 	struct fm_stats st;
+	double born;
 	uint64_t b;
 	FILE *f;
-	int rc, i;
+	int rc, i, t;
 
 	if ((rc = netns_create("fmrcvbuf")))
 		return rc;
 	if (sh("ip -n %s link set lo up && ip -n %s link add v0 type veth peer name v1 && "
 	       "ip -n %s addr add 10.1.0.1/24 dev v0 && ip -n %s link set v0 up && "
-	       "ip -n %s link set v1 up",
-	       netns_name, netns_name, netns_name, netns_name, netns_name)) {
+	       "ip -n %s link set v1 up && ip -n %s addr add 2001:db8:1::1/64 dev v0 nodad && "
+	       "ip -n %s route add 2001:db8:900::/48 via 2001:db8:1::2 dev v0 expires " LIFETIME,
+	       netns_name, netns_name, netns_name, netns_name, netns_name, netns_name,
+	       netns_name)) {
 		printf("Bail out! namespace setup failed\n");
 		return 1;
 	}
-	printf("1..7\n");
+	born = now_s();
+	printf("1..10\n");
 	o.netns = netns_name;
 	rc = fm_mirror_open(&o, &m);
 	if (!ok(rc == 0, "fm_mirror_open(netns %s, rcvbuf 4096): %d", netns_name, rc))
@@ -87,6 +120,21 @@ int main(void)
 	ok(rc == 0, "mirror equals kernel: %d differences", rc);
 	b = rcvbuf_of(m, &st);
 	ok(b < OWN, "back to %llu bytes", (unsigned long long)b);
+
+	t = quiet(m);
+	ok(t > 0 && t <= atoi(LIFETIME) * 1000,
+	   "after the resync's backlog, the writer is due back when the route's lifetime "
+	   "ends: in %d ms",
+	   t);
+	fm_ip_parse("2001:db8:900::5", &fl.dst);
+	rc = fm_handle_new(m, &fl, &h);
+	ok(rc == 0 && fm_handle_valid(h), "a handle on a flow the route decides: %d", rc);
+	while (now_s() < born + atoi(LIFETIME) + 1)
+		usleep(100 * 1000);
+	fm_mirror_process(m, 0);
+	ok(h && !fm_handle_valid(h),
+	   "the lifetime over, after the writer's pass the handle is invalid");
+	fm_handle_free(h);
 	fm_mirror_free(m);
 	return tap_done();
 }
