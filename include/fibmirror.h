@@ -430,16 +430,16 @@ struct fm_result {
  * Return: 0 with *ret filled, or the kernel's error for this flow:
  * -ENETUNREACH, -EHOSTUNREACH, -EINVAL, -EACCES, -ENODEV, -EAGAIN never.
  * Thread: any thread, any number at once. Plain flows (output path: no iif,
- * oif or source, not fibmatch, an ordinary unicast destination) are
- * answered from the published FIB under RCU, without locks or waiting, and
- * see a change once the writer has published it (at most a second after it,
- * sooner once changes pause); on the writer's own thread they see it at
- * once. Other flows and the few routes the FIB leaves to it take the
- * general path, which shares a read lock with the writer's updates. A thread
- * registers itself with liburcu (memb) on its first call and unregisters
- * when it exits. In the
- * writer's own event callbacks the answer reflects the change being
- * applied.
+ * oif or source, not fibmatch, an ordinary unicast destination), and IPv4
+ * flows that name only an output device where the route the tables decide
+ * on has a live hop on it, are answered from the published FIB under RCU,
+ * without locks or waiting, and see a change once the writer has published
+ * it (at most a second after it, sooner once changes pause); on the
+ * writer's own thread they see it at once. Other flows and the few routes
+ * the FIB leaves to it take the general path, which shares a read lock with
+ * the writer's updates. A thread registers itself with liburcu (memb) on
+ * its first call and unregisters when it exits. In the writer's own event
+ * callbacks the answer reflects the change being applied.
  */
 FM_API int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret);
 /**

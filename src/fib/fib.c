@@ -28,6 +28,7 @@
 #include <string.h>
 #include <urcu/urcu-memb.h>
 
+#define IFF_UP_	      0x1
 #define IFF_LOOPBACK_ 0x8
 
 /* ------------------------------------------------------------- dirtiness */
@@ -236,6 +237,7 @@ static void hop_extras(const struct lookup_env *env, const struct rib_route *r,
 	memset(x, 0, sizeof(*x));
 	x->ifgroup = l ? (int64_t)l->o.group : -1;
 	x->loop_dev = l && (l->o.flags & IFF_LOOPBACK_);
+	x->dev_up = l && (l->o.flags & IFF_UP_);
 	if (h->gw.family == AF_INET && fam == AF_INET) {
 		memcpy(&gw, h->gw.b, 4);
 		x->gw_local = lk_v4_dev_with_addr(env, gw) != 0;

@@ -48,6 +48,7 @@ struct fib_hopx {
 	int64_t ifgroup;      /* device group, for suppress_ifgroup; -1 no device */
 	bool gw_local;	      /* the gateway is our own address: not used as one */
 	bool loop_dev;	      /* leaves through loopback: RTCF_LOCAL */
+	bool dev_up;	      /* the device exists and is up (a flow's oif may name it) */
 };
 
 struct fib_outcome {

@@ -7,7 +7,12 @@
  * A plain flow is an output-path flow that names no input device, no
  * output device and no source, and asks no fibmatch (IPv4: to anything but
  * 0.0.0.0; IPv6: not to multicast, link-local or loopback, which need the
- * strict device match): what a data plane asks per packet. The rule walk runs over
+ * strict device match): what a data plane asks per packet. An IPv4 flow that
+ * names an output device and nothing else (to an ordinary unicast address)
+ * is answered too when the route the table decides on has a live hop on
+ * that device, which the kernel then takes (oif_hop()); where the device
+ * would make the kernel pass over that route (another alias, a shorter
+ * prefix, the on-link fallback), the general path answers. The rule walk runs over
  * the compiled rules; each table lookup is one LPM walk to a precomputed
  * outcome; the multipath member is hashed per flow, and an IPv6 source
  * without a configured one is selected (RFC 6724) from the FIB's copy of the
@@ -35,6 +40,7 @@ struct pflow {
 	uint16_t sport, dport;
 	uint32_t dst4; /* IPv4, host order */
 	uint32_t mark, uid;
+	int oif; /* 0, or the IPv4 output device (oif_flow()) */
 	const uint8_t *dst;
 	/* The main table's outcome for dst, when a burst looked it up already. */
 	const struct fib_table *pre_t;
@@ -54,6 +60,19 @@ static bool plain(const struct fm_flow *f)
 	return d[0] != 0xff && !(d[0] == 0xfe && (d[1] & 0xc0) == 0x80) && memcmp(d, loop6, 16);
 }
 
+/* IPv4, an output device and nothing else, to an address ref4.c's
+ * output4 looks up in the tables: not local multicast or broadcast, not
+ * IGMP (those take the device without a lookup), not multicast (its source
+ * comes from the device). */
+static bool oif_flow(const struct fm_flow *f)
+{
+	uint32_t d = ntohl(f->dst.v4);
+
+	return f->family == AF_INET && f->oif > 0 && f->iif <= 0 && !f->src.family &&
+	       !(f->flags & FM_FLOW_FIBMATCH) && d && (d >> 28) != 0xe && d != INADDR_BROADCAST &&
+	       f->ip_proto != IPPROTO_IGMP;
+}
+
 static bool in_prefix(const uint8_t *a, const uint8_t *p, int len)
 {
 	int full = len / 8, rest = len % 8;
@@ -68,8 +87,8 @@ static bool ports_in(const struct fm_rule *r, uint32_t bit, uint16_t lo, uint16_
 	return !(r->attrs & bit) || (!lo && !hi) || (p >= lo && p <= hi);
 }
 
-/* fib_rule_match on the output path: iif is loopback, no oif, no source
- * (IPv4 compares it as 0.0.0.0, IPv6 never matches a source selector). */
+/* fib_rule_match on the output path: iif is loopback, the flow's oif, no
+ * source (IPv4 compares it as 0.0.0.0, IPv6 never matches a source selector). */
 static bool selectors(const struct fib_rule *fr, const struct pflow *p)
 {
 	const struct fm_rule *r = &fr->r;
@@ -77,7 +96,7 @@ static bool selectors(const struct fib_rule *fr, const struct pflow *p)
 
 	if (fr->any)
 		return true;
-	if (fr->never || (fr->iif && fr->iif != LOOPBACK_IFINDEX) || fr->oif)
+	if (fr->never || (fr->iif && fr->iif != LOOPBACK_IFINDEX) || (fr->oif && fr->oif != p->oif))
 		return false;
 	if ((r->fwmark ^ p->mark) & fr->fwmask)
 		return false;
@@ -133,14 +152,33 @@ static const struct fib_outcome *lookup(const struct fib *f, const struct fib_ru
 	return m->plen > l->plen ? m : l;
 }
 
-static bool suppressed(const struct fib_rule *fr, const struct fib_outcome *o)
+/* fib4_rule_suppress / fib6_rule_suppress, on the result's hop @sel. */
+static bool suppressed(const struct fib_rule *fr, const struct fib_outcome *o, int sel)
 {
 	const struct fm_rule *r = &fr->r;
 
 	if ((r->attrs & FM_RULE_SUPPRESS_PREFIXLEN) && o->plen <= (int64_t)r->suppress_prefixlen)
 		return true;
 	return (r->attrs & FM_RULE_SUPPRESS_IFGROUP) &&
-	       o->hopx[o->sel].ifgroup == (int64_t)r->suppress_ifgroup;
+	       o->hopx[sel].ifgroup == (int64_t)r->suppress_ifgroup;
+}
+
+/*
+ * fib_lookup_good_nhc() with the flow's output device: the first live hop
+ * of the outcome's route on @oif. The aliases and prefixes the outcome
+ * passed over had no live hop at all, so none on @oif either: this route is
+ * the kernel's answer when it has one. -1 when it has none, or when the
+ * device is down (ref4.c's output checks answer before any lookup): the
+ * general path decides.
+ */
+static int oif_hop(const struct fib_outcome *o, int oif)
+{
+	int i;
+
+	for (i = 0; i < o->nhops; i++)
+		if (o->hops[i].ifindex == oif && !(o->hops[i].flags & RTNH_F_DEAD))
+			return o->hopx[i].dev_up ? i : -1;
+	return -1;
 }
 
 /* The member this flow takes (ref4.c's multipath() without a source,
@@ -216,30 +254,14 @@ static int finish6(const struct fib *f, const struct fib_outcome *o, uint32_t ta
 	return 0;
 }
 
-/* ref4.c's output4 after the rules: a local route, or multipath, gw_scope
- * and mkroute_output (the destination's class decides the result type). */
-static int finish4(const struct fib *f, const struct fib_outcome *o, uint32_t tab,
+/* ref4.c's output4 for hop @sel of a unicast route: gw_scope and
+ * mkroute_output (the destination's class decides the result type). */
+static int output4(const struct fib_outcome *o, uint32_t tab, int sel, bool exact,
 		   const struct fm_flow *fl, struct fm_result *ret)
 {
 	uint32_t d = ntohl(fl->dst.v4);
-	const struct fib_hopx *x;
-	bool exact;
-	int sel;
+	const struct fib_hopx *x = &o->hopx[sel];
 
-	if (o->type == RTN_LOCAL) {
-		fill_route(o, tab, o->sel, fl, ret);
-		ret->oif = LOOPBACK_IFINDEX;
-		ret->flags |= RTCF_LOCAL;
-		if (o->prefsrc_cfg) {
-			ret->prefsrc = o->hopx[o->sel].prefsrc;
-		} else {
-			ret->prefsrc.family = AF_INET;
-			ret->prefsrc.v4 = fl->dst.v4;
-		}
-		return 0;
-	}
-	sel = member(f, o, fl, &exact);
-	x = &o->hopx[sel];
 	fill_route(o, tab, sel, fl, ret);
 	ret->choice_exact = exact;
 	if (x->gw_local)
@@ -264,6 +286,29 @@ static int finish4(const struct fib *f, const struct fib_outcome *o, uint32_t ta
 	return 0;
 }
 
+/* ref4.c's output4 after the rules: a local route, or the multipath member. */
+static int finish4(const struct fib *f, const struct fib_outcome *o, uint32_t tab,
+		   const struct fm_flow *fl, struct fm_result *ret)
+{
+	bool exact;
+	int sel;
+
+	if (o->type == RTN_LOCAL) {
+		fill_route(o, tab, o->sel, fl, ret);
+		ret->oif = LOOPBACK_IFINDEX;
+		ret->flags |= RTCF_LOCAL;
+		if (o->prefsrc_cfg) {
+			ret->prefsrc = o->hopx[o->sel].prefsrc;
+		} else {
+			ret->prefsrc.family = AF_INET;
+			ret->prefsrc.v4 = fl->dst.v4;
+		}
+		return 0;
+	}
+	sel = member(f, o, fl, &exact);
+	return output4(o, tab, sel, exact, fl, ret);
+}
+
 static int rules(const struct fib *f, const struct pflow *p, const struct fm_flow *fl,
 		 struct fm_result *ret)
 {
@@ -272,7 +317,7 @@ static int rules(const struct fib *f, const struct pflow *p, const struct fm_flo
 	const struct fib_outcome *o;
 	size_t i, n = f->n_rules[fam];
 	uint32_t tab;
-	int rc;
+	int rc, sel;
 
 	for (i = 0; i < n; i++) {
 		const struct fib_rule *fr = &v[i];
@@ -283,25 +328,32 @@ static int rules(const struct fib *f, const struct pflow *p, const struct fm_flo
 			if (fr->r.action == FR_ACT_GOTO && fr->goto_idx > (int32_t)i)
 				i = (size_t)fr->goto_idx - 1; /* backwards or unresolved: on */
 			else if ((rc = ref_rule_verdict(fr->r.action)))
-				return rc;
+				return p->oif ? LK_GENERAL : rc; /* with oif: on-link */
 			continue;
 		}
 		o = lookup(f, fr, p, &tab);
-		if (o->kind == FO_GENERAL)
+		if (o->kind == FO_GENERAL || (p->oif && o->kind == FO_ERROR))
 			return LK_GENERAL;
-		if (o->kind == FO_NONE || (o->kind == FO_ROUTE && suppressed(fr, o)))
+		if (o->kind == FO_NONE)
 			continue;
 		if (o->kind == FO_ERROR)
 			return o->err;
+		sel = p->oif ? oif_hop(o, p->oif) : o->sel;
+		if (sel < 0 || (p->oif && o->type != RTN_UNICAST))
+			return LK_GENERAL;
+		if (suppressed(fr, o, sel))
+			continue;
+		if (p->oif) /* the device's hop, no multipath choice */
+			return output4(o, tab, sel, true, fl, ret);
 		return p->family == AF_INET ? finish4(f, o, tab, fl, ret)
 					    : finish6(f, o, tab, fl, ret);
 	}
-	return -ENETUNREACH;
+	return p->oif ? LK_GENERAL : -ENETUNREACH;
 }
 
 static bool fast_flow(const struct fm_flow *fl)
 {
-	return (fl->family == AF_INET || fl->family == AF_INET6) && plain(fl);
+	return ((fl->family == AF_INET || fl->family == AF_INET6) && plain(fl)) || oif_flow(fl);
 }
 
 static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
@@ -324,6 +376,7 @@ static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_re
 	p.proto = fl->ip_proto;
 	p.sport = fl->sport;
 	p.dport = fl->dport;
+	p.oif = fl->oif > 0 ? fl->oif : 0;
 	return rules(f, &p, fl, ret);
 }
 

@@ -21,7 +21,8 @@
  *    fm_mirror_verify() and ~50 ms of processing until verify finds no
  *    difference.
  * The readers ask fm_route_get() for random flows of both families over the
- * churned prefixes (1 in 8 with an output device: the general path), time
+ * churned prefixes (1 in 8 with an output device: the general path, but for
+ * IPv4 flows whose route has a live hop on that device), time
  * every lookup into a log-linear histogram and note the longest time between
  * two consecutive lookups (a reader that blocks or stalls shows there).
  *
@@ -63,7 +64,8 @@
 enum phase { WARM, QUIET, STORM, SETTLE, STOP, NPHASES };
 static const char *const phase_name[] = {"warm", "quiet", "storm", "settle"};
 
-/* Per reader and phase; PLAIN = the lock-free FIB path, GENERAL = with oif. */
+/* Per reader and phase; PLAIN = the lock-free FIB path, GENERAL = with oif
+ * (the general path, unless IPv4 and the route's hop is on the device). */
 enum path { PLAIN, GENERAL, NPATHS };
 
 struct pstats {
@@ -544,7 +546,7 @@ static void sum_phase(struct reader *rd, int ph, struct pstats *out)
 
 static void print_latency(int ph, const struct pstats *s, double wall)
 {
-	static const char *const path_name[] = {"plain", "oif (general path)"};
+	static const char *const path_name[] = {"plain", "oif (mostly general)"};
 
 	for (int p = 0; p < NPATHS; p++) {
 		uint64_t n = 0;

@@ -437,15 +437,18 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 		f->flags |= FM_FLOW_UID;
 		f->uid = rnd(3000);
 	}
-	/* Some flows the fast path must hand over. */
-	if (!rnd(20))
-		f->oif = 2;
+	/* Flows naming an output device, which IPv4 answers when the route
+	 * has a live hop there (any of the devices, some down, some absent),
+	 * and some flows the fast path must hand over. */
+	if (!rnd(5))
+		f->oif = 1 + (int)rnd(NDEV + 1);
 	if (!rnd(20))
 		f->flags |= FM_FLOW_FIBMATCH;
 }
 
 struct tally {
 	unsigned checked, fast, mismatches, fast6, bulk_mismatches, hinted, hint_mismatches;
+	unsigned oif, fast_oif; /* IPv4 flows naming an output device, answered */
 };
 
 /*
@@ -475,6 +478,18 @@ static void check_hinted(const struct lookup_env *env, const struct fib *f,
 	}
 }
 
+/* Half the flows that name an output device name the one the flow takes
+ * without it, as `ip route get ADDR oif DEV` usually does. */
+static void oif_as_taken(const struct lookup_env *env, struct fm_flow *fl)
+{
+	static struct fm_result r;
+	struct fm_flow plain = *fl;
+
+	plain.oif = 0;
+	if (fl->oif > 0 && rnd(2) && lk_ref_route_get(env, &plain, &r) == 0 && r.oif > 0)
+		fl->oif = r.oif;
+}
+
 static void check(const struct lookup_env *env, const struct fib *f, unsigned flows,
 		  struct tally *t)
 {
@@ -487,14 +502,17 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		int ra, rb;
 
 		rnd_flow(&fl, (uint8_t)(i & 1 ? AF_INET6 : AF_INET));
+		oif_as_taken(env, &fl);
 		ra = lk_fast_route_get(f, &fl, &a, NULL);
 		t->checked++;
+		t->oif += fl.family == AF_INET && fl.oif > 0;
 		if (ra == LK_GENERAL || fl.family == AF_INET6)
 			check_hinted(env, f, &fl, t);
 		if (ra == LK_GENERAL)
 			continue;
 		t->fast++;
 		t->fast6 += fl.family == AF_INET6;
+		t->fast_oif += fl.oif > 0;
 		rb = lk_ref_route_get(env, &fl, &b);
 		if (lk_same_answer(ra, &a, rb, &b))
 			continue;
@@ -664,6 +682,8 @@ int main(void)
 	ok(t.fast * 2 > t.checked, "the fast path answers most flows itself (%u of %u)", t.fast,
 	   t.checked);
 	ok(t.fast6 * 4 > t.checked, "... IPv6 ones too (%u of %u)", t.fast6, t.checked / 2);
+	ok(t.fast_oif * 10 > t.oif, "... and IPv4 ones naming an output device (%u of %u)",
+	   t.fast_oif, t.oif);
 	ok(t.hint_mismatches == 0,
 	   "the general path's walks, guided by the FIB and not, agree with the plain "
 	   "reference (%u lookups, %u disagreements)",
