@@ -267,8 +267,10 @@ FM_API int fm_mirror_timeout(const struct fm_mirror *m);
 
 /**
  * fm_mirror_resync() - dump everything into a shadow state, diff it against the
- * mirror, emit the differences as events and swap. Return: number of
- * differences, or -errno. Writer thread.
+ * mirror, emit the differences as events and swap. The replaced state is
+ * freed by the next fm_mirror_process() that finds no event pending (or by
+ * fm_mirror_free()), so the events queued during the resync are applied
+ * first. Return: number of differences, or -errno. Writer thread.
  */
 FM_API int fm_mirror_resync(struct fm_mirror *m);
 
