@@ -165,16 +165,18 @@ static bool suppressed(const struct fib_rule *fr, const struct fib_outcome *o, i
 
 /*
  * fib_lookup_good_nhc() with the flow's output device: the first live hop
- * of the outcome's route on @oif. The aliases and prefixes the outcome
- * passed over had no live hop at all, so none on @oif either: this route is
- * the kernel's answer when it has one. -1 when it has none, or when the
- * device is down (ref4.c's output checks answer before any lookup): the
- * general path decides.
+ * of the outcome's unicast route on @oif. The aliases and prefixes the
+ * outcome passed over had no live hop at all, so none on @oif either: this
+ * route is the kernel's answer when it has one. -1 when it has none, when
+ * the device is down (ref4.c's output checks answer before any lookup) or
+ * the route is local, broadcast or multicast: the general path decides.
  */
 static int oif_hop(const struct fib_outcome *o, int oif)
 {
 	int i;
 
+	if (o->type != RTN_UNICAST)
+		return -1;
 	for (i = 0; i < o->nhops; i++)
 		if (o->hops[i].ifindex == oif && !(o->hops[i].flags & RTNH_F_DEAD))
 			return o->hopx[i].dev_up ? i : -1;
@@ -339,7 +341,7 @@ static int rules(const struct fib *f, const struct pflow *p, const struct fm_flo
 		if (o->kind == FO_ERROR)
 			return o->err;
 		sel = p->oif ? oif_hop(o, p->oif) : o->sel;
-		if (sel < 0 || (p->oif && o->type != RTN_UNICAST))
+		if (sel < 0)
 			return LK_GENERAL;
 		if (suppressed(fr, o, sel))
 			continue;

@@ -28,7 +28,7 @@
 #include "tap.h"
 
 #define RAISED	 (32ull << 20)
-#define LIFETIME "5"	       /* seconds, of an IPv6 route */
+#define LIFETIME "8"	       /* seconds, of an IPv6 route: outlives the steps before it */
 #define OWN	 (64ull << 10) /* 4096 asked for: well under this */
 
 static uint64_t rcvbuf_of(struct fm_mirror *m, struct fm_stats *st)
