@@ -40,7 +40,7 @@ struct pflow {
 	uint16_t sport, dport;
 	uint32_t dst4; /* IPv4, host order */
 	uint32_t mark, uid;
-	int oif; /* 0, or the IPv4 output device (oif_flow()) */
+	int oif; /* 0, or the output device (oif_flow()) */
 	const uint8_t *dst;
 	/* The main table's outcome for dst, when a burst looked it up already. */
 	const struct fib_table *pre_t;
@@ -48,28 +48,39 @@ struct pflow {
 	uint32_t *deadline; /* NULL, or where to note the routes' lifetimes */
 };
 
-static bool plain(const struct fm_flow *f)
+/* A destination the tables decide for alone. IPv4: not 0.0.0.0 ("this
+ * host"); IPv6: not multicast, link-local or loopback, for which the kernel
+ * matches the device strictly and picks the source among its addresses. */
+static bool dst_plain(const struct fm_flow *f)
 {
 	static const uint8_t loop6[16] = {[15] = 1};
 	const uint8_t *d = f->dst.b;
 
-	if (f->iif > 0 || f->oif > 0 || f->src.family || (f->flags & FM_FLOW_FIBMATCH))
-		return false;
 	if (f->family == AF_INET)
-		return f->dst.v4 != 0; /* 0.0.0.0 means "this host" */
+		return f->dst.v4 != 0;
 	return d[0] != 0xff && !(d[0] == 0xfe && (d[1] & 0xc0) == 0x80) && memcmp(d, loop6, 16);
 }
 
-/* IPv4, an output device and nothing else, to an address ref4.c's
- * output4 looks up in the tables: not local multicast or broadcast, not
- * IGMP (those take the device without a lookup), not multicast (its source
- * comes from the device). */
+static bool plain(const struct fm_flow *f)
+{
+	if (f->iif > 0 || f->oif > 0 || f->src.family || (f->flags & FM_FLOW_FIBMATCH))
+		return false;
+	return dst_plain(f);
+}
+
+/* An output device and nothing else, to an address the tables decide for:
+ * IPv4 not to multicast or broadcast and not IGMP (ref4.c's output4 takes
+ * the device for those without a lookup, or the source from it); IPv6 to a
+ * plain destination (the device makes the lookup strict: ref6.c F_IFACE). */
 static bool oif_flow(const struct fm_flow *f)
 {
 	uint32_t d = ntohl(f->dst.v4);
 
-	return f->family == AF_INET && f->oif > 0 && f->iif <= 0 && !f->src.family &&
-	       !(f->flags & FM_FLOW_FIBMATCH) && d && (d >> 28) != 0xe && d != INADDR_BROADCAST &&
+	if (f->oif <= 0 || f->iif > 0 || f->src.family || (f->flags & FM_FLOW_FIBMATCH))
+		return false;
+	if (f->family == AF_INET6)
+		return dst_plain(f);
+	return f->family == AF_INET && d && (d >> 28) != 0xe && d != INADDR_BROADCAST &&
 	       f->ip_proto != IPPROTO_IGMP;
 }
 
@@ -164,21 +175,27 @@ static bool suppressed(const struct fib_rule *fr, const struct fib_outcome *o, i
 }
 
 /*
- * fib_lookup_good_nhc() with the flow's output device: the first live hop
- * of the outcome's unicast route on @oif. The aliases and prefixes the
- * outcome passed over had no live hop at all, so none on @oif either: this
- * route is the kernel's answer when it has one. -1 when it has none, when
- * the device is down (ref4.c's output checks answer before any lookup) or
- * the route is local, broadcast or multicast: the general path decides.
+ * The hop of the outcome's unicast route on the flow's output device, when
+ * the kernel takes this route with the device named: -1 when the general
+ * path must decide. The aliases and prefixes the outcome passed over had no
+ * live hop at all, so none on the device either.
+ *  - IPv4, fib_lookup_good_nhc(): the first live hop on @oif, if the device
+ *    is up (ref4.c's output checks answer before any lookup otherwise).
+ *  - IPv6, rt6_select() made strict by the device: a route with a live hop
+ *    on it scores above every route without one, and this route already
+ *    scored best without the device. A single hop only: among siblings
+ *    fib6_select_path() may hash to another one on the device.
+ * Local, broadcast and multicast routes, and routes the device would make
+ * the kernel pass over, go to the general path.
  */
-static int oif_hop(const struct fib_outcome *o, int oif)
+static int oif_hop(const struct fib_outcome *o, const struct pflow *p)
 {
 	int i;
 
-	if (o->type != RTN_UNICAST)
+	if (o->type != RTN_UNICAST || (p->family == AF_INET6 && o->nhops != 1))
 		return -1;
 	for (i = 0; i < o->nhops; i++)
-		if (o->hops[i].ifindex == oif && !(o->hops[i].flags & RTNH_F_DEAD))
+		if (o->hops[i].ifindex == p->oif && !(o->hops[i].flags & RTNH_F_DEAD))
 			return o->hopx[i].dev_up ? i : -1;
 	return -1;
 }
@@ -340,15 +357,16 @@ static int rules(const struct fib *f, const struct pflow *p, const struct fm_flo
 			continue;
 		if (o->kind == FO_ERROR)
 			return o->err;
-		sel = p->oif ? oif_hop(o, p->oif) : o->sel;
+		sel = p->oif ? oif_hop(o, p) : o->sel;
 		if (sel < 0)
 			return LK_GENERAL;
 		if (suppressed(fr, o, sel))
 			continue;
+		if (p->family == AF_INET6) /* with oif: a single hop, o->sel */
+			return finish6(f, o, tab, fl, ret);
 		if (p->oif) /* the device's hop, no multipath choice */
 			return output4(o, tab, sel, true, fl, ret);
-		return p->family == AF_INET ? finish4(f, o, tab, fl, ret)
-					    : finish6(f, o, tab, fl, ret);
+		return finish4(f, o, tab, fl, ret);
 	}
 	return p->oif ? LK_GENERAL : -ENETUNREACH;
 }

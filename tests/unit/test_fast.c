@@ -437,8 +437,8 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 		f->flags |= FM_FLOW_UID;
 		f->uid = rnd(3000);
 	}
-	/* Flows naming an output device, which IPv4 answers when the route
-	 * has a live hop there (any of the devices, some down, some absent),
+	/* Flows naming an output device, which the fast path answers when
+	 * the route has a live hop there (any of the devices, some down, some absent),
 	 * and some flows the fast path must hand over. */
 	if (!rnd(5))
 		f->oif = 1 + (int)rnd(NDEV + 1);
@@ -448,7 +448,8 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 
 struct tally {
 	unsigned checked, fast, mismatches, fast6, bulk_mismatches, hinted, hint_mismatches;
-	unsigned oif, fast_oif; /* IPv4 flows naming an output device, answered */
+	/* flows naming an output device, and those answered, per family */
+	unsigned oif[2], fast_oif[2];
 };
 
 /*
@@ -505,14 +506,14 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		oif_as_taken(env, &fl);
 		ra = lk_fast_route_get(f, &fl, &a, NULL);
 		t->checked++;
-		t->oif += fl.family == AF_INET && fl.oif > 0;
+		t->oif[fl.family == AF_INET6] += fl.oif > 0;
 		if (ra == LK_GENERAL || fl.family == AF_INET6)
 			check_hinted(env, f, &fl, t);
 		if (ra == LK_GENERAL)
 			continue;
 		t->fast++;
 		t->fast6 += fl.family == AF_INET6;
-		t->fast_oif += fl.oif > 0;
+		t->fast_oif[fl.family == AF_INET6] += fl.oif > 0;
 		rb = lk_ref_route_get(env, &fl, &b);
 		if (lk_same_answer(ra, &a, rb, &b))
 			continue;
@@ -682,8 +683,10 @@ int main(void)
 	ok(t.fast * 2 > t.checked, "the fast path answers most flows itself (%u of %u)", t.fast,
 	   t.checked);
 	ok(t.fast6 * 4 > t.checked, "... IPv6 ones too (%u of %u)", t.fast6, t.checked / 2);
-	ok(t.fast_oif * 10 > t.oif, "... and IPv4 ones naming an output device (%u of %u)",
-	   t.fast_oif, t.oif);
+	ok(t.fast_oif[0] * 10 > t.oif[0], "... and IPv4 ones naming an output device (%u of %u)",
+	   t.fast_oif[0], t.oif[0]);
+	ok(t.fast_oif[1] * 10 > t.oif[1], "... and IPv6 ones (%u of %u)", t.fast_oif[1],
+	   t.oif[1]);
 	ok(t.hint_mismatches == 0,
 	   "the general path's walks, guided by the FIB and not, agree with the plain "
 	   "reference (%u lookups, %u disagreements)",
