@@ -7,13 +7,13 @@
  * A plain flow is an output-path flow that names no input device, no
  * output device and no source, and asks no fibmatch (IPv4: to anything but
  * 0.0.0.0; IPv6: not to multicast, link-local or loopback, which need the
- * strict device match): what a data plane asks per packet. An IPv4 flow that
- * names an output device and nothing else (to an ordinary unicast address)
- * is answered too when the route the table decides on has a live hop on
- * that device, which the kernel then takes (oif_hop()); where the device
- * would make the kernel pass over that route (another alias, a shorter
- * prefix, the on-link fallback), the general path answers. The rule walk runs over
- * the compiled rules; each table lookup is one LPM walk to a precomputed
+ * strict device match): what a data plane asks per packet. A flow that
+ * names an output device and nothing else (to such a destination, IPv4 not
+ * to multicast or broadcast) is answered too when the route the tables
+ * decide on has a live hop on that device, which the kernel then takes
+ * (oif_hop()); where the device would make the kernel pass over that route
+ * (another alias, a shorter prefix, IPv4's on-link fallback, IPv6 siblings),
+ * the general path answers. The rule walk runs over the compiled rules; each table lookup is one LPM walk to a precomputed
  * outcome; the multipath member is hashed per flow, and an IPv6 source
  * without a configured one is selected (RFC 6724) from the FIB's copy of the
  * addresses. Everything else, and every outcome marked FO_GENERAL, returns

@@ -22,7 +22,7 @@
  *    difference.
  * The readers ask fm_route_get() for random flows of both families over the
  * churned prefixes (1 in 8 with an output device: the general path, but for
- * IPv4 flows whose route has a live hop on that device), time
+ * flows whose route has a live hop on that device), time
  * every lookup into a log-linear histogram and note the longest time between
  * two consecutive lookups (a reader that blocks or stalls shows there).
  *

@@ -685,8 +685,7 @@ int main(void)
 	ok(t.fast6 * 4 > t.checked, "... IPv6 ones too (%u of %u)", t.fast6, t.checked / 2);
 	ok(t.fast_oif[0] * 10 > t.oif[0], "... and IPv4 ones naming an output device (%u of %u)",
 	   t.fast_oif[0], t.oif[0]);
-	ok(t.fast_oif[1] * 10 > t.oif[1], "... and IPv6 ones (%u of %u)", t.fast_oif[1],
-	   t.oif[1]);
+	ok(t.fast_oif[1] * 10 > t.oif[1], "... and IPv6 ones (%u of %u)", t.fast_oif[1], t.oif[1]);
 	ok(t.hint_mismatches == 0,
 	   "the general path's walks, guided by the FIB and not, agree with the plain "
 	   "reference (%u lookups, %u disagreements)",
