@@ -536,12 +536,13 @@ __attribute__((unused)) static int kq_open(struct kq *q)
 }
 
 /*
- * One `ip route get ADDR`: RTM_GETROUTE, its reply read and parsed (error,
- * RTA_OIF, RTA_GATEWAY or RTA_VIA). Return the kernel's verdict (0 or -errno);
- * -EIO when the socket itself fails.
+ * One `ip route get ADDR [from SRC] [oif DEV]`: RTM_GETROUTE, its reply read
+ * and parsed (error, RTA_OIF, RTA_GATEWAY or RTA_VIA). @src NULL or family 0:
+ * none. Return the kernel's verdict (0 or -errno); -EIO when the socket
+ * itself fails.
  */
-__attribute__((unused)) static int kq_get(struct kq *q, const struct fm_ip *dst, int oif,
-					  struct answer *a)
+__attribute__((unused)) static int kq_get_from(struct kq *q, const struct fm_ip *dst,
+					       const struct fm_ip *src, int oif, struct answer *a)
 {
 	int alen = dst->family == AF_INET ? 4 : 16;
 	unsigned int seq = q->seq++;
@@ -561,6 +562,10 @@ __attribute__((unused)) static int kq_get(struct kq *q, const struct fm_ip *dst,
 	rtm->rtm_dst_len = (unsigned char)(8 * alen);
 	rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
 	mnl_attr_put(nlh, RTA_DST, (size_t)alen, dst->b);
+	if (src && src->family) {
+		rtm->rtm_src_len = (unsigned char)(8 * alen);
+		mnl_attr_put(nlh, RTA_SRC, (size_t)alen, src->b);
+	}
 	if (oif > 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
 	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
@@ -606,6 +611,12 @@ __attribute__((unused)) static int kq_get(struct kq *q, const struct fm_ip *dst,
 		}
 	}
 	return 0;
+}
+
+__attribute__((unused)) static int kq_get(struct kq *q, const struct fm_ip *dst, int oif,
+					  struct answer *a)
+{
+	return kq_get_from(q, dst, NULL, oif, a);
 }
 
 /* Add rules up to @total: "fwmark N lookup 1000+N pref 100+N", both families,

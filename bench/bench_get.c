@@ -31,8 +31,9 @@
  *  (a2) the same in two threads at once (two readers of one mirror; the
  *      table's "2 threads/s" is their summed lookups per second);
  *  (a4) streams "in+oif": the in-table ones with `oif` naming the gateways'
- *      device (v0, v2), which the general path answers (RTA_OIF for the
- *      kernel);
+ *      device (v0, v2), which the fast path answers when the route's hop is
+ *      on it (RTA_OIF for the kernel); "in+src": the in-table ones with the
+ *      namespace's own address as source (10.0.0.1, fd00::1; RTA_SRC);
  *  (a3) the same stream in bursts of BURST (32) flows through
  *      fm_route_get_bulk(), one thread ("burst ns": ns per flow);
  *  (b) the kernel: one RTM_GETROUTE request (rtmsg family, RTA_DST,
@@ -87,10 +88,11 @@
 
 struct stream {
 	int family;
-	const char *name; /* "in-table", "uniform" or "in+oif" */
+	const char *name; /* "in-table", "uniform", "in+oif" or "in+src" */
 	struct fm_ip *dst;
 	long n;
-	int oif; /* > 0: every flow names this output device (`oif DEV`) */
+	int oif;	  /* > 0: every flow names this output device (`oif DEV`) */
+	struct fm_ip src; /* family != 0: every flow has this source (`from SRC`) */
 };
 
 /* The query streams' sequence (bench_rnd), from --seed. */
@@ -123,8 +125,7 @@ static void make_uniform(struct stream *st, int family, long n)
 
 /*
  * The in-table streams again with `oif` naming the gateways' device (v0,
- * v2): the same routes answer, but through the general path, its table
- * walks guided by the FIB.
+ * v2): the same routes answer.
  */
 static void add_oif_streams(struct fm_mirror *m, struct stream *v, int *n)
 {
@@ -141,6 +142,24 @@ static void add_oif_streams(struct fm_mirror *m, struct stream *v, int *n)
 	}
 }
 
+/*
+ * And with a source, the namespace's own address on the gateways' device
+ * (10.0.0.1, fd00::1), as a VPN or tunnel daemon asks for the packets it
+ * sends from its address: the same routes answer.
+ */
+static void add_src_streams(struct stream *v, int *n)
+{
+	int i, k = *n;
+
+	for (i = 0; i < k; i++) {
+		if (strcmp(v[i].name, "in-table"))
+			continue;
+		v[*n] = v[i];
+		v[*n].name = "in+src";
+		fm_ip_parse(v[i].family == AF_INET ? "10.0.0.1" : "fd00::1", &v[(*n)++].src);
+	}
+}
+
 /* --------------------------------------------------------------- measure */
 
 static void flow_init(struct fm_flow *fl, const struct stream *st)
@@ -150,6 +169,7 @@ static void flow_init(struct fm_flow *fl, const struct stream *st)
 	/* inet_rtm_getroute asks for UDP when nothing is said; IPv6 leaves 0. */
 	fl->ip_proto = st->family == AF_INET ? IPPROTO_UDP : 0;
 	fl->oif = st->oif;
+	fl->src = st->src;
 }
 
 /*
@@ -256,7 +276,7 @@ static double time_kernel(struct kq *q, const struct stream *st, struct answer *
 	double t0 = now();
 
 	for (i = 0; i < st->n; i++) {
-		if (kq_get(q, &st->dst[i], st->oif, &a) == 0)
+		if (kq_get_from(q, &st->dst[i], &st->src, st->oif, &a) == 0)
 			ok++;
 		else if (a.rc == -EIO) {
 			fprintf(stderr, "bench_get: netlink request failed: %s\n", strerror(errno));
@@ -327,7 +347,7 @@ int main(int argc, char **argv)
 {
 	static const int rule_counts[] = {0, 10, 100};
 	struct pfxset s4, s6;
-	struct stream streams[6];
+	struct stream streams[8];
 	struct answer *kans;
 	struct fm_mirror *m;
 	struct fm_stats fst;
@@ -375,6 +395,7 @@ int main(int argc, char **argv)
 	m = fv_open(&open_s);
 	fm_mirror_stats(m, &fst);
 	add_oif_streams(m, streams, &ns_count);
+	add_src_streams(streams, &ns_count);
 	q = xcalloc(1, sizeof(*q));
 	if (kq_open(q))
 		return 1;

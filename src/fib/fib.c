@@ -705,6 +705,7 @@ void fib_free(struct fib *f)
 	free(f->rules[0]);
 	free(f->rules[1]);
 	lk_addrs6_free(&f->addrs6);
+	lk_addrs4_free(&f->addrs4);
 	free(p);
 }
 
@@ -833,7 +834,8 @@ int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_d
 	f->main4 = fib_table_find(f, AF_INET, RT_TABLE_MAIN);
 	if ((rc = rules_compile(env, f, 0)) || (rc = rules_compile(env, f, 1)))
 		goto fail;
-	if ((rc = lk_addrs6_build(env->rib, &f->addrs6)))
+	if ((rc = lk_addrs6_build(env->rib, &f->addrs6)) ||
+	    (rc = lk_addrs4_build(env->rib, &f->addrs4)))
 		goto fail;
 	f->v4_merged = !lk_v4_custom_rules(env->rib);
 	lk_mp_params(env, &f->mp);

@@ -107,6 +107,7 @@ struct fib {
 	bool v4_merged;		       /* default IPv4 rules: local and main are one trie */
 	struct mp_params mp;
 	struct lk_addrs6 addrs6; /* IPv6 source selection without the RIB */
+	struct lk_addrs4 addrs4; /* IPv4: whether a flow's source is ours */
 	uint64_t gen;
 	bool stale; /* the RIB changed since: readers take the general path
 		     * (written by the writer, read atomically by readers) */

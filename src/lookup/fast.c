@@ -13,8 +13,8 @@
  * decide on has a live hop on that device, which the kernel then takes
  * (oif_hop()); where the device would make the kernel pass over that route
  * (another alias, a shorter prefix, IPv4's on-link fallback, IPv6 siblings),
- * the general path answers. The rule walk runs over the compiled rules; each table lookup is one LPM walk to a precomputed
- * outcome; the multipath member is hashed per flow, and an IPv6 source
+ * the general path answers. The rule walk runs over the compiled rules; each table lookup is one
+ * LPM walk to a precomputed outcome; the multipath member is hashed per flow, and an IPv6 source
  * without a configured one is selected (RFC 6724) from the FIB's copy of the
  * addresses. Everything else, and every outcome marked FO_GENERAL, returns
  * LK_GENERAL and is answered by the general path (ref*.c), which the unit
@@ -38,10 +38,10 @@ struct pflow {
 	uint8_t family;
 	uint8_t tos, proto;
 	uint16_t sport, dport;
-	uint32_t dst4; /* IPv4, host order */
+	uint32_t dst4, src4; /* IPv4, host order; src4 0: no source (src_flow()) */
 	uint32_t mark, uid;
-	int oif; /* 0, or the output device (oif_flow()) */
-	const uint8_t *dst;
+	int oif;		  /* 0, or the output device (oif_flow()) */
+	const uint8_t *dst, *src; /* src NULL: no source */
 	/* The main table's outcome for dst, when a burst looked it up already. */
 	const struct fib_table *pre_t;
 	const struct fib_outcome *pre_o;
@@ -84,6 +84,29 @@ static bool oif_flow(const struct fm_flow *f)
 	       f->ip_proto != IPPROTO_IGMP;
 }
 
+/*
+ * A source and nothing else, to a destination the tables decide for. IPv4,
+ * to an ordinary unicast address: ref4.c's output_checks pass when the
+ * source is one of our addresses (route_get() checks) and not multicast,
+ * broadcast or 0.0.0.0 (errors there, or the source's device without a
+ * lookup). IPv6 does not check the source; it reaches the rules, the
+ * multipath hash and the source-specific routes (whose prefixes are the
+ * general path's in the FIB). :: is "no source" to the kernel: general.
+ */
+static bool src_flow(const struct fm_flow *f)
+{
+	static const uint8_t any6[16];
+	uint32_t d = ntohl(f->dst.v4), s = ntohl(f->src.v4);
+
+	if (!f->src.family || f->src.family != f->family || f->oif > 0 || f->iif > 0 ||
+	    (f->flags & FM_FLOW_FIBMATCH) || !dst_plain(f))
+		return false;
+	if (f->family == AF_INET6)
+		return memcmp(f->src.b, any6, 16) != 0;
+	return f->family == AF_INET && (d >> 28) != 0xe && d != INADDR_BROADCAST && s &&
+	       (s >> 28) != 0xe && s != INADDR_BROADCAST;
+}
+
 static bool in_prefix(const uint8_t *a, const uint8_t *p, int len)
 {
 	int full = len / 8, rest = len % 8;
@@ -98,8 +121,9 @@ static bool ports_in(const struct fm_rule *r, uint32_t bit, uint16_t lo, uint16_
 	return !(r->attrs & bit) || (!lo && !hi) || (p >= lo && p <= hi);
 }
 
-/* fib_rule_match on the output path: iif is loopback, the flow's oif, no
- * source (IPv4 compares it as 0.0.0.0, IPv6 never matches a source selector). */
+/* fib_rule_match on the output path: iif is loopback, the flow's oif and
+ * source (IPv4 compares none as 0.0.0.0; IPv6 matches no source selector
+ * without one). */
 static bool selectors(const struct fib_rule *fr, const struct pflow *p)
 {
 	const struct fm_rule *r = &fr->r;
@@ -114,8 +138,9 @@ static bool selectors(const struct fib_rule *fr, const struct pflow *p)
 	if ((r->attrs & FM_RULE_UIDRANGE) && (p->uid < r->uid_start || p->uid > r->uid_end))
 		return false;
 	if (p->family == AF_INET
-		? (p->dst4 & fr->dmask4) != fr->dst4 || fr->src4
-		: (r->dst_len && !in_prefix(p->dst, r->dst.b, r->dst_len)) || r->src_len)
+		? (p->dst4 & fr->dmask4) != fr->dst4 || (p->src4 & fr->smask4) != fr->src4
+		: (r->dst_len && !in_prefix(p->dst, r->dst.b, r->dst_len)) ||
+		      (r->src_len && (!p->src || !in_prefix(p->src, r->src.b, r->src_len))))
 		return false;
 	if ((r->tos && r->tos != (p->tos & tosmask)) || (r->ip_proto && r->ip_proto != p->proto))
 		return false;
@@ -274,18 +299,20 @@ static int finish6(const struct fib *f, const struct fib_outcome *o, uint32_t ta
 }
 
 /* ref4.c's output4 for hop @sel of a unicast route: gw_scope and
- * mkroute_output (the destination's class decides the result type). */
+ * mkroute_output (the destination's class decides the result type). The
+ * source is the flow's, else the hop's. */
 static int output4(const struct fib_outcome *o, uint32_t tab, int sel, bool exact,
 		   const struct fm_flow *fl, struct fm_result *ret)
 {
 	uint32_t d = ntohl(fl->dst.v4);
 	const struct fib_hopx *x = &o->hopx[sel];
+	const struct fm_ip *src = fl->src.family ? &fl->src : &x->prefsrc;
 
 	fill_route(o, tab, sel, fl, ret);
 	ret->choice_exact = exact;
 	if (x->gw_local)
 		memset(&ret->gw, 0, sizeof(ret->gw));
-	if (x->prefsrc.b[0] == 127 && !x->loop_dev)
+	if (src->b[0] == 127 && !x->loop_dev)
 		return -EINVAL; /* a loopback source leaves only through loopback */
 	if (d == INADDR_BROADCAST)
 		ret->type = RTN_BROADCAST;
@@ -301,7 +328,7 @@ static int output4(const struct fib_outcome *o, uint32_t tab, int sel, bool exac
 		if (o->plen < 4)
 			memset(&ret->gw, 0, sizeof(ret->gw));
 	}
-	ret->prefsrc = x->prefsrc;
+	ret->prefsrc = *src;
 	return 0;
 }
 
@@ -316,7 +343,9 @@ static int finish4(const struct fib *f, const struct fib_outcome *o, uint32_t ta
 		fill_route(o, tab, o->sel, fl, ret);
 		ret->oif = LOOPBACK_IFINDEX;
 		ret->flags |= RTCF_LOCAL;
-		if (o->prefsrc_cfg) {
+		if (fl->src.family) {
+			ret->prefsrc = fl->src;
+		} else if (o->prefsrc_cfg) {
 			ret->prefsrc = o->hopx[o->sel].prefsrc;
 		} else {
 			ret->prefsrc.family = AF_INET;
@@ -358,7 +387,9 @@ static int rules(const struct fib *f, const struct pflow *p, const struct fm_flo
 		if (o->kind == FO_ERROR)
 			return o->err;
 		sel = p->oif ? oif_hop(o, p) : o->sel;
-		if (sel < 0)
+		/* With a source, ref4.c's select4 prefers the members whose own
+		 * source it is: multipath is the general path's. */
+		if (sel < 0 || (p->src4 && o->nhops > 1))
 			return LK_GENERAL;
 		if (suppressed(fr, o, sel))
 			continue;
@@ -373,7 +404,8 @@ static int rules(const struct fib *f, const struct pflow *p, const struct fm_flo
 
 static bool fast_flow(const struct fm_flow *fl)
 {
-	return ((fl->family == AF_INET || fl->family == AF_INET6) && plain(fl)) || oif_flow(fl);
+	return ((fl->family == AF_INET || fl->family == AF_INET6) && plain(fl)) || oif_flow(fl) ||
+	       src_flow(fl);
 }
 
 static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
@@ -383,6 +415,11 @@ static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_re
 	struct pflow p;
 
 	if (!fast_flow(fl))
+		return LK_GENERAL;
+	p.src = fl->src.family ? fl->src.b : NULL;
+	p.src4 = fl->src.family == AF_INET ? ntohl(fl->src.v4) : 0;
+	/* Not one of our addresses: an error, or a local route's AnyIP. */
+	if (p.src4 && !lk_addrs4_has(&f->addrs4, p.src4))
 		return LK_GENERAL;
 	p.deadline = deadline;
 	p.pre_t = pre_t;

@@ -98,6 +98,17 @@ void lk_addrs6_free(struct lk_addrs6 *s);
 /* lk_saddr6() over @s: any thread, no allocation. */
 int lk_saddr6_from(const struct lk_addrs6 *s, int oif, const uint8_t dst[16], uint8_t out[16]);
 
+/* Every IPv4 address of every device (host order, sorted): whether a flow's
+ * source is one of ours (__ip_dev_find) without the RIB (the FIB keeps one). */
+struct lk_addrs4 {
+	uint32_t *a;
+	size_t n;
+};
+int lk_addrs4_build(const struct rib *rib, struct lk_addrs4 *s);
+void lk_addrs4_free(struct lk_addrs4 *s);
+/* Whether @addr (host order) is in @s: any thread, no allocation. */
+bool lk_addrs4_has(const struct lk_addrs4 *s, uint32_t addr);
+
 /*
  * The kernel's multipath hash for @fl (mphash.c). Return 0 with *hash set
  * (already shifted as the kernel compares it), or -1 when it cannot be

@@ -603,6 +603,56 @@ void lk_addrs6_free(struct lk_addrs6 *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int lk_addrs4_build(const struct rib *rib, struct lk_addrs4 *s)
+{
+	const struct fm_address *a;
+	struct hnode *n;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (!(s->a = calloc(rib->n_addrs + 1, sizeof(*s->a))))
+		return -ENOMEM;
+	htab_for_each (&rib->links, i, n) {
+		const struct rib_link *l = container_of(n, struct rib_link, hn);
+
+		for_each_addr(a, l, 0)
+		{
+			if (s->n < rib->n_addrs)
+				s->a[s->n++] = be32toh(a->local.v4);
+		}
+	}
+	qsort(s->a, s->n, sizeof(*s->a), u32_cmp);
+	return 0;
+}
+
+void lk_addrs4_free(struct lk_addrs4 *s)
+{
+	free(s->a);
+	memset(s, 0, sizeof(*s));
+}
+
+bool lk_addrs4_has(const struct lk_addrs4 *s, uint32_t addr)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->a[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n && s->a[lo] == addr;
+}
+
 int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint8_t out[16])
 {
 	struct lk_addrs6 s;

@@ -416,6 +416,26 @@ static void sysctls_set(struct sysctls *s, bool known_seed)
 	}
 }
 
+/* A source for an IPv4 flow: mostly one of addrs()' addresses (which a
+ * device may not have), else any address, or one the kernel refuses. */
+static uint32_t rnd_src4(void)
+{
+	static const uint32_t odd[] = {0x7f000001, 0xe0000005, 0xffffffff, 0x0a000201};
+	uint32_t dev = 2 + rnd(NDEV - 1);
+
+	switch (rnd(6)) {
+	case 0:
+	case 1:
+		return 0x0a000001 | dev << 8;
+	case 2:
+		return 0xc0a80007 | dev << 8;
+	case 3:
+		return rnd_addr();
+	default:
+		return odd[rnd(4)];
+	}
+}
+
 static void rnd_flow(struct fm_flow *f, uint8_t fam)
 {
 	memset(f, 0, sizeof(*f));
@@ -442,6 +462,13 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 	 * and some flows the fast path must hand over. */
 	if (!rnd(5))
 		f->oif = 1 + (int)rnd(NDEV + 1);
+	/* Flows with a source, which the fast path answers (IPv4 when it is
+	 * one of our addresses and the route has a single hop); IPv6 ones
+	 * partly inside the source-specific routes' 2001:db8::/48. */
+	if (!rnd(5))
+		f->src = fam == AF_INET ? ip4(rnd_src4())
+			 : rnd(2)	? ip6(0x2001, 0xdb8, 0, 0, (uint16_t)rnd(4))
+					: rnd_addr6();
 	if (!rnd(20))
 		f->flags |= FM_FLOW_FIBMATCH;
 }
@@ -450,6 +477,7 @@ struct tally {
 	unsigned checked, fast, mismatches, fast6, bulk_mismatches, hinted, hint_mismatches;
 	/* flows naming an output device, and those answered, per family */
 	unsigned oif[2], fast_oif[2];
+	unsigned src[2], fast_src[2]; /* flows with a source (and no device) */
 };
 
 /*
@@ -507,6 +535,7 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		ra = lk_fast_route_get(f, &fl, &a, NULL);
 		t->checked++;
 		t->oif[fl.family == AF_INET6] += fl.oif > 0;
+		t->src[fl.family == AF_INET6] += fl.src.family && fl.oif <= 0;
 		if (ra == LK_GENERAL || fl.family == AF_INET6)
 			check_hinted(env, f, &fl, t);
 		if (ra == LK_GENERAL)
@@ -514,6 +543,7 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		t->fast++;
 		t->fast6 += fl.family == AF_INET6;
 		t->fast_oif[fl.family == AF_INET6] += fl.oif > 0;
+		t->fast_src[fl.family == AF_INET6] += fl.src.family && fl.oif <= 0;
 		rb = lk_ref_route_get(env, &fl, &b);
 		if (lk_same_answer(ra, &a, rb, &b))
 			continue;
@@ -686,6 +716,9 @@ int main(void)
 	ok(t.fast_oif[0] * 10 > t.oif[0], "... and IPv4 ones naming an output device (%u of %u)",
 	   t.fast_oif[0], t.oif[0]);
 	ok(t.fast_oif[1] * 10 > t.oif[1], "... and IPv6 ones (%u of %u)", t.fast_oif[1], t.oif[1]);
+	ok(t.fast_src[0] * 10 > t.src[0], "... and IPv4 ones with a source (%u of %u)",
+	   t.fast_src[0], t.src[0]);
+	ok(t.fast_src[1] * 10 > t.src[1], "... and IPv6 ones (%u of %u)", t.fast_src[1], t.src[1]);
 	ok(t.hint_mismatches == 0,
 	   "the general path's walks, guided by the FIB and not, agree with the plain "
 	   "reference (%u lookups, %u disagreements)",
