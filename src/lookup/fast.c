@@ -13,10 +13,12 @@
  * decide on has a live hop on that device, which the kernel then takes
  * (oif_hop()); where the device would make the kernel pass over that route
  * (another alias, a shorter prefix, IPv4's on-link fallback, IPv6 siblings),
- * the general path answers. The rule walk runs over the compiled rules; each table lookup is one
- * LPM walk to a precomputed outcome; the multipath member is hashed per flow, and an IPv6 source
- * without a configured one is selected (RFC 6724) from the FIB's copy of the
- * addresses. Everything else, and every outcome marked FO_GENERAL, returns
+ * the general path answers. So is a flow with a source and nothing else
+ * (src_flow(); IPv4: one of our addresses, a single-hop route). The rule
+ * walk runs over the compiled rules; each table lookup is one LPM walk to a
+ * precomputed outcome; the multipath member is hashed per flow, and an IPv6
+ * source without a configured one is selected (RFC 6724) from the FIB's
+ * copy of the addresses. Everything else, and every outcome marked FO_GENERAL, returns
  * LK_GENERAL and is answered by the general path (ref*.c), which the unit
  * tests check this one against.
  */
