@@ -26,6 +26,8 @@
  */
 #include "rib.h"
 
+#include "util/bigmem.h"
+
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -264,23 +266,41 @@ static void render(struct rib *rib, const struct cobj *c, char *buf)
 	}
 }
 
+/* Vectors live on huge-page mappings (util/bigmem.h): a million objects
+ * are 32 MB, which 4 KiB pages fault in one at a time. */
+static void cvec_free(struct cvec *v)
+{
+	fm_big_free(v->v, v->cap, sizeof(*v->v));
+	v->v = NULL;
+	v->cap = 0;
+}
+
+/* Double the room; reserve() normally made enough already. */
+static int cvec_grow(struct cvec *v)
+{
+	size_t cap = v->cap ? v->cap * 2 : 1024;
+	struct cobj *nv = fm_big_calloc(cap, sizeof(*nv));
+
+	if (!nv) {
+		v->err = -ENOMEM;
+		return v->err;
+	}
+	if (v->n)
+		memcpy(nv, v->v, v->n * sizeof(*nv));
+	cvec_free(v);
+	v->v = nv;
+	v->cap = cap;
+	return 0;
+}
+
 static void add(struct rib *rib, struct cvec *v, enum fm_kind kind, const void *obj, uint32_t pos,
 		char *buf)
 {
 	struct cobj *c;
 	size_t len;
 
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 1024;
-		struct cobj *nv = realloc(v->v, cap * sizeof(*nv));
-
-		if (!nv) {
-			v->err = -ENOMEM;
-			return;
-		}
-		v->v = nv;
-		v->cap = cap;
-	}
+	if (v->n == v->cap && cvec_grow(v))
+		return;
 	c = &v->v[v->n++];
 	c->kind = kind;
 	c->obj = obj;
@@ -303,7 +323,7 @@ static void reserve(const struct rib *rib, struct cvec *v)
 	size_t n = rib->n_routes + rib->n_nhs + rib->n_links + rib->n_addrs + rib->rules[0].n +
 		   rib->rules[1].n + rib->n_netconf + 1;
 
-	if ((v->v = malloc(n * sizeof(*v->v))))
+	if ((v->v = fm_big_calloc(n, sizeof(*v->v))))
 		v->cap = n;
 }
 
@@ -430,7 +450,7 @@ static void cvec_sort(struct cvec *v)
 
 	if (v->n < 2)
 		return;
-	if (!(at = calloc(nb + 1, sizeof(*at))) || !(out = malloc(v->n * sizeof(*out)))) {
+	if (!(at = calloc(nb + 1, sizeof(*at))) || !(out = fm_big_calloc(v->n, sizeof(*out)))) {
 		free(at);
 		qsort(v->v, v->n, sizeof(*v->v), cobj_cmp);
 		return;
@@ -445,7 +465,7 @@ static void cvec_sort(struct cvec *v)
 	for (i = 0; i < nb; i++)
 		bucket_sort(out + (i ? at[i - 1] : 0), at[i] - (i ? at[i - 1] : 0));
 	free(at);
-	free(v->v);
+	cvec_free(v);
 	v->v = out;
 	v->cap = v->n;
 }
@@ -494,8 +514,8 @@ long rib_diff(struct rib *mirror, struct rib *kernel, fm_diff_cb cb, void *cb_ar
 			report(kernel, &b.v[j++], '+', cb, cb_arg, on_diff, diff_arg, buf);
 	}
 out:
-	free(a.v);
-	free(b.v);
+	cvec_free(&a);
+	cvec_free(&b);
 	free(buf);
 	return diffs;
 }

@@ -6,6 +6,8 @@
  */
 #include "hash.h"
 
+#include "bigmem.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -85,7 +87,7 @@ int htab_init(struct htab *t, size_t buckets)
 
 	while (n < buckets)
 		n <<= 1;
-	t->b = calloc(n, sizeof(*t->b));
+	t->b = fm_big_calloc(n, sizeof(*t->b));
 	if (!t->b)
 		return -ENOMEM;
 	t->mask = n - 1;
@@ -95,7 +97,7 @@ int htab_init(struct htab *t, size_t buckets)
 
 void htab_fini(struct htab *t)
 {
-	free(t->b);
+	fm_big_free(t->b, t->mask + 1, sizeof(*t->b));
 	t->b = NULL;
 	t->n = 0;
 	t->mask = 0;
@@ -104,7 +106,7 @@ void htab_fini(struct htab *t)
 static void htab_grow(struct htab *t)
 {
 	size_t nb = (t->mask + 1) * 2, i;
-	struct hnode **b = calloc(nb, sizeof(*b));
+	struct hnode **b = fm_big_calloc(nb, sizeof(*b));
 
 	if (!b)
 		return;
@@ -117,7 +119,7 @@ static void htab_grow(struct htab *t)
 			b[n->hash & (nb - 1)] = n;
 		}
 	}
-	free(t->b);
+	fm_big_free(t->b, t->mask + 1, sizeof(*t->b));
 	t->b = b;
 	t->mask = nb - 1;
 }
