@@ -84,6 +84,7 @@ struct pfx {
  * addressing hash of their contents. */
 struct builder {
 	const struct lookup_env *env;
+	const struct lk_addrs6 *addrs6; /* the new fib's copy */
 	struct oent {
 		struct fib_outcome o;
 		uint64_t hash;
@@ -338,6 +339,19 @@ static void outcome_head(struct fib_outcome *o, uint8_t family)
 	memcpy(o->head, &r, sizeof(o->head));
 }
 
+/* An IPv6 hop's source without a configured one: when it is the same for
+ * every destination in the route's prefix, chosen here once instead of per
+ * lookup (it becomes the hop's prefsrc, which finish6 takes as it is). */
+static void fixed_source(struct builder *b, const struct rib_route *r, struct fib_hopx *x)
+{
+	uint8_t a[16];
+
+	if (!lk_saddr6_fixed(b->addrs6, x->saddr_dev, r->key.dst, r->key.dst_len, a)) {
+		x->prefsrc.family = AF_INET6;
+		memcpy(x->prefsrc.b, a, 16);
+	}
+}
+
 static void decide_route(struct builder *b, const struct kres *res, struct cand *c)
 {
 	const struct rib_route *r = res->route;
@@ -356,8 +370,11 @@ static void decide_route(struct builder *b, const struct kres *res, struct cand 
 	c->o.resilient = nh && nh->o.group_type == NEXTHOP_GRP_TYPE_RES;
 	c->o.nhops = (uint16_t)res->nhops;
 	memcpy(c->h, res->hops, (size_t)res->nhops * sizeof(*c->h));
-	for (i = 0; i < c->o.nhops; i++)
+	for (i = 0; i < c->o.nhops; i++) {
 		hop_extras_memo(b, r, &c->h[i], c->h[0].ifindex, &c->x[i]);
+		if (c->x[i].saddr_dev)
+			fixed_source(b, r, &c->x[i]);
+	}
 }
 
 /*
@@ -560,10 +577,11 @@ static int lpm_set(struct fib_table *t, const struct pfx *p, uint32_t id)
 }
 
 /* Build table (@family, @id) from its prefixes @v (sorted). */
-static int table_build(const struct lookup_env *env, uint8_t family, uint32_t id, struct pfx *v,
-		       size_t n, struct fib_table **ret)
+static int table_build(const struct lookup_env *env, const struct fib *f, uint8_t family,
+		       uint32_t id, struct pfx *v, size_t n, struct fib_table **ret)
 {
-	struct builder b = {.env = env, .memo = calloc(XMEMO_SIZE, sizeof(struct xmemo))};
+	struct builder b = {
+	    .env = env, .addrs6 = &f->addrs6, .memo = calloc(XMEMO_SIZE, sizeof(struct xmemo))};
 	struct fib_table *t = calloc(1, sizeof(*t));
 	uint32_t *ids = malloc((n + 1) * sizeof(*ids));
 	size_t i;
@@ -782,8 +800,8 @@ static int build_tables(const struct lookup_env *env, struct fib *f, struct pfx 
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && same_table(&v[i], &v[j]); j++)
 			;
-		rc =
-		    table_build(env, v[i].head->key.family, v[i].head->key.table, v + i, j - i, &t);
+		rc = table_build(env, f, v[i].head->key.family, v[i].head->key.table, v + i, j - i,
+				 &t);
 		if (rc)
 			return rc;
 		t->owner = f;
@@ -823,6 +841,10 @@ int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_d
 
 	if (!p)
 		return -ENOMEM;
+	/* The addresses first: IPv6 outcomes choose their sources from them. */
+	if ((rc = lk_addrs6_build(env->rib, &f->addrs6)) ||
+	    (rc = lk_addrs4_build(env->rib, &f->addrs4)))
+		goto fail;
 	if ((rc = collect(env, prev, dirty, &v, &n)))
 		goto fail;
 	if (n) /* none when only rules changed */
@@ -833,9 +855,6 @@ int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_d
 		qsort(f->tables, f->n_tables, sizeof(*f->tables), table_cmp);
 	f->main4 = fib_table_find(f, AF_INET, RT_TABLE_MAIN);
 	if ((rc = rules_compile(env, f, 0)) || (rc = rules_compile(env, f, 1)))
-		goto fail;
-	if ((rc = lk_addrs6_build(env->rib, &f->addrs6)) ||
-	    (rc = lk_addrs4_build(env->rib, &f->addrs4)))
 		goto fail;
 	f->v4_merged = !lk_v4_custom_rules(env->rib);
 	lk_mp_params(env, &f->mp);

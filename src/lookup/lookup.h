@@ -97,6 +97,14 @@ int lk_addrs6_build(const struct rib *rib, struct lk_addrs6 *s);
 void lk_addrs6_free(struct lk_addrs6 *s);
 /* lk_saddr6() over @s: any thread, no allocation. */
 int lk_saddr6_from(const struct lk_addrs6 *s, int oif, const uint8_t dst[16], uint8_t out[16]);
+/*
+ * The source lk_saddr6_from() picks for every destination in @pfx/@plen
+ * through @oif, when it can be seen to be the same for all of them. Return
+ * 0 with @out set, -EAGAIN when it may depend on the destination, or
+ * -EADDRNOTAVAIL.
+ */
+int lk_saddr6_fixed(const struct lk_addrs6 *s, int oif, const uint8_t pfx[16], int plen,
+		    uint8_t out[16]);
 
 /* Every IPv4 address of every device (host order, sorted): whether a flow's
  * source is one of ours (__ip_dev_find) without the RIB (the FIB keeps one). */

@@ -553,6 +553,51 @@ out:
 	return 0;
 }
 
+/* Whether @a lies in @pfx/@plen. */
+static bool in_prefix6(const uint8_t a[16], const uint8_t pfx[16], int plen)
+{
+	return common_bits(a, pfx) >= plen;
+}
+
+/*
+ * Every destination in the prefix gets the same source when every rule
+ * value does, for every candidate:
+ *  - the destination's type (rule 2's scope, the candidate set): the same
+ *    throughout a prefix of the global unicast range 2000::/3 .. c000::/3,
+ *    where a6_type() looks at the top three bits only;
+ *  - its label (rule 6) and ORCHID-ness (rule 8a): the same unless an entry
+ *    of the label table (ORCHID's among them) lies strictly inside the
+ *    prefix;
+ *  - rules 1 and 8: a candidate outside the prefix differs from every
+ *    destination in it at the same bit, below the prefix length, so it is
+ *    never the destination and shares the same leading bits with all.
+ * The rest (3, 4, 5, 7) do not look at the destination. A full IPv6 table
+ * has none of its prefixes inside a label entry's, nor host addresses inside
+ * its prefixes, so its sources are worked out once per prefix and hop, not
+ * per lookup.
+ */
+int lk_saddr6_fixed(const struct lk_addrs6 *s, int oif, const uint8_t pfx[16], int plen,
+		    uint8_t out[16])
+{
+	uint64_t p0 = half64(pfx, 0), p1 = half64(pfx, 1);
+	unsigned top = pfx[0] >> 5;
+	size_t i;
+
+	if (plen < 3 || top == 0 || top == 7)
+		return -EAGAIN;
+	for (i = 0; i < sizeof(labels6) / sizeof(labels6[0]); i++) {
+		const struct label6 *e = &labels6[i];
+		int len = __builtin_popcountll(e->m0) + __builtin_popcountll(e->m1);
+
+		if (len > plen && !((p0 ^ e->p0) & MASK0(plen)) && !((p1 ^ e->p1) & MASK1(plen)))
+			return -EAGAIN; /* e lies inside the prefix */
+	}
+	for (i = 0; i < s->na; i++)
+		if (in_prefix6(s->a[i].local.b, pfx, plen))
+			return -EAGAIN;
+	return lk_saddr6_from(s, oif, pfx, out);
+}
+
 static int dev6_cmp(const void *a, const void *b)
 {
 	return ((const struct lk_dev6 *)a)->ifindex - ((const struct lk_dev6 *)b)->ifindex;

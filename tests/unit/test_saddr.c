@@ -12,6 +12,7 @@
 #include "lookup/lookup.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -259,11 +260,118 @@ static void ipv6_rules(void)
 	is(s6(D3, "2001:db8:7::9"), "2001:db8:8:0:1234:5678:9abc:def0", "v6 rule 5 beats rule 7");
 }
 
+/* lk_saddr6_fixed() of "P/len" through @oif, as text ("again", "none"). */
+static const char *fixed(int oif, const char *cidr)
+{
+	static char out[INET6_ADDRSTRLEN];
+	struct lk_addrs6 s;
+	char buf[64], *slash;
+	uint8_t p[16], a[16];
+	int rc;
+
+	snprintf(buf, sizeof(buf), "%s", cidr);
+	slash = strchr(buf, '/');
+	*slash = '\0';
+	inet_pton(AF_INET6, buf, p);
+	if (lk_addrs6_build(&rib, &s))
+		return "nomem";
+	rc = lk_saddr6_fixed(&s, oif, p, atoi(slash + 1), a);
+	lk_addrs6_free(&s);
+	if (rc == -EAGAIN)
+		return "again";
+	return rc ? "none" : inet_ntop(AF_INET6, a, out, sizeof(out));
+}
+
+/*
+ * A source chosen once per prefix (the FIB's IPv6 outcomes) must be what
+ * every destination in it gets. Teredo's 2001::/32 inside 2001::/16: rule
+ * 6 picks 2a00::1 for 2001:db8::1 (label 1) and, with no label matching,
+ * rule 8 picks 2002::1 for 2001::1 (14 bits in common, against 4).
+ */
+static void ipv6_fixed(void)
+{
+	reset();
+	a6(D2, "2a00::1/64", IFA_F_PERMANENT);
+	a6(D2, "2002::1/64", IFA_F_PERMANENT);
+	is(s6(D2, "2001:db8::1"), "2a00::1", "v6 rule 6 over 2001::/16 outside Teredo");
+	is(s6(D2, "2001::1"), "2002::1", "v6 rule 8 inside Teredo");
+	is(fixed(D2, "2001::/16"), "again", "fixed: a label entry inside the prefix");
+	is(fixed(D2, "2001:db8::/32"), "2a00::1", "fixed: a prefix inside one label entry");
+	is(fixed(D2, "2a00::/16"), "again", "fixed: a candidate inside the prefix");
+	is(fixed(D2, "fd00::/16"), "again", "fixed: not global unicast (ULA)");
+	is(fixed(D2, "2c00::/8"), "2a00::1", "fixed: rule 8 the same throughout");
+}
+
+static uint32_t rng = 20261206u;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng = rng * 1103515245u + 12345u;
+	return (rng >> 8) % n;
+}
+
+/* Random prefixes near random addresses of the devices: wherever
+ * lk_saddr6_fixed() answers, 64 random destinations in the prefix agree. */
+static void ipv6_fixed_random(void)
+{
+	static const char *pool[] = {"2001:db8:1::1/64",    "2001:db8:2::1/48", "2a00:1::5/64",
+				     "2002:c000:201::1/48", "2001::9/32",	"2001:10::1/64",
+				     "fd00::1/64",	    "fe80::2/64",	"3ffe::1/64"};
+	static const uint8_t tops[] = {0x20, 0x2a, 0x3f, 0x24, 0xfd, 0x00};
+	unsigned tried = 0, answered = 0, bad = 0, r, k, i;
+	struct lk_addrs6 s;
+
+	diag("seed %u", rng);
+	for (r = 0; r < 40; r++) {
+		reset();
+		for (i = 0; i < 1 + rnd(5); i++)
+			a6(D2 + (int)rnd(4), pool[rnd(9)],
+			   rnd(6) ? IFA_F_PERMANENT : IFA_F_DEPRECATED);
+		if (lk_addrs6_build(&rib, &s))
+			break;
+		for (k = 0; k < 200; k++) {
+			uint8_t p[16], d[16], a[16], b[16];
+			int len = (int)rnd(65), oif = (int)rnd(6), j;
+
+			for (j = 0; j < 16; j++)
+				p[j] = (uint8_t)rnd(256);
+			p[0] = tops[rnd(6)];
+			if (rnd(2))
+				p[1] = (uint8_t)(rnd(3));
+			tried++;
+			if (lk_saddr6_fixed(&s, oif, p, len, a) == -EAGAIN)
+				continue;
+			answered++;
+			for (j = 0; j < 64; j++) {
+				int byte;
+
+				memcpy(d, p, 16);
+				for (byte = len / 8; byte < 16; byte++) {
+					uint8_t keep =
+					    byte == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
+
+					d[byte] = (uint8_t)((p[byte] & keep) | (rnd(256) & ~keep));
+				}
+				if (lk_saddr6_fixed(&s, oif, p, len, a) !=
+					lk_saddr6_from(&s, oif, d, b) ||
+				    memcmp(a, b, 16))
+					bad++;
+			}
+		}
+		lk_addrs6_free(&s);
+	}
+	ok(answered * 4 > tried && bad == 0,
+	   "fixed sources: %u of %u prefixes answered, %u disagreements over 64 destinations each",
+	   answered, tried, bad);
+}
+
 int main(void)
 {
 	ipv4();
 	ipv6_candidates();
 	ipv6_rules();
+	ipv6_fixed();
+	ipv6_fixed_random();
 	rib_fini(&rib);
 	return tap_done();
 }
