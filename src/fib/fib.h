@@ -43,7 +43,9 @@ enum fib_kind {
 
 /* Per nexthop of an outcome, what the output path derives from it. */
 struct fib_hopx {
-	struct fm_ip prefsrc; /* the route's src, else IPv4 nh_saddr (inet_select_addr) */
+	struct fm_ip prefsrc; /* the route's src, else IPv4 nh_saddr (inet_select_addr),
+			       * IPv6 the source of every destination of the prefix
+			       * when that is one (lk_saddr6_fixed) */
 	int saddr_dev;	      /* IPv6 without a configured src: select one for this device */
 	int64_t ifgroup;      /* device group, for suppress_ifgroup; -1 no device */
 	bool gw_local;	      /* the gateway is our own address: not used as one */

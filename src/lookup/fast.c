@@ -17,8 +17,9 @@
  * (src_flow(); IPv4: one of our addresses, a single-hop route). The rule
  * walk runs over the compiled rules; each table lookup is one LPM walk to a
  * precomputed outcome; the multipath member is hashed per flow, and an IPv6
- * source without a configured one is selected (RFC 6724) from the FIB's
- * copy of the addresses. Everything else, and every outcome marked FO_GENERAL, returns
+ * source without a configured one (nor one the FIB could choose for the
+ * whole prefix) is selected (RFC 6724) from the FIB's copy of the
+ * addresses. Everything else, and every outcome marked FO_GENERAL, returns
  * LK_GENERAL and is answered by the general path (ref*.c), which the unit
  * tests check this one against.
  */
