@@ -421,8 +421,9 @@ __attribute__((unused)) static int setup_ns(struct pfxset *s4, struct pfxset *s6
 	       "ip -n %s link add v2 type veth peer name v3 && "
 	       "ip -n %s addr add 10.0.0.1/16 dev v0 && "
 	       "ip -n %s addr add fd00::1/64 dev v2 nodad && "
+	       "ip netns exec %s sysctl -qw net.ipv4.conf.all.forwarding=1 && "
 	       "for d in v0 v1 v2 v3; do ip -n %s link set $d up || exit 1; done",
-	       ns, ns, ns, ns, ns, ns))
+	       ns, ns, ns, ns, ns, ns, ns))
 		return -1;
 	if (s4->nsel && write_batch("IPv4", s4->nsel, route_line, s4))
 		return -1;
@@ -536,13 +537,14 @@ __attribute__((unused)) static int kq_open(struct kq *q)
 }
 
 /*
- * One `ip route get ADDR [from SRC] [oif DEV]`: RTM_GETROUTE, its reply read
- * and parsed (error, RTA_OIF, RTA_GATEWAY or RTA_VIA). @src NULL or family 0:
- * none. Return the kernel's verdict (0 or -errno); -EIO when the socket
- * itself fails.
+ * One `ip route get ADDR [from SRC] [oif DEV] [iif DEV]`: RTM_GETROUTE, its
+ * reply read and parsed (error, RTA_OIF, RTA_GATEWAY or RTA_VIA). @src NULL
+ * or family 0: none. Return the kernel's verdict (0 or -errno); -EIO when
+ * the socket itself fails.
  */
 __attribute__((unused)) static int kq_get_from(struct kq *q, const struct fm_ip *dst,
-					       const struct fm_ip *src, int oif, struct answer *a)
+					       const struct fm_ip *src, int oif, int iif,
+					       struct answer *a)
 {
 	int alen = dst->family == AF_INET ? 4 : 16;
 	unsigned int seq = q->seq++;
@@ -568,6 +570,8 @@ __attribute__((unused)) static int kq_get_from(struct kq *q, const struct fm_ip 
 	}
 	if (oif > 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	if (iif > 0)
+		mnl_attr_put_u32(nlh, RTA_IIF, (uint32_t)iif);
 	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
 		return a->rc = -EIO;
 	for (;;) {
@@ -616,7 +620,7 @@ __attribute__((unused)) static int kq_get_from(struct kq *q, const struct fm_ip 
 __attribute__((unused)) static int kq_get(struct kq *q, const struct fm_ip *dst, int oif,
 					  struct answer *a)
 {
-	return kq_get_from(q, dst, NULL, oif, a);
+	return kq_get_from(q, dst, NULL, oif, 0, a);
 }
 
 /* Add rules up to @total: "fwmark N lookup 1000+N pref 100+N", both families,

@@ -34,6 +34,8 @@
  *      device (v0, v2), which the fast path answers when the route's hop is
  *      on it (RTA_OIF for the kernel); "in+src": the in-table ones with the
  *      namespace's own address as source (10.0.0.1, fd00::1; RTA_SRC);
+ *      "in+iif": IPv4 in-table flows received on v0 from 10.0.5.5 (RTA_IIF,
+ *      RTA_SRC), the input path;
  *  (a3) the same stream in bursts of BURST (32) flows through
  *      fm_route_get_bulk(), one thread ("burst ns": ns per flow);
  *  (b) the kernel: one RTM_GETROUTE request (rtmsg family, RTA_DST,
@@ -88,10 +90,11 @@
 
 struct stream {
 	int family;
-	const char *name; /* "in-table", "uniform", "in+oif" or "in+src" */
+	const char *name; /* "in-table", "uniform", "in+oif", "in+src" or "in+iif" */
 	struct fm_ip *dst;
 	long n;
 	int oif;	  /* > 0: every flow names this output device (`oif DEV`) */
+	int iif;	  /* > 0: every flow is received on this device (`iif DEV`) */
 	struct fm_ip src; /* family != 0: every flow has this source (`from SRC`) */
 };
 
@@ -160,6 +163,28 @@ static void add_src_streams(struct stream *v, int *n)
 	}
 }
 
+/*
+ * IPv4 packets received on v0 from a host of its subnet (10.0.5.5), to be
+ * forwarded: the input path, with the source check's reverse route (the
+ * namespaces bench_get makes forward; one named with --netns is measured
+ * as it is set).
+ */
+static void add_iif_streams(struct fm_mirror *m, struct stream *v, int *n)
+{
+	int i, k = *n;
+	struct fm_link l;
+
+	for (i = 0; i < k; i++) {
+		if (strcmp(v[i].name, "in-table") || v[i].family != AF_INET ||
+		    fm_link_by_name(m, "v0", &l))
+			continue;
+		v[*n] = v[i];
+		v[*n].name = "in+iif";
+		v[*n].iif = l.ifindex;
+		fm_ip_parse("10.0.5.5", &v[(*n)++].src);
+	}
+}
+
 /* --------------------------------------------------------------- measure */
 
 static void flow_init(struct fm_flow *fl, const struct stream *st)
@@ -169,6 +194,7 @@ static void flow_init(struct fm_flow *fl, const struct stream *st)
 	/* inet_rtm_getroute asks for UDP when nothing is said; IPv6 leaves 0. */
 	fl->ip_proto = st->family == AF_INET ? IPPROTO_UDP : 0;
 	fl->oif = st->oif;
+	fl->iif = st->iif;
 	fl->src = st->src;
 }
 
@@ -276,7 +302,7 @@ static double time_kernel(struct kq *q, const struct stream *st, struct answer *
 	double t0 = now();
 
 	for (i = 0; i < st->n; i++) {
-		if (kq_get_from(q, &st->dst[i], &st->src, st->oif, &a) == 0)
+		if (kq_get_from(q, &st->dst[i], &st->src, st->oif, st->iif, &a) == 0)
 			ok++;
 		else if (a.rc == -EIO) {
 			fprintf(stderr, "bench_get: netlink request failed: %s\n", strerror(errno));
@@ -347,7 +373,7 @@ int main(int argc, char **argv)
 {
 	static const int rule_counts[] = {0, 10, 100};
 	struct pfxset s4, s6;
-	struct stream streams[8];
+	struct stream streams[9];
 	struct answer *kans;
 	struct fm_mirror *m;
 	struct fm_stats fst;
@@ -396,6 +422,7 @@ int main(int argc, char **argv)
 	fm_mirror_stats(m, &fst);
 	add_oif_streams(m, streams, &ns_count);
 	add_src_streams(streams, &ns_count);
+	add_iif_streams(m, streams, &ns_count);
 	q = xcalloc(1, sizeof(*q));
 	if (kq_open(q))
 		return 1;

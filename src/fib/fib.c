@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <linux/fib_rules.h>
+#include <linux/netconf.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <stddef.h>
@@ -724,6 +725,7 @@ void fib_free(struct fib *f)
 	free(f->rules[1]);
 	lk_addrs6_free(&f->addrs6);
 	lk_addrs4_free(&f->addrs4);
+	free(f->in4.dev);
 	free(p);
 }
 
@@ -830,6 +832,59 @@ static int carry_over(struct fib *f, const struct fib *prev, const struct fib_di
 	return 0;
 }
 
+static int dev4_cmp(const void *a, const void *b)
+{
+	return ((const struct fib_dev4 *)a)->ifindex - ((const struct fib_dev4 *)b)->ifindex;
+}
+
+/* What ref4.c's input4 and validate_source read, per device and once. */
+static int in4_build(const struct lookup_env *env, struct fib_in4 *in)
+{
+	int all = ref_netconf(env, AF_INET, NETCONFA_IFINDEX_ALL, NC_RP_FILTER);
+	struct hnode *n;
+	size_t i;
+
+	in->dev = calloc(env->rib->n_links + 1, sizeof(*in->dev));
+	if (!in->dev)
+		return -ENOMEM;
+	htab_for_each (&env->rib->links, i, n) {
+		const struct rib_link *l = container_of(n, struct rib_link, hn);
+		struct fib_dev4 *d = &in->dev[in->n];
+		int rpf = ref_netconf(env, AF_INET, l->o.ifindex, NC_RP_FILTER);
+
+		if (in->n == env->rib->n_links)
+			break;
+		in->n++;
+		d->ifindex = l->o.ifindex;
+		d->rpf = rpf > all ? rpf : all;
+		d->fwd = ref_netconf(env, AF_INET, l->o.ifindex, NC_FORWARDING) > 0;
+		d->has_addrs = !ilist_empty(&l->addrs[0]);
+		d->loop = l->o.flags & IFF_LOOPBACK_;
+	}
+	qsort(in->dev, in->n, sizeof(*in->dev), dev4_cmp);
+	in->accept_local = ref_sysctl(env, "net/ipv4/conf/all/accept_local", 0) > 0;
+	in->src_valid_mark = ref_sysctl(env, "net/ipv4/conf/all/src_valid_mark", 0) > 0;
+	in->custom_local = env->rib->n_custom_local4 != 0;
+	return 0;
+}
+
+const struct fib_dev4 *fib_dev4_find(const struct fib *f, int ifindex)
+{
+	size_t lo = 0, hi = f->in4.n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f->in4.dev[mid].ifindex == ifindex)
+			return &f->in4.dev[mid];
+		if (f->in4.dev[mid].ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_dirty *dirty,
 	      struct fib **ret)
 {
@@ -843,7 +898,7 @@ int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_d
 		return -ENOMEM;
 	/* The addresses first: IPv6 outcomes choose their sources from them. */
 	if ((rc = lk_addrs6_build(env->rib, &f->addrs6)) ||
-	    (rc = lk_addrs4_build(env->rib, &f->addrs4)))
+	    (rc = lk_addrs4_build(env->rib, &f->addrs4)) || (rc = in4_build(env, &f->in4)))
 		goto fail;
 	if ((rc = collect(env, prev, dirty, &v, &n)))
 		goto fail;

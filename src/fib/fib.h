@@ -100,6 +100,23 @@ struct fib_rule {
 	const struct fib_table *table;	     /* FR_ACT_TO_TBL: NULL when the table is empty */
 };
 
+/* What ref4.c's input path reads of a device (netconf, addresses). */
+struct fib_dev4 {
+	int ifindex;
+	int rpf;	/* rp_filter: the larger of conf/all's and the device's */
+	bool fwd;	/* forwarding */
+	bool has_addrs; /* an IPv4 address (the reverse route's last test) */
+	bool loop;	/* the loopback device */
+};
+
+/* The IPv4 input path's settings (ref4.c's input4 and validate_source). */
+struct fib_in4 {
+	struct fib_dev4 *dev; /* sorted by ifindex */
+	size_t n;
+	bool accept_local, src_valid_mark; /* conf/all */
+	bool custom_local;		   /* a local route not the kernel's: no shortcut */
+};
+
 struct fib {
 	struct fib_rule *rules[2];
 	size_t n_rules[2];
@@ -110,6 +127,7 @@ struct fib {
 	struct mp_params mp;
 	struct lk_addrs6 addrs6; /* IPv6 source selection without the RIB */
 	struct lk_addrs4 addrs4; /* IPv4: whether a flow's source is ours */
+	struct fib_in4 in4;	 /* IPv4 input path */
 	uint64_t gen;
 	bool stale; /* the RIB changed since: readers take the general path
 		     * (written by the writer, read atomically by readers) */
@@ -136,6 +154,8 @@ void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table);
  */
 int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_dirty *dirty,
 	      struct fib **ret);
+/* The input-path settings of device @ifindex, or NULL. Any thread. */
+const struct fib_dev4 *fib_dev4_find(const struct fib *f, int ifindex);
 /* Free @f after a grace period (call_rcu): what newer fibs share stays. */
 void fib_retire(struct fib *f);
 /* Free @f at once: no reader may be in it. */

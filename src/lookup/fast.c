@@ -36,14 +36,15 @@
 #include <stddef.h>
 #include <string.h>
 
-/* The fields of a plain flow the rules and tables look at. */
+/* The fields of a flow the rules and tables look at. */
 struct pflow {
 	uint8_t family;
 	uint8_t tos, proto;
 	uint16_t sport, dport;
 	uint32_t dst4, src4; /* IPv4, host order; src4 0: no source (src_flow()) */
 	uint32_t mark, uid;
-	int oif;		  /* 0, or the output device (oif_flow()) */
+	int oif; /* 0, or the output device (oif_flow()) */
+	int iif; /* loopback on the output path, else the input device (in_flow()) */
 	const uint8_t *dst, *src; /* src NULL: no source */
 	/* The main table's outcome for dst, when a burst looked it up already. */
 	const struct fib_table *pre_t;
@@ -110,6 +111,23 @@ static bool src_flow(const struct fm_flow *f)
 	       (s >> 28) != 0xe && s != INADDR_BROADCAST;
 }
 
+/* An IPv4 address the input path treats as ordinary unicast: not 0.0.0.0,
+ * loopback (route_localnet), multicast or the limited broadcast. */
+static bool unicast4(uint32_t a)
+{
+	return a && (a >> 24) != 127 && (a >> 28) != 0xe && a != INADDR_BROADCAST;
+}
+
+/* IPv4, an input device and a source (a packet received), nothing else:
+ * both addresses ordinary unicast, so none of ref4.c's input4 early answers
+ * (martians, broadcast and multicast input) applies. */
+static bool in_flow(const struct fm_flow *f)
+{
+	return f->family == AF_INET && f->iif > 0 && f->oif <= 0 && f->src.family == AF_INET &&
+	       !(f->flags & FM_FLOW_FIBMATCH) && unicast4(ntohl(f->dst.v4)) &&
+	       unicast4(ntohl(f->src.v4));
+}
+
 static bool in_prefix(const uint8_t *a, const uint8_t *p, int len)
 {
 	int full = len / 8, rest = len % 8;
@@ -124,7 +142,7 @@ static bool ports_in(const struct fm_rule *r, uint32_t bit, uint16_t lo, uint16_
 	return !(r->attrs & bit) || (!lo && !hi) || (p >= lo && p <= hi);
 }
 
-/* fib_rule_match on the output path: iif is loopback, the flow's oif and
+/* fib_rule_match: iif is loopback on the output path, the flow's oif and
  * source (IPv4 compares none as 0.0.0.0; IPv6 matches no source selector
  * without one). */
 static bool selectors(const struct fib_rule *fr, const struct pflow *p)
@@ -134,7 +152,7 @@ static bool selectors(const struct fib_rule *fr, const struct pflow *p)
 
 	if (fr->any)
 		return true;
-	if (fr->never || (fr->iif && fr->iif != LOOPBACK_IFINDEX) || (fr->oif && fr->oif != p->oif))
+	if (fr->never || (fr->iif && fr->iif != p->iif) || (fr->oif && fr->oif != p->oif))
 		return false;
 	if ((r->fwmark ^ p->mark) & fr->fwmask)
 		return false;
@@ -360,8 +378,20 @@ static int finish4(const struct fib *f, const struct fib_outcome *o, uint32_t ta
 	return output4(o, tab, sel, exact, fl, ret);
 }
 
-static int rules(const struct fib *f, const struct pflow *p, const struct fm_flow *fl,
-		 struct fm_result *ret)
+/* What the rule walk decided on: the outcome, its table and hop. */
+struct pick {
+	const struct fib_outcome *o;
+	uint32_t tab;
+	int sel;
+};
+
+/*
+ * fib_rules_lookup over the compiled rules: 0 with @pk set to the route the
+ * rules and tables decide on; the kernel's error (a rule's verdict, a
+ * route's type, -ENETUNREACH past the last rule), which each path maps in
+ * its own way; or LK_GENERAL.
+ */
+static int walk(const struct fib *f, const struct pflow *p, struct pick *pk)
 {
 	int fam = p->family == AF_INET6;
 	const struct fib_rule *v = f->rules[fam];
@@ -379,65 +409,217 @@ static int rules(const struct fib *f, const struct pflow *p, const struct fm_flo
 			if (fr->r.action == FR_ACT_GOTO && fr->goto_idx > (int32_t)i)
 				i = (size_t)fr->goto_idx - 1; /* backwards or unresolved: on */
 			else if ((rc = ref_rule_verdict(fr->r.action)))
-				return p->oif ? LK_GENERAL : rc; /* with oif: on-link */
+				return rc;
 			continue;
 		}
 		o = lookup(f, fr, p, &tab);
-		if (o->kind == FO_GENERAL || (p->oif && o->kind == FO_ERROR))
+		if (o->kind == FO_GENERAL)
 			return LK_GENERAL;
 		if (o->kind == FO_NONE)
 			continue;
 		if (o->kind == FO_ERROR)
 			return o->err;
 		sel = p->oif ? oif_hop(o, p) : o->sel;
-		/* With a source, ref4.c's select4 prefers the members whose own
-		 * source it is: multipath is the general path's. */
-		if (sel < 0 || (p->src4 && o->nhops > 1))
+		if (sel < 0)
 			return LK_GENERAL;
 		if (suppressed(fr, o, sel))
 			continue;
-		if (p->family == AF_INET6) /* with oif: a single hop, o->sel */
-			return finish6(f, o, tab, fl, ret);
-		if (p->oif) /* the device's hop, no multipath choice */
-			return output4(o, tab, sel, true, fl, ret);
-		return finish4(f, o, tab, fl, ret);
+		*pk = (struct pick){o, tab, sel};
+		return 0;
 	}
-	return p->oif ? LK_GENERAL : -ENETUNREACH;
+	return -ENETUNREACH;
+}
+
+/* The output path after the rules. */
+static int output(const struct fib *f, const struct pflow *p, const struct fm_flow *fl,
+		  struct fm_result *ret)
+{
+	struct pick pk;
+	int rc = walk(f, p, &pk);
+
+	if (rc) /* with oif, an error is the kernel's cue for on-link */
+		return p->oif ? LK_GENERAL : rc;
+	/* With a source, ref4.c's select4 prefers the members whose own
+	 * source it is: multipath is the general path's. */
+	if (p->src4 && pk.o->nhops > 1)
+		return LK_GENERAL;
+	if (p->family == AF_INET6) /* with oif: a single hop, o->sel */
+		return finish6(f, pk.o, pk.tab, fl, ret);
+	if (p->oif) /* the device's hop, no multipath choice */
+		return output4(pk.o, pk.tab, pk.sel, true, fl, ret);
+	return finish4(f, pk.o, pk.tab, fl, ret);
+}
+
+/* lk_v4_dev_with_addr() over the FIB: whether @a (@h in host order) is one
+ * of our addresses or lies under a local route of the local table: 1 or 0;
+ * -1 when that table's outcome there is the general path's. */
+static int ours4(const struct fib *f, const uint8_t *a, uint32_t h)
+{
+	const struct fib_table *t = fib_table_find(f, AF_INET, RT_TABLE_LOCAL);
+	const struct fib_outcome *o;
+
+	if (lk_addrs4_has(&f->addrs4, h))
+		return 1;
+	if (!t)
+		return 0;
+	o = fib_table_lookup(t, a);
+	if (o->kind == FO_GENERAL)
+		return -1;
+	return o->kind == FO_ROUTE && o->type == RTN_LOCAL && o->sel >= 0;
+}
+
+/*
+ * ref4.c's validate_source (fib_validate_source) for an input flow that
+ * leaves by @oif (0: delivered locally): 0 accepted (*@connected: the
+ * source is directly connected on the input device), < 0 refused, or
+ * LK_GENERAL. The reverse route is the rule walk again, to the source from
+ * the destination, entering by @oif.
+ */
+static int validate(const struct fib *f, const struct fib_dev4 *in, const struct pflow *p,
+		    const struct fm_flow *fl, int oif, bool *connected)
+{
+	const struct fib_outcome *o;
+	struct pflow r = *p;
+	struct pick pk;
+	bool match = false;
+	int rc, i;
+
+	*connected = false;
+	if (!in->rpf && in->ifindex != oif) {
+		if (f->in4.accept_local)
+			return 0;
+		if (f->v4_merged && !f->in4.custom_local) { /* a martian if it is ours */
+			rc = ours4(f, fl->src.b, p->src4);
+			return rc < 0 ? LK_GENERAL : rc ? -EINVAL : 0;
+		}
+	}
+	r.dst = fl->src.b;
+	r.dst4 = p->src4;
+	r.src = fl->dst.b;
+	r.src4 = p->dst4;
+	r.iif = oif ? oif : LOOPBACK_IFINDEX;
+	r.mark = f->in4.src_valid_mark ? p->mark : 0;
+	r.proto = 0;
+	r.sport = r.dport = 0;
+	r.uid = 0;
+	r.pre_t = NULL;
+	r.pre_o = NULL;
+	rc = walk(f, &r, &pk);
+	if (rc)
+		return rc == LK_GENERAL ? rc : in->rpf ? -EXDEV : 0;
+	o = pk.o;
+	if (o->type != RTN_UNICAST && (o->type != RTN_LOCAL || !f->in4.accept_local))
+		return -EINVAL;
+	for (i = 0; i < o->nhops; i++)
+		match |= o->hops[i].ifindex == in->ifindex;
+	if (match || (o->type == RTN_LOCAL && in->loop)) {
+		*connected = o->sel >= 0 && !o->hops[o->sel].gw.family;
+		return 0;
+	}
+	if (!in->has_addrs)
+		return in->rpf ? -EXDEV : 0;
+	return in->rpf == 1 ? -EXDEV : 0; /* loose: any route back will do */
+}
+
+/* ref4.c's local_input for a local route. */
+static int local_in(const struct fm_flow *fl, struct fm_result *ret)
+{
+	ret->type = RTN_LOCAL;
+	ret->oif = LOOPBACK_IFINDEX;
+	ret->iif = fl->iif;
+	ret->flags |= RTCF_LOCAL;
+	memset(&ret->gw, 0, sizeof(ret->gw));
+	memset(&ret->prefsrc, 0, sizeof(ret->prefsrc));
+	return 0;
+}
+
+/* ref4.c's input4 after its address checks (in_flow()): the route, then
+ * the source check; broadcast and multipath go to the general path. */
+static int input(const struct fib *f, const struct fib_dev4 *in, const struct pflow *p,
+		 const struct fm_flow *fl, struct fm_result *ret)
+{
+	const struct fib_outcome *o;
+	struct pick pk;
+	int rc = walk(f, p, &pk), v;
+	bool connected;
+
+	if (rc)
+		return rc == LK_GENERAL || in->fwd ? rc : -EHOSTUNREACH;
+	o = pk.o;
+	if (o->type == RTN_BROADCAST)
+		return LK_GENERAL;
+	if (o->type == RTN_LOCAL) {
+		if ((v = validate(f, in, p, fl, 0, &connected)))
+			return v == LK_GENERAL ? v : -EINVAL;
+		fill_route(o, pk.tab, o->sel, fl, ret);
+		return local_in(fl, ret);
+	}
+	if (!in->fwd)
+		return -EHOSTUNREACH;
+	if (o->type != RTN_UNICAST)
+		return -EINVAL;
+	if (o->nhops > 1)
+		return LK_GENERAL;
+	if ((v = validate(f, in, p, fl, o->hops[pk.sel].ifindex, &connected)))
+		return v == LK_GENERAL ? v : -EINVAL;
+	fill_route(o, pk.tab, pk.sel, fl, ret);
+	ret->iif = fl->iif;
+	if (o->hopx[pk.sel].gw_local)
+		memset(&ret->gw, 0, sizeof(ret->gw));
+	memset(&ret->prefsrc, 0, sizeof(ret->prefsrc));
+	/* Leaving by the device it came in on, to a directly connected source. */
+	if (o->hops[pk.sel].ifindex == fl->iif && connected)
+		ret->flags |= RTCF_DOREDIRECT;
+	return 0;
 }
 
 static bool fast_flow(const struct fm_flow *fl)
 {
 	return ((fl->family == AF_INET || fl->family == AF_INET6) && plain(fl)) || oif_flow(fl) ||
-	       src_flow(fl);
+	       src_flow(fl) || in_flow(fl);
+}
+
+static void pflow_init(struct pflow *p, const struct fm_flow *fl)
+{
+	p->family = fl->family;
+	p->dst = fl->dst.b;
+	p->dst4 = fl->family == AF_INET ? ntohl(fl->dst.v4) : 0;
+	p->src = fl->src.family ? fl->src.b : NULL;
+	p->src4 = fl->src.family == AF_INET ? ntohl(fl->src.v4) : 0;
+	p->mark = fl->mark;
+	p->uid = (fl->flags & FM_FLOW_UID) ? fl->uid : 0;
+	p->tos = fl->family == AF_INET ? fl->tos & 0xfc : fl->tos;
+	p->proto = fl->ip_proto;
+	p->sport = fl->sport;
+	p->dport = fl->dport;
+	p->oif = fl->oif > 0 ? fl->oif : 0;
+	p->iif = LOOPBACK_IFINDEX;
 }
 
 static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
 		     const struct fib_table *pre_t, const struct fib_outcome *pre_o,
 		     uint32_t *deadline)
 {
+	const struct fib_dev4 *in;
 	struct pflow p;
 
 	if (!fast_flow(fl))
 		return LK_GENERAL;
-	p.src = fl->src.family ? fl->src.b : NULL;
-	p.src4 = fl->src.family == AF_INET ? ntohl(fl->src.v4) : 0;
-	/* Not one of our addresses: an error, or a local route's AnyIP. */
-	if (p.src4 && !lk_addrs4_has(&f->addrs4, p.src4))
-		return LK_GENERAL;
+	pflow_init(&p, fl);
 	p.deadline = deadline;
 	p.pre_t = pre_t;
 	p.pre_o = pre_o;
-	p.family = fl->family;
-	p.dst = fl->dst.b;
-	p.dst4 = fl->family == AF_INET ? ntohl(fl->dst.v4) : 0;
-	p.mark = fl->mark;
-	p.uid = (fl->flags & FM_FLOW_UID) ? fl->uid : 0;
-	p.tos = fl->family == AF_INET ? fl->tos & 0xfc : fl->tos;
-	p.proto = fl->ip_proto;
-	p.sport = fl->sport;
-	p.dport = fl->dport;
-	p.oif = fl->oif > 0 ? fl->oif : 0;
-	return rules(f, &p, fl, ret);
+	if (fl->iif > 0) {
+		/* An unknown device: -ENODEV, from the general path. */
+		if (!(in = fib_dev4_find(f, fl->iif)))
+			return LK_GENERAL;
+		p.iif = fl->iif;
+		return input(f, in, &p, fl, ret);
+	}
+	/* Not one of our addresses: an error, or a local route's AnyIP. */
+	if (p.src4 && !lk_addrs4_has(&f->addrs4, p.src4))
+		return LK_GENERAL;
+	return output(f, &p, fl, ret);
 }
 
 int lk_fast_route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,

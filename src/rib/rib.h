@@ -137,9 +137,10 @@ struct rib {
 	size_t n_netconf;
 	struct ilist watches;
 	uint64_t n_routes, n_nhs, n_links, n_addrs;
-	uint64_t n_src_routes; /* IPv6 source-specific routes (lookups need subtrees) */
-	uint64_t mem;	       /* bytes allocated for RIB objects and indexes */
-	uint64_t implicit;     /* changes applied without a kernel message */
+	uint64_t n_src_routes;	  /* IPv6 source-specific routes (lookups need subtrees) */
+	uint64_t n_custom_local4; /* IPv4 local routes not the kernel's own (source checks) */
+	uint64_t mem;		  /* bytes allocated for RIB objects and indexes */
+	uint64_t implicit;	  /* changes applied without a kernel message */
 	uint64_t max_routes;
 	bool incomplete;
 	uint32_t mark;

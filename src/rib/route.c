@@ -261,11 +261,18 @@ find_first(struct rib_route *a, bool (*stop)(const struct rib_route *a, const st
 
 /* ------------------------------------------------------- add / remove */
 
+/* fib_has_custom_local_routes: a local route someone added, not the kernel. */
+static bool custom_local4(const struct rib_route *r)
+{
+	return r->key.family == AF_INET && r->type == RTN_LOCAL && r->protocol != RTPROT_KERNEL;
+}
+
 static void route_added(struct rib *rib, struct rib_route *n, enum fm_event_type ev, bool watch)
 {
 	route_index(rib, n);
 	rib->n_routes++;
 	rib->n_src_routes += n->key.src_len != 0;
+	rib->n_custom_local4 += custom_local4(n);
 	if (watch)
 		idx_watch_route(rib, n, true);
 	rib_emit(rib, ev, FM_KIND_ROUTE, false, n);
@@ -277,6 +284,7 @@ static void route_drop(struct rib *rib, struct rib_route *r)
 	list_unlink(rib, r);
 	rib->n_routes--;
 	rib->n_src_routes -= r->key.src_len != 0;
+	rib->n_custom_local4 -= custom_local4(r);
 	route_free(rib, r);
 }
 

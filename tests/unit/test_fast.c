@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
+#include <linux/netconf.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -201,6 +202,8 @@ static void nexthops(struct rib *rib)
 	}
 }
 
+static bool kernel_local; /* this round's local routes are RTPROT_KERNEL */
+
 static uint8_t rnd_type(uint32_t table)
 {
 	static const uint8_t t[] = {RTN_BLACKHOLE, RTN_UNREACHABLE, RTN_PROHIBIT,
@@ -249,6 +252,10 @@ static void one_route(struct rib *rib, uint32_t table)
 	r.tos = rnd(6) ? 0 : (uint8_t)(rnd(2) ? 0x10 : 0x08);
 	r.priority = rnd(3) ? 0 : rnd(3) * 100;
 	r.type = rnd_type(table);
+	/* In half the rounds local routes are the kernel's own, so the input
+	 * path's source check may take its shortcut. */
+	if (r.type == RTN_LOCAL && kernel_local)
+		r.protocol = RTPROT_KERNEL;
 	if (r.type == RTN_UNICAST || r.type == RTN_LOCAL || r.type == RTN_BROADCAST) {
 		if (r.type == RTN_UNICAST && !rnd(5))
 			r.nhid = rnd(3) ? 10 + rnd(2) : 1 + rnd(6);
@@ -382,6 +389,24 @@ static void rules(struct rib *rib, uint8_t fam, bool custom)
 	}
 	for (p = 100; custom && p < 100 + 20 * (1 + rnd(8)); p += 20)
 		rule(rib, fam, p);
+	if (custom && fam == AF_INET && rnd(2)) {
+		/* What an input flow's source check meets: its reverse route
+		 * enters by the forward route's device, and carries the mark
+		 * only with src_valid_mark. */
+		struct fm_rule a = {.family = fam,
+				    .priority = 90,
+				    .action = FR_ACT_PROHIBIT,
+				    .attrs = FM_RULE_PRIORITY | FM_RULE_IIF};
+		struct fm_rule b = {.family = fam,
+				    .priority = 92,
+				    .action = FR_ACT_UNREACHABLE,
+				    .fwmark = 1,
+				    .attrs = FM_RULE_PRIORITY | FM_RULE_FWMARK};
+
+		snprintf(a.iifname, sizeof(a.iifname), "d%u", 2 + rnd(NDEV - 1));
+		rib_rule_apply(rib, RIB_NEW, NLM_F_CREATE, &a);
+		rib_rule_apply(rib, RIB_NEW, NLM_F_CREATE, &b);
+	}
 	if (custom && rnd(2)) {
 		/* wg-quick's "table main suppress_prefixlength 0", and a goto back. */
 		struct fm_rule s = {.family = fam,
@@ -413,6 +438,9 @@ static void sysctls_set(struct sysctls *s, bool known_seed)
 			s->v[i] = known_seed ? 0x1234567 : 0;
 		if (!strcmp(sysctl_names[i], "net/ipv4/fib_multipath_hash_policy"))
 			s->v[i] = rnd(2);
+		if (!strcmp(sysctl_names[i], "net/ipv4/conf/all/accept_local") ||
+		    !strcmp(sysctl_names[i], "net/ipv4/conf/all/src_valid_mark"))
+			s->v[i] = !rnd(4);
 	}
 }
 
@@ -433,6 +461,26 @@ static uint32_t rnd_src4(void)
 		return rnd_addr();
 	default:
 		return odd[rnd(4)];
+	}
+}
+
+/* IPv4 forwarding and rp_filter, for all devices and some of their own,
+ * which the input path reads. */
+static void netconfs(struct rib *rib)
+{
+	int i;
+
+	for (i = 0; i <= NDEV; i++) {
+		struct fm_netconf nc = {.family = AF_INET,
+					.ifindex = i ? i : NETCONFA_IFINDEX_ALL,
+					.forwarding = rnd(3) ? 1 : 0,
+					.rp_filter = (int32_t)rnd(3),
+					.mc_forwarding = -1,
+					.proxy_neigh = -1,
+					.ignore_routes_with_linkdown = -1};
+
+		if (!i || !rnd(3))
+			rib_netconf_apply(rib, RIB_NEW, &nc);
 	}
 }
 
@@ -465,7 +513,12 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 	/* Flows with a source, which the fast path answers (IPv4 when it is
 	 * one of our addresses and the route has a single hop); IPv6 ones
 	 * partly inside the source-specific routes' 2001:db8::/48. */
-	if (!rnd(5))
+	/* Packets received, which the IPv4 input path answers when both
+	 * addresses are ordinary unicast and the route has a single hop. */
+	if (fam == AF_INET && !rnd(6)) {
+		f->iif = 1 + (int)rnd(NDEV + 1);
+		f->src = ip4(rnd(3) ? rnd_addr() : rnd_src4());
+	} else if (!rnd(5))
 		f->src = fam == AF_INET ? ip4(rnd_src4())
 			 : rnd(2)	? ip6(0x2001, 0xdb8, 0, 0, (uint16_t)rnd(4))
 					: rnd_addr6();
@@ -478,6 +531,7 @@ struct tally {
 	/* flows naming an output device, and those answered, per family */
 	unsigned oif[2], fast_oif[2];
 	unsigned src[2], fast_src[2]; /* flows with a source (and no device) */
+	unsigned in, fast_in;	      /* IPv4 input-path flows */
 };
 
 /*
@@ -524,7 +578,7 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 {
 	static struct fm_result a, b;
 	struct fm_flow fl;
-	char s[64];
+	char s[64], s2[64];
 	unsigned i;
 
 	for (i = 0; i < flows; i++) {
@@ -535,7 +589,8 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		ra = lk_fast_route_get(f, &fl, &a, NULL);
 		t->checked++;
 		t->oif[fl.family == AF_INET6] += fl.oif > 0;
-		t->src[fl.family == AF_INET6] += fl.src.family && fl.oif <= 0;
+		t->src[fl.family == AF_INET6] += fl.src.family && fl.oif <= 0 && fl.iif <= 0;
+		t->in += fl.iif > 0;
 		if (ra == LK_GENERAL || fl.family == AF_INET6)
 			check_hinted(env, f, &fl, t);
 		if (ra == LK_GENERAL)
@@ -543,7 +598,8 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		t->fast++;
 		t->fast6 += fl.family == AF_INET6;
 		t->fast_oif[fl.family == AF_INET6] += fl.oif > 0;
-		t->fast_src[fl.family == AF_INET6] += fl.src.family && fl.oif <= 0;
+		t->fast_src[fl.family == AF_INET6] += fl.src.family && fl.oif <= 0 && fl.iif <= 0;
+		t->fast_in += fl.iif > 0;
 		rb = lk_ref_route_get(env, &fl, &b);
 		if (lk_same_answer(ra, &a, rb, &b))
 			continue;
@@ -560,10 +616,13 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 			     fm_ip_format(&b.gw, g2, 64), a.chosen, b.chosen, a.nhid);
 		}
 		if (t->mismatches++ < 5)
-			diag("mismatch: dst %s tos %#x mark %#x: fast %d (oif %d table %u len %d), "
-			     "ref %d (oif %d table %u len %d)",
-			     fm_ip_format(&fl.dst, s, sizeof(s)), fl.tos, fl.mark, ra, a.oif,
-			     a.table, a.dst_len, rb, b.oif, b.table, b.dst_len);
+			diag("mismatch: dst %s from %s iif %d tos %#x mark %#x: fast %d (type %u "
+			     "oif %d "
+			     "table %u len %d), ref %d (type %u oif %d table %u len %d)",
+			     fm_ip_format(&fl.dst, s, sizeof(s)),
+			     fm_ip_format(&fl.src, s2, sizeof(s2)), fl.iif, fl.tos, fl.mark, ra,
+			     a.type, a.oif, a.table, a.dst_len, rb, b.type, b.oif, b.table,
+			     b.dst_len);
 	}
 }
 
@@ -620,11 +679,13 @@ static void round_trip(unsigned round, struct tally *t)
 	int i, n = 50 + (int)rnd(400);
 
 	src6 = round % 2;
+	kernel_local = round % 4 < 2;
 	rib_init(&rib);
 	sysctls_set(&sys, rnd(3) != 0);
 	links(&rib);
 	addrs(&rib);
 	addrs6(&rib);
+	netconfs(&rib);
 	nexthops(&rib);
 	rules(&rib, AF_INET, round % 3 != 0);
 	rules(&rib, AF_INET6, round % 3 != 0);
@@ -719,6 +780,7 @@ int main(void)
 	ok(t.fast_src[0] * 10 > t.src[0], "... and IPv4 ones with a source (%u of %u)",
 	   t.fast_src[0], t.src[0]);
 	ok(t.fast_src[1] * 10 > t.src[1], "... and IPv6 ones (%u of %u)", t.fast_src[1], t.src[1]);
+	ok(t.fast_in * 10 > t.in, "... and IPv4 input-path ones (%u of %u)", t.fast_in, t.in);
 	ok(t.hint_mismatches == 0,
 	   "the general path's walks, guided by the FIB and not, agree with the plain "
 	   "reference (%u lookups, %u disagreements)",
