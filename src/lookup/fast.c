@@ -14,7 +14,10 @@
  * (oif_hop()); where the device would make the kernel pass over that route
  * (another alias, a shorter prefix, IPv4's on-link fallback, IPv6 siblings),
  * the general path answers. So is a flow with a source and nothing else
- * (src_flow(); IPv4: one of our addresses, a single-hop route). The rule
+ * (src_flow(); IPv4: one of our addresses, a single-hop route), and an
+ * IPv4 packet received (in_flow(): an input device and a source, both
+ * addresses ordinary unicast; a single-hop route), whose source check runs
+ * the rule walk again in reverse (validate()). The rule
  * walk runs over the compiled rules; each table lookup is one LPM walk to a
  * precomputed outcome; the multipath member is hashed per flow, and an IPv6
  * source without a configured one (nor one the FIB could choose for the
