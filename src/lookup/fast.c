@@ -254,13 +254,23 @@ static int oif_hop(const struct fib_outcome *o, const struct pflow *p)
 static int member(const struct fib *f, const struct fib_outcome *o, const struct fm_flow *fl,
 		  bool *exact)
 {
-	uint32_t hash;
-	int sel;
+	uint32_t hash, src4 = fl->family == AF_INET && fl->src.family ? ntohl(fl->src.v4) : 0;
+	bool mine[FM_RESULT_MAX_HOPS];
+	int sel, i;
 
 	*exact = o->nhops <= 1;
 	if (*exact || o->resilient || lk_mp_hash_p(&f->mp, fl, &hash))
 		return o->sel;
-	sel = lk_mp_select(o->hops, o->nhops, hash);
+	if (src4 && !o->nhid) {
+		/* ref4.c's select4: the members whose own source (nh_saddr,
+		 * the hop's prefsrc without a configured one: src_multipath())
+		 * is the flow's come first. */
+		for (i = 0; i < o->nhops; i++)
+			mine[i] = ntohl(o->hopx[i].prefsrc.v4) == src4;
+		sel = lk_mp_select_pref(o->hops, o->nhops, hash, mine);
+	} else {
+		sel = lk_mp_select(o->hops, o->nhops, hash);
+	}
 	if (sel < 0)
 		return o->sel;
 	*exact = true;
@@ -433,6 +443,14 @@ static int walk(const struct fib *f, const struct pflow *p, struct pick *pk)
 	return -ENETUNREACH;
 }
 
+/* Whether member() can choose for a flow with an IPv4 source: multipath
+ * prefers the members whose own source is the flow's, which the FIB knows
+ * as their prefsrc unless the route configures one. */
+static bool src_multipath(const struct fib_outcome *o, const struct pflow *p)
+{
+	return !p->src4 || o->nhops <= 1 || o->nhid || !o->prefsrc_cfg;
+}
+
 /* The output path after the rules. */
 static int output(const struct fib *f, const struct pflow *p, const struct fm_flow *fl,
 		  struct fm_result *ret)
@@ -442,9 +460,7 @@ static int output(const struct fib *f, const struct pflow *p, const struct fm_fl
 
 	if (rc) /* with oif, an error is the kernel's cue for on-link */
 		return p->oif ? LK_GENERAL : rc;
-	/* With a source, ref4.c's select4 prefers the members whose own
-	 * source it is: multipath is the general path's. */
-	if (p->src4 && pk.o->nhops > 1)
+	if (!src_multipath(pk.o, p))
 		return LK_GENERAL;
 	if (p->family == AF_INET6) /* with oif: a single hop, o->sel */
 		return finish6(f, pk.o, pk.tab, fl, ret);
@@ -543,8 +559,8 @@ static int input(const struct fib *f, const struct fib_dev4 *in, const struct pf
 {
 	const struct fib_outcome *o;
 	struct pick pk;
-	int rc = walk(f, p, &pk), v;
-	bool connected;
+	int rc = walk(f, p, &pk), v, sel;
+	bool connected, exact;
 
 	if (rc)
 		return rc == LK_GENERAL || in->fwd ? rc : -EHOSTUNREACH;
@@ -561,17 +577,19 @@ static int input(const struct fib *f, const struct fib_dev4 *in, const struct pf
 		return -EHOSTUNREACH;
 	if (o->type != RTN_UNICAST)
 		return -EINVAL;
-	if (o->nhops > 1)
+	if (!src_multipath(o, p))
 		return LK_GENERAL;
-	if ((v = validate(f, in, p, fl, o->hops[pk.sel].ifindex, &connected)))
+	sel = member(f, o, fl, &exact);
+	if ((v = validate(f, in, p, fl, o->hops[sel].ifindex, &connected)))
 		return v == LK_GENERAL ? v : -EINVAL;
-	fill_route(o, pk.tab, pk.sel, fl, ret);
+	fill_route(o, pk.tab, sel, fl, ret);
+	ret->choice_exact = exact;
 	ret->iif = fl->iif;
-	if (o->hopx[pk.sel].gw_local)
+	if (o->hopx[sel].gw_local)
 		memset(&ret->gw, 0, sizeof(ret->gw));
 	memset(&ret->prefsrc, 0, sizeof(ret->prefsrc));
 	/* Leaving by the device it came in on, to a directly connected source. */
-	if (o->hops[pk.sel].ifindex == fl->iif && connected)
+	if (o->hops[sel].ifindex == fl->iif && connected)
 		ret->flags |= RTCF_DOREDIRECT;
 	return 0;
 }

@@ -134,5 +134,7 @@ int lk_mp_hash_p(const struct mp_params *p, const struct fm_flow *fl, uint32_t *
 /* The member @hash picks among @hops by upper bounds of cumulative weight;
  * dead members are skipped. Return its index, or -1 if none is live. */
 int lk_mp_select(const struct fm_hop *hops, int n, uint32_t hash);
+/* The same, preferring the members @mine marks (NULL: none preferred). */
+int lk_mp_select_pref(const struct fm_hop *hops, int n, uint32_t hash, const bool *mine);
 
 #endif

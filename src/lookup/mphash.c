@@ -174,27 +174,46 @@ int lk_mp_hash_p(const struct mp_params *p, const struct fm_flow *fl, uint32_t *
 	return 0;
 }
 
-/* The member a hash picks: the first live one whose upper bound is not below
- * it (fib_select_multipath, fib6_select_path, nexthop_select_path_hthr). */
-int lk_mp_select(const struct fm_hop *hops, int n, uint32_t hash)
+/*
+ * The member a hash picks: the first live one whose upper bound is not below
+ * it (fib_select_multipath, fib6_select_path, nexthop_select_path_hthr).
+ * With @mine (IPv4 since 6.15, a flow with a source: whether each member's
+ * own source is the flow's), a member of the flow's source wins: the one the
+ * hash reaches if it is such a member, else the first such member before
+ * it, else the first live one.
+ */
+int lk_mp_select_pref(const struct fm_hop *hops, int n, uint32_t hash, const bool *mine)
 {
 	uint64_t total = 0, w = 0;
-	int i, first = -1;
+	bool found = false;
+	int i, sel = -1;
 
 	for (i = 0; i < n; i++)
 		if (!(hops[i].flags & RTNH_F_DEAD))
 			total += hops[i].weight;
 	for (i = 0; i < n && total; i++) {
+		bool m = !mine || mine[i];
 		int64_t ub;
 
 		if (hops[i].flags & RTNH_F_DEAD)
 			continue;
-		if (first < 0)
-			first = i;
 		w += hops[i].weight;
 		ub = (int64_t)(((w << 31) + total / 2) / total) - 1;
-		if ((int64_t)hash <= ub)
+		if (!found) {
+			sel = i;
+			found = m;
+		}
+		if ((int64_t)hash > ub)
+			continue;
+		if (m)
 			return i;
+		if (found)
+			return sel;
 	}
-	return first;
+	return sel;
+}
+
+int lk_mp_select(const struct fm_hop *hops, int n, uint32_t hash)
+{
+	return lk_mp_select_pref(hops, n, hash, NULL);
 }

@@ -437,34 +437,12 @@ static uint32_t nh_saddr(const struct lookup_env *env, const struct kres *res, i
 static int select4(const struct lookup_env *env, const struct kres *res, uint32_t hash,
 		   uint32_t saddr)
 {
-	uint64_t total = 0, w = 0;
-	int i, sel = -1;
-	bool found = false;
+	bool mine[FM_RESULT_MAX_HOPS];
+	int i;
 
 	for (i = 0; i < res->nhops; i++)
-		if (!(res->hops[i].flags & RTNH_F_DEAD))
-			total += res->hops[i].weight;
-	for (i = 0; i < res->nhops && total; i++) {
-		bool mine;
-		int64_t ub;
-
-		if (res->hops[i].flags & RTNH_F_DEAD)
-			continue;
-		w += res->hops[i].weight;
-		ub = (int64_t)(((w << 31) + total / 2) / total) - 1;
-		mine = !saddr || nh_saddr(env, res, i) == saddr;
-		if (!found) {
-			sel = i;
-			found = mine;
-		}
-		if ((int64_t)hash > ub)
-			continue;
-		if (mine)
-			return i;
-		if (found)
-			return sel;
-	}
-	return sel;
+		mine[i] = !saddr || nh_saddr(env, res, i) == saddr;
+	return lk_mp_select_pref(res->hops, res->nhops, hash, mine);
 }
 
 /*
