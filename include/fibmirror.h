@@ -435,8 +435,8 @@ struct fm_result {
  * oif or source, not fibmatch, an ordinary unicast destination), flows
  * that name only an output device where the route the tables decide on has
  * a live hop on it (IPv6: its only hop), flows with only a source (IPv4:
- * one of our addresses, a single-hop route), and IPv4 packets received
- * (iif and a source, both ordinary unicast, a single-hop route) are
+ * one of our addresses), and IPv4 packets received (iif and a source,
+ * both ordinary unicast) are
  * answered from the published FIB under RCU, without locks or waiting, and see a change once the writer has published
  * it (at most a second after it, sooner once changes pause); on the
  * writer's own thread they see it at once. Other flows and the few routes

@@ -14,9 +14,9 @@
  * (oif_hop()); where the device would make the kernel pass over that route
  * (another alias, a shorter prefix, IPv4's on-link fallback, IPv6 siblings),
  * the general path answers. So is a flow with a source and nothing else
- * (src_flow(); IPv4: one of our addresses, a single-hop route), and an
- * IPv4 packet received (in_flow(): an input device and a source, both
- * addresses ordinary unicast; a single-hop route), whose source check runs
+ * (src_flow(); IPv4: one of our addresses), and an IPv4 packet received
+ * (in_flow(): an input device and a source, both addresses ordinary
+ * unicast), whose source check runs
  * the rule walk again in reverse (validate()). The rule
  * walk runs over the compiled rules; each table lookup is one LPM walk to a
  * precomputed outcome; the multipath member is hashed per flow, and an IPv6
