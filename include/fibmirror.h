@@ -434,7 +434,7 @@ struct fm_result {
  * Thread: any thread, any number at once. Plain flows (output path: no iif,
  * oif or source, not fibmatch, an ordinary unicast destination), flows
  * that name only an output device where the route the tables decide on has
- * a live hop on it (IPv6: its only hop), flows with only a source (IPv4:
+ * a live hop on it, flows with only a source (IPv4:
  * one of our addresses), and IPv4 packets received (iif and a source,
  * both ordinary unicast) are
  * answered from the published FIB under RCU, without locks or waiting, and see a change once the writer has published

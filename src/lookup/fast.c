@@ -232,8 +232,9 @@ static bool suppressed(const struct fib_rule *fr, const struct fib_outcome *o, i
  *    is up (ref4.c's output checks answer before any lookup otherwise).
  *  - IPv6, rt6_select() made strict by the device: a route with a live hop
  *    on it scores above every route without one, and this route already
- *    scored best without the device. A single hop only: among siblings
- *    fib6_select_path() may hash to another one on the device.
+ *    scored best without the device; its first live hop there is the
+ *    match, which fib6_select_path() may trade for a member the hash picks
+ *    (member6_oif()).
  * Local, broadcast and multicast routes, and routes the device would make
  * the kernel pass over, go to the general path.
  */
@@ -241,7 +242,7 @@ static int oif_hop(const struct fib_outcome *o, const struct pflow *p)
 {
 	int i;
 
-	if (o->type != RTN_UNICAST || (p->family == AF_INET6 && o->nhops != 1))
+	if (o->type != RTN_UNICAST)
 		return -1;
 	for (i = 0; i < o->nhops; i++)
 		if (o->hops[i].ifindex == p->oif && !(o->hops[i].flags & RTNH_F_DEAD))
@@ -312,11 +313,34 @@ static void fill_route(const struct fib_outcome *o, uint32_t tab, int sel, const
 }
 
 /* ref6.c's finish6 on the output path. */
-static int finish6(const struct fib *f, const struct fib_outcome *o, uint32_t tab,
+/* ref6.c's select6 with an output device (strict), for siblings: the
+ * member the hash picks if it is live on the device, else the match, the
+ * route's first live hop there. (A nexthop group keeps whatever member the
+ * hash picks: left to the general path, as the unit tests have no IPv6
+ * groups to check it against.) */
+static int member6_oif(const struct fib *f, const struct fib_outcome *o, const struct fm_flow *fl,
+		       int match, bool *exact)
+{
+	uint32_t hash;
+	int sel;
+
+	*exact = o->nhops <= 1;
+	if (*exact || o->resilient || lk_mp_hash_p(&f->mp, fl, &hash))
+		return match;
+	*exact = true;
+	sel = lk_mp_select(o->hops, o->nhops, hash);
+	if (sel < 0 || o->hops[sel].ifindex != fl->oif || (o->hops[sel].flags & RTNH_F_DEAD))
+		return match;
+	return sel;
+}
+
+/* ref6.c's finish6 on the output path; @match: the device's hop, or -1
+ * without a device. */
+static int finish6(const struct fib *f, const struct fib_outcome *o, uint32_t tab, int match,
 		   const struct fm_flow *fl, struct fm_result *ret)
 {
 	bool exact;
-	int sel = member(f, o, fl, &exact);
+	int sel = match < 0 ? member(f, o, fl, &exact) : member6_oif(f, o, fl, match, &exact);
 	const struct fib_hopx *x = &o->hopx[sel];
 
 	fill_route(o, tab, sel, fl, ret);
@@ -462,8 +486,11 @@ static int output(const struct fib *f, const struct pflow *p, const struct fm_fl
 		return p->oif ? LK_GENERAL : rc;
 	if (!src_multipath(pk.o, p))
 		return LK_GENERAL;
-	if (p->family == AF_INET6) /* with oif: a single hop, o->sel */
-		return finish6(f, pk.o, pk.tab, fl, ret);
+	if (p->family == AF_INET6) {
+		if (p->oif && pk.o->nhid && pk.o->nhops > 1)
+			return LK_GENERAL; /* member6_oif() */
+		return finish6(f, pk.o, pk.tab, p->oif ? pk.sel : -1, fl, ret);
+	}
 	if (p->oif) /* the device's hop, no multipath choice */
 		return output4(pk.o, pk.tab, pk.sel, true, fl, ret);
 	return finish4(f, pk.o, pk.tab, fl, ret);
