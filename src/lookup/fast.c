@@ -1,27 +1,27 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The fast route get: the kernel's answer for a plain flow from the
- * published FIB (fib/fib.h), under rcu_read_lock, without locks or
- * allocation.
+ * The fast route get: the kernel's answer from the published FIB
+ * (fib/fib.h), under rcu_read_lock, without locks or allocation.
  *
- * A plain flow is an output-path flow that names no input device, no
- * output device and no source, and asks no fibmatch (IPv4: to anything but
- * 0.0.0.0; IPv6: not to multicast, link-local or loopback, which need the
- * strict device match): what a data plane asks per packet. A flow that
- * names an output device and nothing else (to such a destination, IPv4 not
- * to multicast or broadcast) is answered too when the route the tables
- * decide on has a live hop on that device, which the kernel then takes
- * (oif_hop()); where the device would make the kernel pass over that route
- * (another alias, a shorter prefix, IPv4's on-link fallback, IPv6 siblings),
- * the general path answers. So is a flow with a source and nothing else
- * (src_flow(); IPv4: one of our addresses), and an IPv4 packet received
- * (in_flow(): an input device and a source, both addresses ordinary
- * unicast), whose source check runs
- * the rule walk again in reverse (validate()). The rule
- * walk runs over the compiled rules; each table lookup is one LPM walk to a
- * precomputed outcome; the multipath member is hashed per flow, and an IPv6
- * source without a configured one (nor one the FIB could choose for the
- * whole prefix) is selected (RFC 6724) from the FIB's copy of the
+ * The flows answered here (fast_flow()), each only where the FIB's outcome
+ * settles the kernel's answer:
+ *  - plain(): the output path with a destination and nothing else but mark,
+ *    tos, protocol, ports and uid (IPv4 not to 0.0.0.0; IPv6 not to
+ *    multicast, link-local or loopback, which match the device strictly):
+ *    what a data plane asks per packet;
+ *  - oif_flow(): an output device and nothing else, when the route the
+ *    tables decide on has a live hop on it, which the kernel then takes
+ *    (oif_hop()); where the device would make the kernel pass over that
+ *    route (another alias, a shorter prefix, IPv4's on-link fallback), the
+ *    general path answers;
+ *  - src_flow(): a source and nothing else (IPv4: one of our addresses);
+ *  - in_flow(): an IPv4 packet received (an input device and a source, both
+ *    ordinary unicast), whose source check runs the rule walk again in
+ *    reverse (validate()).
+ * The rule walk (walk()) runs over the compiled rules; each table lookup is
+ * one LPM walk to a precomputed outcome; the multipath member is hashed per
+ * flow; an IPv6 source without a configured one, nor one the FIB chose for
+ * the whole prefix, is selected (RFC 6724) from the FIB's copy of the
  * addresses. Everything else, and every outcome marked FO_GENERAL, returns
  * LK_GENERAL and is answered by the general path (ref*.c), which the unit
  * tests check this one against.
@@ -115,7 +115,8 @@ static bool src_flow(const struct fm_flow *f)
 }
 
 /* An IPv4 address the input path treats as ordinary unicast: not 0.0.0.0,
- * loopback (route_localnet), multicast or the limited broadcast. */
+ * loopback (whose fate depends on route_localnet), multicast or the limited
+ * broadcast. */
 static bool unicast4(uint32_t a)
 {
 	return a && (a >> 24) != 127 && (a >> 28) != 0xe && a != INADDR_BROADCAST;
@@ -250,8 +251,8 @@ static int oif_hop(const struct fib_outcome *o, const struct pflow *p)
 	return -1;
 }
 
-/* The member this flow takes (ref4.c's multipath() without a source,
- * ref6.c's select6() without an oif). */
+/* The member this flow takes (ref4.c's multipath(), ref6.c's select6()
+ * without an oif). */
 static int member(const struct fib *f, const struct fib_outcome *o, const struct fm_flow *fl,
 		  bool *exact)
 {
