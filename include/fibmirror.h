@@ -434,11 +434,11 @@ struct fm_result {
  * Thread: any thread, any number at once. Plain flows (output path: no iif,
  * oif or source, not fibmatch, an ordinary unicast destination), flows
  * that name only an output device where the route the tables decide on
- * has a live hop on it, flows with only a source (IPv4: one of our
- * addresses), and IPv4 packets received (iif and a source, both ordinary
- * unicast) are answered from the published FIB under RCU, without locks or
- * waiting, and see a change once the writer has published
- * it (at most a second after it, sooner once changes pause); on the
+ * has a live hop on it, flows with only a source, and IPv4 packets
+ * received (iif and a source, both ordinary unicast) are answered from the
+ * published FIB under RCU, without locks or waiting, and see a change once
+ * the writer has published it (at most a second after it, sooner once
+ * changes pause); on the
  * writer's own thread they see it at once. Other flows and the few routes
  * the FIB leaves to it take the general path, which shares a read lock with
  * the writer's updates. A thread registers itself with liburcu (memb) on

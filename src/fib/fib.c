@@ -870,19 +870,9 @@ static int in4_build(const struct lookup_env *env, struct fib_in4 *in)
 
 const struct fib_dev4 *fib_dev4_find(const struct fib *f, int ifindex)
 {
-	size_t lo = 0, hi = f->in4.n;
+	struct fib_dev4 key = {.ifindex = ifindex};
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (f->in4.dev[mid].ifindex == ifindex)
-			return &f->in4.dev[mid];
-		if (f->in4.dev[mid].ifindex < ifindex)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return bsearch(&key, f->in4.dev, f->in4.n, sizeof(key), dev4_cmp);
 }
 
 int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_dirty *dirty,

@@ -14,7 +14,7 @@
  *    (oif_hop()); where the device would make the kernel pass over that
  *    route (another alias, a shorter prefix, IPv4's on-link fallback), the
  *    general path answers;
- *  - src_flow(): a source and nothing else (IPv4: one of our addresses);
+ *  - src_flow(): a source and nothing else (IPv4: one of ours, ours4());
  *  - in_flow(): an IPv4 packet received (an input device and a source, both
  *    ordinary unicast), whose source check runs the rule walk again in
  *    reverse (validate()).
@@ -75,26 +75,30 @@ static bool plain(const struct fm_flow *f)
 	return dst_plain(f);
 }
 
+/* An IPv4 address the tables route: not 0.0.0.0, multicast or the limited
+ * broadcast, which ref4.c answers without a lookup or refuses. */
+static bool routed4(uint32_t a)
+{
+	return a && (a >> 28) != 0xe && a != INADDR_BROADCAST;
+}
+
 /* An output device and nothing else, to an address the tables decide for:
  * IPv4 not to multicast or broadcast and not IGMP (ref4.c's output4 takes
  * the device for those without a lookup, or the source from it); IPv6 to a
  * plain destination (the device makes the lookup strict: ref6.c F_IFACE). */
 static bool oif_flow(const struct fm_flow *f)
 {
-	uint32_t d = ntohl(f->dst.v4);
-
 	if (f->oif <= 0 || f->iif > 0 || f->src.family || (f->flags & FM_FLOW_FIBMATCH))
 		return false;
 	if (f->family == AF_INET6)
 		return dst_plain(f);
-	return f->family == AF_INET && d && (d >> 28) != 0xe && d != INADDR_BROADCAST &&
-	       f->ip_proto != IPPROTO_IGMP;
+	return f->family == AF_INET && routed4(ntohl(f->dst.v4)) && f->ip_proto != IPPROTO_IGMP;
 }
 
 /*
  * A source and nothing else, to a destination the tables decide for. IPv4,
  * to an ordinary unicast address: ref4.c's output_checks pass when the
- * source is one of our addresses (route_get() checks) and not multicast,
+ * source is one of ours (route_get() checks: ours4()) and not multicast,
  * broadcast or 0.0.0.0 (errors there, or the source's device without a
  * lookup). IPv6 does not check the source; it reaches the rules, the
  * multipath hash and the source-specific routes (whose prefixes are the
@@ -103,23 +107,20 @@ static bool oif_flow(const struct fm_flow *f)
 static bool src_flow(const struct fm_flow *f)
 {
 	static const uint8_t any6[16];
-	uint32_t d = ntohl(f->dst.v4), s = ntohl(f->src.v4);
 
 	if (!f->src.family || f->src.family != f->family || f->oif > 0 || f->iif > 0 ||
 	    (f->flags & FM_FLOW_FIBMATCH) || !dst_plain(f))
 		return false;
 	if (f->family == AF_INET6)
 		return memcmp(f->src.b, any6, 16) != 0;
-	return f->family == AF_INET && (d >> 28) != 0xe && d != INADDR_BROADCAST && s &&
-	       (s >> 28) != 0xe && s != INADDR_BROADCAST;
+	return f->family == AF_INET && routed4(ntohl(f->dst.v4)) && routed4(ntohl(f->src.v4));
 }
 
-/* An IPv4 address the input path treats as ordinary unicast: not 0.0.0.0,
- * loopback (whose fate depends on route_localnet), multicast or the limited
- * broadcast. */
+/* An IPv4 address the input path treats as ordinary unicast: routed, and
+ * not loopback (whose fate depends on route_localnet). */
 static bool unicast4(uint32_t a)
 {
-	return a && (a >> 24) != 127 && (a >> 28) != 0xe && a != INADDR_BROADCAST;
+	return routed4(a) && (a >> 24) != 127;
 }
 
 /* IPv4, an input device and a source (a packet received), nothing else:
@@ -651,6 +652,7 @@ static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_re
 {
 	const struct fib_dev4 *in;
 	struct pflow p;
+	int rc;
 
 	if (!fast_flow(fl))
 		return LK_GENERAL;
@@ -665,9 +667,9 @@ static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_re
 		p.iif = fl->iif;
 		return input(f, in, &p, fl, ret);
 	}
-	/* Not one of our addresses: an error, or a local route's AnyIP. */
-	if (p.src4 && !lk_addrs4_has(&f->addrs4, p.src4))
-		return LK_GENERAL;
+	/* ref4.c's output_checks: a source must be one of ours. */
+	if (p.src4 && (rc = ours4(f, fl->src.b, p.src4)) <= 0)
+		return rc < 0 ? LK_GENERAL : -ENETUNREACH;
 	return output(f, &p, fl, ret);
 }
 

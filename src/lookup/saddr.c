@@ -685,17 +685,7 @@ void lk_addrs4_free(struct lk_addrs4 *s)
 
 bool lk_addrs4_has(const struct lk_addrs4 *s, uint32_t addr)
 {
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (s->a[mid] < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n && s->a[lo] == addr;
+	return s->n && bsearch(&addr, s->a, s->n, sizeof(addr), u32_cmp);
 }
 
 int lk_saddr6(const struct lookup_env *env, int oif, const uint8_t dst[16], uint8_t out[16])

@@ -8,11 +8,13 @@
  */
 #include "index/index.h"
 #include "rib/rib.h"
+#include "util/bigmem.h"
 
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -668,6 +670,28 @@ static void test_htab_reserve(void)
 	htab_fini(&t);
 }
 
+/* util/bigmem: big arrays come zeroed on a 2 MiB boundary (so huge pages can
+ * back them), small ones from calloc, sizes that overflow not at all. */
+static void test_bigmem(void)
+{
+	size_t n = (3u << 20) / sizeof(uint64_t) + 5, i, nonzero = 0;
+	uint64_t *big = fm_big_calloc(n, sizeof(*big));
+	char *small = fm_big_calloc(100, 1);
+
+	if (ok(big != NULL, "a 3 MiB array")) {
+		for (i = 0; i < n; i++)
+			nonzero += big[i] != 0;
+		ok(nonzero == 0 && ((uintptr_t)big & ((2u << 20) - 1)) == 0,
+		   "... zeroed (%zu nonzero) and on a 2 MiB boundary (%p)", nonzero, (void *)big);
+		big[n - 1] = 1; /* the whole length is ours */
+	}
+	ok(small && !small[99], "a small one, zeroed");
+	ok(!fm_big_calloc(SIZE_MAX / 2, 4), "an overflowing size: NULL");
+	fm_big_free(big, n, sizeof(*big));
+	fm_big_free(small, 100, 1);
+	fm_big_free(NULL, n, sizeof(*big));
+}
+
 int main(int argc, char **argv)
 {
 	unsigned seed = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 20261122u;
@@ -681,5 +705,6 @@ int main(int argc, char **argv)
 	test_diff_many_hops();
 	test_diff_many_routes(seed);
 	test_htab_reserve();
+	test_bigmem();
 	return tap_done();
 }
