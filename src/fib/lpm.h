@@ -48,6 +48,19 @@ void lpm4_free(struct lpm4 *t);
 int lpm4_set(struct lpm4 *t, uint32_t addr, uint8_t len, uint32_t value);
 /* Stage the removal of @addr/@len. Return 0, -ENOENT or -EINVAL. Writer. */
 int lpm4_del(struct lpm4 *t, uint32_t addr, uint8_t len);
+/* One change of a burst: @value LPM_NONE removes @addr/@len, any other sets it. */
+struct lpm4_change {
+	uint32_t addr; /* host byte order */
+	uint8_t len;
+	uint32_t value;
+};
+/*
+ * Stage @n changes in order, each as lpm4_set() or lpm4_del() would; the
+ * writer-trie walks of LPM_BULK (32) of them at a time overlap their cache
+ * misses, which is most of what staging a random change costs. @rc[i]
+ * (unless NULL) gets change i's result. Returns how many failed. Writer.
+ */
+size_t lpm4_stage_bulk(struct lpm4 *t, const struct lpm4_change *ch, size_t n, int *rc);
 /*
  * Publish everything staged since the last commit: rebuild what changed,
  * swap it in atomically, retire what readers no longer need through
@@ -93,6 +106,12 @@ struct lpm6 *lpm6_new(void);
 void lpm6_free(struct lpm6 *t);
 int lpm6_set(struct lpm6 *t, const uint8_t addr[16], uint8_t len, uint32_t value);
 int lpm6_del(struct lpm6 *t, const uint8_t addr[16], uint8_t len);
+struct lpm6_change {
+	uint8_t addr[16];
+	uint8_t len;
+	uint32_t value;
+};
+size_t lpm6_stage_bulk(struct lpm6 *t, const struct lpm6_change *ch, size_t n, int *rc);
 int lpm6_commit(struct lpm6 *t);
 uint32_t lpm6_lookup(const struct lpm6 *t, const uint8_t addr[16]);
 void lpm6_lookup_bulk(const struct lpm6 *t, const uint8_t (*addr)[16], uint32_t *out, size_t n);

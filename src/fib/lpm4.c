@@ -68,6 +68,20 @@ int lpm4_del(struct lpm4 *t, uint32_t addr, uint8_t len)
 	return lpm_del_(&t->e, &k, len);
 }
 
+static void change4(const void *ch, size_t i, struct lpm_key *k, uint8_t *len, uint32_t *value)
+{
+	const struct lpm4_change *c = (const struct lpm4_change *)ch + i;
+
+	*k = key4(c->addr);
+	*len = c->len;
+	*value = c->value;
+}
+
+size_t lpm4_stage_bulk(struct lpm4 *t, const struct lpm4_change *ch, size_t n, int *rc)
+{
+	return lpm_stage_bulk_(&t->e, ch, n, rc, change4);
+}
+
 int lpm4_commit(struct lpm4 *t)
 {
 	return lpm_commit_(&t->e);

@@ -69,6 +69,20 @@ int lpm6_del(struct lpm6 *t, const uint8_t addr[16], uint8_t len)
 	return lpm_del_(&t->e, &k, len);
 }
 
+static void change6(const void *ch, size_t i, struct lpm_key *k, uint8_t *len, uint32_t *value)
+{
+	const struct lpm6_change *c = (const struct lpm6_change *)ch + i;
+
+	*k = key6(c->addr);
+	*len = c->len;
+	*value = c->value;
+}
+
+size_t lpm6_stage_bulk(struct lpm6 *t, const struct lpm6_change *ch, size_t n, int *rc)
+{
+	return lpm_stage_bulk_(&t->e, ch, n, rc, change6);
+}
+
 int lpm6_commit(struct lpm6 *t)
 {
 	return lpm_commit_(&t->e);

@@ -47,7 +47,10 @@
  * prefixes. Each writer node remembers the ref it was last built into and
  * the value it inherited then: a commit walks only the paths marked dirty
  * by set/del and reuses every subtree that is clean and inherits the same
- * value, so its cost follows the change, not the table.
+ * value, so its cost follows the change, not the table. A random change
+ * misses the cache at each level of the writer trie; lpm_stage_() warms
+ * the paths of a burst level by level first, so those misses overlap. A
+ * rebuilt node is encoded without a branch on its data (slot_masks()).
  *
  * Publication is copy-on-write: new root, copied pages for the entries
  * that change, new nodes for the rebuilt regions; one release store
@@ -78,6 +81,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__) && !defined(LPM_NO_SIMD)
+#include <emmintrin.h>
+#endif
 
 /*
  * Test hook: make the @n-th allocation from now fail (0: none). Returns how
@@ -502,10 +508,27 @@ static int wn_grow(struct wnode **wp, unsigned kcap, unsigned pcap)
 	return 0;
 }
 
+/*
+ * The writer's popcount. Without popcnt in the baseline the builtin is a
+ * libgcc call, 6% of a random commit's instructions; these few operations
+ * cost less than the call.
+ */
+static unsigned pop64(uint64_t x)
+{
+#ifdef __POPCNT__
+	return (unsigned)__builtin_popcountll(x);
+#else
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
 /* Children before slot @j. */
 static unsigned wn_below(const struct wnode *w, unsigned j)
 {
-	return j ? (unsigned)__builtin_popcountll(w->cmap << (64 - j)) : 0;
+	return j ? pop64(w->cmap << (64 - j)) : 0;
 }
 
 static struct wnode *wn_kid(const struct wnode *w, unsigned j)
@@ -605,14 +628,16 @@ static void wn_push(const struct wnode *w, uint32_t inh, uint32_t val[128])
 
 	for (j = 64; j < 128; j++)
 		val[j] = inh;
-	for (i = 0; i < w->np; i++) {
-		unsigned h = ph[i], l = 31 - (unsigned)__builtin_clz(h);
-		unsigned span = 1u << (LPM_STRIDE - l),
-			 first = 64 + ((h - (1u << l)) << (LPM_STRIDE - l));
+	/* A prefix of heap index h covers 1 << s slots from index h << s. */
+	for (i = 0; i < w->np && ph[i] < 64; i++) {
+		unsigned s = LPM_STRIDE - (31 - (unsigned)__builtin_clz(ph[i]));
 
-		for (j = 0; j < span; j++)
-			val[first + j] = w->pv[i];
+		for (j = 0; j < 1u << s; j++)
+			val[(ph[i] << s) + j] = w->pv[i];
 	}
+	/* The longest prefixes, one slot each, come last (a node's usual bulk). */
+	for (; i < w->np; i++)
+		val[ph[i]] = w->pv[i];
 }
 
 /* The value index slot @j of @w gets: its longest prefix over j, else @inh. */
@@ -1392,6 +1417,114 @@ static int lpm_del_(struct lpm *t, const struct lpm_key *k, unsigned len)
 	return 0;
 }
 
+/*
+ * Staging a burst. A random change misses the cache at every level of the
+ * writer trie below the few hot top nodes (a full table's trie is tens of
+ * MiB); one change at a time, those misses are paid one after the other.
+ * lpm_warm() walks up to LPM_BULK paths level by level, reading only, and
+ * asks for each path's next line before it reads any of them, so the
+ * misses of the whole burst overlap; the set and del that follow walk
+ * cached nodes. A pass reads what the pass before asked for: a node's
+ * header, then its child slot, then the child's header; at the last node
+ * its heap indexes, then the value slot the search lands on.
+ */
+static void prefetch_node(const struct wnode *w)
+{
+	__builtin_prefetch(w);
+	__builtin_prefetch((const char *)(w + 1) - 1); /* malloc aligns to 16 */
+}
+
+struct warm {
+	const struct wnode *w; /* NULL: done */
+	unsigned d, last;      /* depth reached, depth of the prefix's node */
+	unsigned step;	       /* at the last node: 0 header, 1 heap indexes */
+};
+
+/* One pass over path @p: read what the previous pass asked for, ask for the next line. */
+static bool warm_step(struct warm *p, const struct lpm_key *k, unsigned len)
+{
+	const struct wnode *w = p->w;
+	bool found;
+	unsigned j;
+
+	if (p->d < p->last) {
+		j = key_chunk(k, p->d);
+		if (!((w->cmap >> j) & 1))
+			return false;
+		p->w = w = w->kids[wn_below(w, j)];
+		p->d += LPM_STRIDE;
+		prefetch_node(w);
+		return true;
+	}
+	if (!w->np)
+		return false;
+	if (!p->step++) {
+		__builtin_prefetch(wn_ph(w));
+		__builtin_prefetch(wn_ph(w) + w->np - 1);
+		return true;
+	}
+	__builtin_prefetch(&w->pv[wn_find(w, pfx_heap(k, len, p->d), &found)]);
+	return false;
+}
+
+static void lpm_warm(const struct lpm *t, const struct lpm_key *k, const uint8_t *len, unsigned n)
+{
+	struct warm p[LPM_BULK];
+	unsigned i, live;
+
+	for (i = 0; i < n; i++)
+		p[i] = (struct warm){len[i] <= t->kbits ? t->top : NULL, 0, pfx_depth(len[i]), 0};
+	do {
+		for (i = 0, live = 0; i < n; i++)
+			if (p[i].w && warm_step(&p[i], &k[i], len[i]))
+				live++;
+			else
+				p[i].w = NULL;
+	} while (live);
+}
+
+/*
+ * Stage @n (<= LPM_BULK) changes in order: @value[i] LPM_NONE deletes,
+ * anything else sets. @rc[i] (unless NULL) gets lpm_set_'s or lpm_del_'s
+ * result. Returns how many failed.
+ */
+static unsigned lpm_stage_(struct lpm *t, const struct lpm_key *k, const uint8_t *len,
+			   const uint32_t *value, unsigned n, int *rc)
+{
+	unsigned i, bad = 0;
+
+	lpm_warm(t, k, len, n);
+	for (i = 0; i < n; i++) {
+		int r = value[i] == LPM_NONE ? lpm_del_(t, &k[i], len[i])
+					     : lpm_set_(t, &k[i], len[i], value[i]);
+
+		bad += r != 0;
+		if (rc)
+			rc[i] = r;
+	}
+	return bad;
+}
+
+/* Change @i of a family's array: its key, length and value. */
+typedef void lpm_change_fn(const void *ch, size_t i, struct lpm_key *k, uint8_t *len,
+			   uint32_t *value);
+
+/* lpm*_stage_bulk(): @n changes, LPM_BULK at a time. */
+static size_t lpm_stage_bulk_(struct lpm *t, const void *ch, size_t n, int *rc, lpm_change_fn *get)
+{
+	struct lpm_key k[LPM_BULK];
+	uint32_t value[LPM_BULK];
+	uint8_t len[LPM_BULK];
+	size_t i, done, bad = 0;
+
+	for (done = 0; done < n; done += i) {
+		for (i = 0; i < n - done && i < LPM_BULK; i++)
+			get(ch, done + i, &k[i], &len[i], &value[i]);
+		bad += lpm_stage_(t, k, len, value, (unsigned)i, rc ? rc + done : NULL);
+	}
+	return bad;
+}
+
 /* ------------------------------------------------------------------ commit */
 
 struct wlog {
@@ -1464,6 +1597,14 @@ static uint32_t pool_alloc(struct bctx *c, uint32_t words)
 	if (p->fln[words]) {
 		off = p->fl[words][--p->fln[words]];
 		p->freew -= words;
+		/*
+		 * A freed block is cold (readers left it a grace period ago): ask
+		 * now for the one the next node of this size will be written to,
+		 * so its line is here by then, not a store stall.
+		 */
+		if (p->fln[words])
+			__builtin_prefetch(p->base + 4 * (size_t)p->fl[words][p->fln[words] - 1],
+					   1);
 	} else {
 		if ((size_t)p->used + words > p->cap && pool_grow(c, words))
 			goto nomem;
@@ -1497,25 +1638,97 @@ static void retire_ref(struct bctx *c, uint32_t ref, uint32_t words)
 }
 
 /* A node from its 64 slot refs; a uniform region is the leaf itself. */
-static uint32_t encode(struct bctx *c, const uint32_t slot[64])
+/*
+ * Over a node's 64 slot refs: bit j of *@leaf is set when slot j is a leaf,
+ * bit j of *@same when slot j + 1 holds the same ref as slot j (j < 63).
+ * Four slots per step where SSE2 is there (every x86-64): a rebuild runs
+ * this on every node it makes, and slot by slot it was a third of the
+ * writer's instructions.
+ */
+#if defined(__SSE2__) && !defined(LPM_NO_SIMD)
+static void slot_masks(const uint32_t s[64], uint64_t *leaf, uint64_t *same)
 {
-	uint32_t kids[64], leaves[64], prev = 0, off, words;
-	uint64_t vec = 0, lv = 0;
-	unsigned j, nc = 0, nl = 0;
-	uint8_t *p;
+	uint64_t l = 0, e = 0;
+	unsigned j;
 
-	for (j = 0; j < 64; j++) {
-		uint32_t r = slot[j];
+	for (j = 0; j < 64; j += 4) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + j));
 
-		if (!(r & 1)) {
-			vec |= 1ull << j;
-			kids[nc++] = r;
-		} else if (!nl || r != prev) {
-			lv |= 1ull << j;
-			leaves[nl++] = r >> 1;
-			prev = r;
+		l |= (uint64_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_slli_epi32(x, 31))) << j;
+		if (j < 60) {
+			__m128i y = _mm_loadu_si128((const __m128i *)(s + j + 1));
+
+			e |= (uint64_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(x, y)))
+			     << j;
 		}
 	}
+	for (j = 60; j < 63; j++)
+		e |= (uint64_t)(s[j] == s[j + 1]) << j;
+	*leaf = l;
+	*same = e;
+}
+#else
+static void slot_masks(const uint32_t s[64], uint64_t *leaf, uint64_t *same)
+{
+	uint64_t l = 0, e = 0;
+	unsigned j;
+
+	for (j = 0; j < 64; j++)
+		l |= (uint64_t)(s[j] & 1) << j;
+	for (j = 0; j < 63; j++)
+		e |= (uint64_t)(s[j] == s[j + 1]) << j;
+	*leaf = l;
+	*same = e;
+}
+#endif
+
+/*
+ * The vectors of a node's 64 slot refs, its children and its leaf runs'
+ * values, without a branch on the data: mispredicting whether a slot starts
+ * a run was most of what encoding a node cost.
+ */
+static void split_slots(const uint32_t slot[64], uint64_t *vec, uint64_t *lv, uint32_t kids[64],
+			unsigned *nc, uint32_t leaves[64], unsigned *nl)
+{
+	uint64_t leaf, same, m;
+	uint32_t prev = 0; /* the last leaf slot's ref; 0 is no leaf */
+	unsigned j, k = 0, n = 0;
+
+	slot_masks(slot, &leaf, &same);
+	*vec = ~leaf;
+	if (!~leaf) {
+		/* Leaves only (most nodes): a run starts where a slot differs from the one before.
+		 */
+		*lv = ~(same << 1);
+		for (m = *lv; m; m &= m - 1)
+			leaves[n++] = slot[__builtin_ctzll(m)] >> 1;
+	} else {
+		/* Runs skip over child slots: compare with the last leaf slot. */
+		for (m = 0, j = 0; j < 64; j++) {
+			uint32_t r = slot[j];
+			unsigned kid = ~r & 1, run = (r & 1) & (r != prev);
+
+			kids[k] = r;
+			k += kid;
+			leaves[n] = r >> 1;
+			n += run;
+			m |= (uint64_t)run << j;
+			prev = kid ? prev : r;
+		}
+		*lv = m;
+	}
+	*nc = k;
+	*nl = n;
+}
+
+static uint32_t encode(struct bctx *c, const uint32_t slot[64])
+{
+	uint32_t kids[64], leaves[64], off, words;
+	uint64_t vec, lv;
+	unsigned j, nc, nl;
+	uint8_t *p;
+
+	split_slots(slot, &vec, &lv, kids, &nc, leaves, &nl);
 	c->words = 0;
 	if (!vec && nl == 1)
 		return slot[0];
@@ -1839,7 +2052,7 @@ static bool commit_top(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh
 	 */
 	visit = all ? ~0ull : w->rmask | (w->dmask & w->cmap) | (c->full ? w->cmap : 0);
 	/* A commit usually visits one slot here: leaf-push only when many. */
-	few = __builtin_popcountll(visit) <= 4;
+	few = pop64(visit) <= 4;
 	if (!few)
 		wn_push(w, inh, val);
 	for (; visit && !c->err; visit &= visit - 1) {
@@ -1994,10 +2207,17 @@ static void bctx_init(struct bctx *c, struct lpm *t)
 	c->wlog.n = c->dlog.n = c->nblk.n = c->gblk.n = c->gptr.n = 0;
 }
 
+/*
+ * Commit logs are kept for the next commit: grown afresh each time, a log of
+ * a few thousand changes costs its reallocations and, past malloc's mmap
+ * threshold, a page fault per 4 KiB (a tenth of a random commit's time).
+ * What a full build needed (an entry per node of the table) is not kept.
+ */
+#define LPM_KEEP_MAX 65536u
+
 static void keep_vec(struct lpm_vec *keep, struct lpm_vec *v)
 {
-	/* What a full build needed is not kept. */
-	if (v->cap > 4096) {
+	if (v->cap > LPM_KEEP_MAX) {
 		free(v->a);
 		memset(v, 0, sizeof(*v));
 	}

@@ -384,6 +384,16 @@ static uint32_t ivl_lookup(const struct ivl *v, struct a128 a)
 
 /* ------------------------------------------------------- family wrappers */
 
+/* Changes staged with one bulk call, and the result each one should get. */
+#define BURST_MAX 1024
+struct burst {
+	struct a128 a[BURST_MAX];
+	uint8_t len[BURST_MAX];
+	uint32_t val[BURST_MAX]; /* LPM_NONE: delete */
+	int want[BURST_MAX];
+	size_t n;
+};
+
 struct fam {
 	const char *name;
 	unsigned bits;
@@ -392,6 +402,8 @@ struct fam {
 	int (*set)(void *t, struct a128 a, unsigned len, uint32_t val);
 	int (*del)(void *t, struct a128 a, unsigned len);
 	int (*commit)(void *t);
+	/* lpm*_stage_bulk() of @b, each change's result in @rc; returns how many failed. */
+	size_t (*stage)(void *t, const struct burst *b, int *rc);
 	uint32_t (*lookup)(const void *t, struct a128 a);
 	void (*bulk)(const void *t, const struct a128 *a, uint32_t *out, size_t n);
 	size_t (*count)(const void *t);
@@ -429,6 +441,16 @@ static int commit4(void *t)
 {
 	return lpm4_commit(t);
 }
+static size_t stage4(void *t, const struct burst *b, int *rc)
+{
+	struct lpm4_change c[BURST_MAX];
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		c[i] = (struct lpm4_change){(uint32_t)(b->a[i].hi >> 32), b->len[i], b->val[i]};
+	return lpm4_stage_bulk(t, c, b->n, rc);
+}
+
 static uint32_t lookup4(const void *t, struct a128 a)
 {
 	return lpm4_lookup(t, (uint32_t)(a.hi >> 32));
@@ -482,6 +504,19 @@ static int commit6(void *t)
 {
 	return lpm6_commit(t);
 }
+static size_t stage6(void *t, const struct burst *b, int *rc)
+{
+	static struct lpm6_change c[BURST_MAX];
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		to6(b->a[i], c[i].addr);
+		c[i].len = b->len[i];
+		c[i].value = b->val[i];
+	}
+	return lpm6_stage_bulk(t, c, b->n, rc);
+}
+
 static uint32_t lookup6(const void *t, struct a128 a)
 {
 	uint8_t b[16];
@@ -520,6 +555,7 @@ static const struct fam F4 = {
     .set = set4,
     .del = del4,
     .commit = commit4,
+    .stage = stage4,
     .lookup = lookup4,
     .bulk = bulk4,
     .count = count4,
@@ -534,6 +570,7 @@ static const struct fam F6 = {
     .set = set6,
     .del = del6,
     .commit = commit6,
+    .stage = stage6,
     .lookup = lookup6,
     .bulk = bulk6,
     .count = count6,
@@ -902,9 +939,24 @@ static void test_random_tables(const struct fam *f)
 	}
 }
 
-/* One random change to @t and @r; its prefix goes to @s (edges). */
-static void random_change(const struct fam *f, void *t, struct ref *r, struct aset *s,
-			  uint32_t nvals, size_t target, int *errs)
+/* Set (@v) or delete (LPM_NONE) @a/@len in @t now, or add it to burst @b
+ * (unless NULL) with the result it should get. */
+static void change(const struct fam *f, void *t, struct burst *b, struct a128 a, unsigned len,
+		   uint32_t v, int want, int *errs)
+{
+	if (b) {
+		b->a[b->n] = a;
+		b->len[b->n] = (uint8_t)len;
+		b->val[b->n] = v;
+		b->want[b->n++] = want;
+	} else if ((v ? f->set(t, a, len, v) : f->del(t, a, len)) != want) {
+		(*errs)++;
+	}
+}
+
+/* One random change to @t (or @b) and @r; its prefix goes to @s (edges). */
+static void random_change(const struct fam *f, void *t, struct burst *b, struct ref *r,
+			  struct aset *s, uint32_t nvals, size_t target, int *errs)
 {
 	struct a128 a;
 	unsigned len;
@@ -914,8 +966,7 @@ static void random_change(const struct fam *f, void *t, struct ref *r, struct as
 		uint32_t v = rval(nvals);
 
 		rprefix(f, r, &a, &len);
-		if (f->set(t, a, len, v))
-			(*errs)++;
+		change(f, t, b, a, len, v, 0, errs);
 		ref_set(r, a, len, v);
 	} else {
 		size_t i;
@@ -926,14 +977,12 @@ static void random_change(const struct fam *f, void *t, struct ref *r, struct as
 		a = r->e[i].a;
 		len = r->e[i].len;
 		if (k == 1) {
-			if (f->del(t, a, len))
-				(*errs)++;
+			change(f, t, b, a, len, LPM_NONE, 0, errs);
 			ref_del(r, a, len);
 		} else {
 			uint32_t v = rval(nvals);
 
-			if (f->set(t, a, len, v))
-				(*errs)++;
+			change(f, t, b, a, len, v, 0, errs);
 			ref_set(r, a, len, v);
 		}
 	}
@@ -941,9 +990,49 @@ static void random_change(const struct fam *f, void *t, struct ref *r, struct as
 }
 
 /*
- * Random add/delete/modify: committed after every change, then in bursts;
- * checked around each change and on random addresses, and against a fresh
- * full build at intervals.
+ * A burst of random changes into @b, with ones that must fail among them
+ * (a delete of an absent prefix: -ENOENT; host bits, a length past the
+ * family's: -EINVAL), staged with one bulk call: each change must get the
+ * result it would get alone. Failures go to *@errs.
+ */
+static void random_burst(const struct fam *f, void *t, struct burst *b, struct ref *r,
+			 struct aset *s, uint32_t nvals, size_t target, unsigned n, int *errs)
+{
+	int rc[BURST_MAX];
+	size_t i, want_bad = 0;
+
+	b->n = 0;
+	while (b->n < n && b->n < BURST_MAX) {
+		struct a128 a;
+		unsigned len, k = (unsigned)below(40);
+
+		if (k > 2) {
+			random_change(f, t, b, r, s, nvals, target, errs);
+			continue;
+		}
+		rprefix(f, r, &a, &len);
+		if (k == 0 && !ref_find(r, a, len))
+			change(f, t, b, a, len, LPM_NONE, -ENOENT, errs);
+		else if (k == 1 && len < f->bits)
+			change(f, t, b, alast(a, len, f->bits), len, rval(nvals), -EINVAL, errs);
+		else if (k == 2)
+			change(f, t, b, a, f->bits + 1, rval(nvals), -EINVAL, errs);
+		else
+			continue;
+		want_bad++;
+	}
+	for (i = 0; i < b->n; i++)
+		rc[i] = 1;
+	if (f->stage(t, b, rc) != want_bad)
+		(*errs)++;
+	for (i = 0; i < b->n; i++)
+		*errs += rc[i] != b->want[i];
+}
+
+/*
+ * Random add/delete/modify: committed after every change, then in bursts,
+ * every other one staged with one bulk call; checked around each change and
+ * on random addresses, and against a fresh full build at intervals.
  */
 static void test_incremental(const struct fam *f, size_t base, uint32_t nvals, unsigned steps)
 {
@@ -953,6 +1042,7 @@ static void test_incremental(const struct fam *f, size_t base, uint32_t nvals, u
 	size_t bad = 0, badfresh = 0, mem, i, n;
 	struct lpm_stats st, st0;
 	struct rent *left;
+	static struct burst b;
 	unsigned step;
 	int errs = 0;
 
@@ -964,8 +1054,11 @@ static void test_incremental(const struct fam *f, size_t base, uint32_t nvals, u
 		struct aset s = {0};
 		unsigned burst = step < steps / 2 ? 1 : 1 + (unsigned)below(step % 7 ? 40 : 600), k;
 
-		for (k = 0; k < burst; k++)
-			random_change(f, t, &r, &s, nvals, base, &errs);
+		if (burst > 1 && step % 2)
+			random_burst(f, t, &b, &r, &s, nvals, base, burst, &errs);
+		else
+			for (k = 0; k < burst; k++)
+				random_change(f, t, NULL, &r, &s, nvals, base, &errs);
 		if (f->commit(t))
 			errs++;
 		for (k = 0; k < 64; k++)
@@ -1184,7 +1277,7 @@ static void test_wide(const struct fam *f)
 		int k;
 
 		for (k = 0; k < 60; k++)
-			random_change(f, t, &r, &c, 0x7fffffff, 66000, &errs);
+			random_change(f, t, NULL, &r, &c, 0x7fffffff, 66000, &errs);
 		if (f->commit(t))
 			errs++;
 		bad += check_set(f, t, &r, &c, "wide");
@@ -1242,7 +1335,7 @@ static void test_nomem(const struct fam *f)
 			aput_edges(f, &c, a, len);
 		}
 		for (k = 0; k < 8; k++)
-			random_change(f, t, &r2, &c, 60, 3000, &errs);
+			random_change(f, t, NULL, &r2, &c, 60, 3000, &errs);
 		lpm_test_fail_alloc(n);
 		rc = f->commit(t);
 		left = lpm_test_fail_alloc(0);
