@@ -628,12 +628,17 @@ static void wn_push(const struct wnode *w, uint32_t inh, uint32_t val[128])
 
 	for (j = 64; j < 128; j++)
 		val[j] = inh;
-	/* A prefix of heap index h covers 1 << s slots from index h << s. */
+	/* A prefix of heap index h covers 1 << s slots from index h << s,
+	 * aligned: four at a time from s = 2. */
 	for (i = 0; i < w->np && ph[i] < 64; i++) {
 		unsigned s = LPM_STRIDE - (31 - (unsigned)__builtin_clz(ph[i]));
+		uint32_t v = w->pv[i], q[4] = {v, v, v, v}, *d = val + (ph[i] << s);
 
-		for (j = 0; j < 1u << s; j++)
-			val[(ph[i] << s) + j] = w->pv[i];
+		if (s == 1)
+			d[0] = d[1] = v;
+		else
+			for (j = 0; j < 1u << s; j += 4)
+				memcpy(d + j, q, sizeof(q));
 	}
 	/* The longest prefixes, one slot each, come last (a node's usual bulk). */
 	for (; i < w->np; i++)
