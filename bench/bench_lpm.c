@@ -64,6 +64,8 @@
  * cap). Paced, the writer sleeps until then, stages every change that has
  * arrived and commits (DPDK, without commits, applies them in place at the
  * same points); flat out, the backlog is staged as the writer gets to it.
+ * Changes are staged STAGE_MAX at a time, through the implementation's bulk
+ * call where it has one (fibmirror's lpm*_stage_bulk), else one by one.
  * The publication latency this implies (arrival to visible: the end of the
  * commit, or of the change's own update in place) is printed, mean and
  * max, with the changes per commit and the cache lines and directory pages
