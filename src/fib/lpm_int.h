@@ -1440,9 +1440,10 @@ static void prefetch_node(const struct wnode *w)
 }
 
 struct warm {
-	const struct wnode *w; /* NULL: done */
-	unsigned d, last;      /* depth reached, depth of the prefix's node */
-	unsigned step;	       /* at the last node: 0 header, 1 heap indexes */
+	const struct wnode *w;		     /* NULL: done */
+	struct wnode *const *slot;	     /* the child slot asked for */
+	unsigned d, last;		     /* depth reached, depth of the prefix's node */
+	enum { W_NODE, W_SLOT, W_PFX } next; /* what the previous pass asked for */
 };
 
 /* One pass over path @p: read what the previous pass asked for, ask for the next line. */
@@ -1452,24 +1453,33 @@ static bool warm_step(struct warm *p, const struct lpm_key *k, unsigned len)
 	bool found;
 	unsigned j;
 
-	if (p->d < p->last) {
+	switch (p->next) {
+	case W_NODE:
+		if (p->d == p->last) {
+			if (!w->np)
+				return false;
+			__builtin_prefetch(wn_ph(w));
+			__builtin_prefetch(wn_ph(w) + w->np - 1);
+			p->next = W_PFX;
+			return true;
+		}
 		j = key_chunk(k, p->d);
 		if (!((w->cmap >> j) & 1))
 			return false;
-		p->w = w = w->kids[wn_below(w, j)];
+		p->slot = &w->kids[wn_below(w, j)];
+		__builtin_prefetch(p->slot);
+		p->next = W_SLOT;
+		return true;
+	case W_SLOT:
+		p->w = *p->slot;
 		p->d += LPM_STRIDE;
-		prefetch_node(w);
+		prefetch_node(p->w);
+		p->next = W_NODE;
 		return true;
-	}
-	if (!w->np)
+	default:
+		__builtin_prefetch(&w->pv[wn_find(w, pfx_heap(k, len, p->d), &found)]);
 		return false;
-	if (!p->step++) {
-		__builtin_prefetch(wn_ph(w));
-		__builtin_prefetch(wn_ph(w) + w->np - 1);
-		return true;
 	}
-	__builtin_prefetch(&w->pv[wn_find(w, pfx_heap(k, len, p->d), &found)]);
-	return false;
 }
 
 static void lpm_warm(const struct lpm *t, const struct lpm_key *k, const uint8_t *len, unsigned n)
@@ -1478,7 +1488,8 @@ static void lpm_warm(const struct lpm *t, const struct lpm_key *k, const uint8_t
 	unsigned i, live;
 
 	for (i = 0; i < n; i++)
-		p[i] = (struct warm){len[i] <= t->kbits ? t->top : NULL, 0, pfx_depth(len[i]), 0};
+		p[i] = (struct warm){len[i] <= t->kbits ? t->top : NULL, NULL, 0, pfx_depth(len[i]),
+				     W_NODE};
 	do {
 		for (i = 0, live = 0; i < n; i++)
 			if (p[i].w && warm_step(&p[i], &k[i], len[i]))
