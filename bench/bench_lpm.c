@@ -42,7 +42,9 @@
  * bit flipped by the previous answer's lowest bit, so no lookup can start
  * before the previous one has finished: latency, not throughput. Every
  * figure is the best of --reps passes over the stream; the implementations
- * take turns pass by pass, so a noisy neighbour hurts them alike.
+ * take turns pass by pass, so a noisy neighbour hurts them alike. Last, the
+ * floor under a chain: a random pointer chase over as many bytes as each
+ * implementation's lookup structure (chase_ns()).
  * fibmirror's lookups run inside one rcu_read_lock() per pass (per batch in
  * the update test below); DPDK needs none. The answers of each measurement's
  * last pass are compared with the reference's (rte_fib, rte_fib6) and
@@ -1618,6 +1620,66 @@ static void lookup_row(struct run *r, const struct stream *s, unsigned batch)
 	fflush(stdout);
 }
 
+/*
+ * The latency floor of a dependent lookup: ns per load of a random pointer
+ * chase, one 64-byte line per step, over @bytes (an implementation's lookup
+ * structure). A lookup that must read k lines of a structure that size one
+ * after the other cannot finish in less than k times this (the in-table
+ * chain of fibmirror's IPv4 reads a directory page and a node).
+ */
+static double chase_ns(size_t bytes)
+{
+	size_t n = bytes / 64 > 2 ? bytes / 64 : 2, steps = 1u << 22;
+	size_t *perm = xcalloc(n, sizeof(*perm)), i, p = 0;
+	uint64_t *buf = xcalloc(n, 64);
+	double best = 1e30;
+	unsigned rep;
+
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		size_t j = bench_rnd(&rng) % (i + 1), x = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = x;
+	}
+	for (i = 0; i < n; i++) /* one cycle through every line */
+		buf[perm[i] * 8] = perm[(i + 1) % n] * 8;
+	for (rep = 0; rep < opt.reps; rep++) {
+		double t = now();
+
+		for (i = 0; i < steps; i++)
+			p = buf[p];
+		best = fmin(best, (now() - t) * 1e9 / (double)steps);
+	}
+	sink ^= (uint32_t)p;
+	free(buf);
+	free(perm);
+	return best;
+}
+
+static void chase_row(const struct run *r)
+{
+	size_t i;
+
+	if (!opt.json)
+		printf("  %-9s %-14s", "memory", "chase 1 line");
+	for (i = 0; i < r->nimpl; i++) {
+		double ns = chase_ns(r->im[i].mem);
+
+		if (!opt.json) {
+			printf("%11.2f %-8s", ns, "");
+			continue;
+		}
+		json_head(r, &r->im[i], "chase");
+		printf(",\"bytes\":%zu,\"ns_per_load\":%.3f}\n", r->im[i].mem, ns);
+	}
+	if (!opt.json)
+		printf(
+		    "\n  (a random dependent load over each one's lookup bytes: the floor of one\n"
+		    "   step of a chain)\n");
+}
+
 static void lookups(struct run *r)
 {
 	size_t si, bi;
@@ -1631,6 +1693,7 @@ static void lookups(struct run *r)
 			lookup_row(r, &r->s[si], batches[bi]);
 	for (si = 0; si < 2; si++)
 		lookup_row(r, &r->s[si], 0);
+	chase_row(r);
 }
 
 /* -------------------------------------------------------------- updates */
