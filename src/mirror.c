@@ -626,6 +626,10 @@ static void resync_diff(char sign, enum fm_kind kind, const void *obj, void *arg
 
 	if (kind == FM_KIND_ROUTE)
 		watch_diff(c->m, rib, obj, sign == '+');
+	/* A rule that came or went while events were lost: the kernel's
+	 * fib_has_custom_rules is set (rib_rule_apply()). */
+	if (kind == FM_KIND_RULE && ((const struct fm_rule *)obj)->family == AF_INET)
+		c->shadow->v4_rules_changed = true;
 	if (c->m->sub) {
 		export_event(c->m, rib, &ev, obj);
 		c->m->sub(&ev, c->m->sub_arg);
@@ -702,6 +706,8 @@ int fm_mirror_resync(struct fm_mirror *m)
 	marker(m, FM_EV_RESYNC_BEGIN);
 	diffs = rib_diff(&m->rib, &shadow, NULL, NULL, resync_diff, &c);
 	shadow.implicit = m->rib.implicit;
+	shadow.v4_rules_changed |= m->rib.v4_rules_changed;
+	shadow.v4_local_added |= m->rib.v4_local_added;
 	writer_lock(m);
 	rib_adopt(m, &shadow);
 	changed(m, GEN_BOTH);

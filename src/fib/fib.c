@@ -864,7 +864,7 @@ static int in4_build(const struct lookup_env *env, struct fib_in4 *in)
 	qsort(in->dev, in->n, sizeof(*in->dev), dev4_cmp);
 	in->accept_local = ref_sysctl(env, "net/ipv4/conf/all/accept_local", 0) > 0;
 	in->src_valid_mark = ref_sysctl(env, "net/ipv4/conf/all/src_valid_mark", 0) > 0;
-	in->custom_local = env->rib->n_custom_local4 != 0;
+	in->custom_local = env->rib->v4_local_added;
 	return 0;
 }
 

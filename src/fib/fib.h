@@ -114,7 +114,7 @@ struct fib_in4 {
 	struct fib_dev4 *dev; /* sorted by ifindex */
 	size_t n;
 	bool accept_local, src_valid_mark; /* conf/all */
-	bool custom_local;		   /* a local route not the kernel's: no shortcut */
+	bool custom_local;		   /* a local route was added: no shortcut */
 };
 
 struct fib {

@@ -147,8 +147,9 @@ static int v4_table(const struct lookup_env *env, uint32_t table, const struct k
 /*
  * Until the first IPv4 rule change, the kernel keeps local and main in one
  * trie and looks up main only (fib_lookup's fast path): the longest prefix of
- * either table wins and is reported as table main. The mirror cannot see
- * rule history; it assumes merged tables while the rules are the defaults
+ * either table wins and is reported as table main. The mirror sees rule
+ * history only from its start (rib.v4_rules_changed): before any change it
+ * saw, it assumes merged tables while the rules are the defaults
  * (docs/user-guide.md).
  */
 static int v4_lookup(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
@@ -214,21 +215,18 @@ static bool is_loopback_dev(const struct lookup_env *env, int ifindex)
 	return l && (l->o.flags & 0x8 /* IFF_LOOPBACK */);
 }
 
-/* Rules other than the three defaults: fib4_has_custom_rules(). The kernel
- * remembers any change; the mirror sees only the current list. */
+/* fib4_has_custom_rules(): a rule change the mirror saw, or rules other than
+ * the three a namespace starts with (a change before it started). */
 bool lk_v4_custom_rules(const struct rib *rib)
 {
 	const struct rib_rules *l = &rib->rules[0];
-	static const uint32_t prio[] = {0, 32766, 32767}, tab[] = {255, 254, 253};
 	size_t i;
 
-	if (l->n != 3)
+	if (rib->v4_rules_changed || l->n != 3)
 		return true;
 	for (i = 0; i < 3; i++)
-		if (l->v[i].priority != prio[i] || l->v[i].table != tab[i] ||
-		    l->v[i].action != 1 /* FR_ACT_TO_TBL */ || l->v[i].flags ||
-		    (l->v[i].attrs & ~(uint32_t)(FM_RULE_PROTOCOL | FM_RULE_PRIORITY)) ||
-		    l->v[i].src_len || l->v[i].dst_len || l->v[i].tos)
+		if (!rib_rule_v4_initial(&l->v[i]) ||
+		    (i && l->v[i].priority == l->v[i - 1].priority))
 			return true;
 	return false;
 }
@@ -236,18 +234,7 @@ bool lk_v4_custom_rules(const struct rib *rib)
 /* A local route added by a user (fib_has_custom_local_routes). */
 static bool custom_local_routes(const struct lookup_env *env)
 {
-	struct hnode *n;
-	size_t i;
-
-	htab_for_each (&env->rib->routes, i, n) {
-		const struct rib_route *r = container_of(n, struct rib_route, hn);
-
-		for (; r; r = r->next)
-			if (r->key.family == AF_INET && r->type == RTN_LOCAL &&
-			    r->protocol != RTPROT_KERNEL)
-				return true;
-	}
-	return false;
+	return env->rib->v4_local_added;
 }
 
 static void kflow4(const struct fm_flow *f, uint32_t uid, struct kflow *k)

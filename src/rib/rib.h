@@ -137,10 +137,17 @@ struct rib {
 	size_t n_netconf;
 	struct ilist watches;
 	uint64_t n_routes, n_nhs, n_links, n_addrs;
-	uint64_t n_src_routes;	  /* IPv6 source-specific routes (lookups need subtrees) */
-	uint64_t n_custom_local4; /* IPv4 local routes not the kernel's own (source checks) */
-	uint64_t mem;		  /* bytes allocated for RIB objects and indexes */
-	uint64_t implicit;	  /* changes applied without a kernel message */
+	uint64_t n_src_routes; /* IPv6 source-specific routes (lookups need subtrees) */
+	/*
+	 * What the IPv4 FIB remembers for good once it happened, as far as the
+	 * mirror saw it (kept across resyncs): a rule added or removed
+	 * (fib_has_custom_rules: local and main are apart from then on), a
+	 * local route a user added (fib_has_custom_local_routes). Both make a
+	 * source check take the reverse route.
+	 */
+	bool v4_rules_changed, v4_local_added;
+	uint64_t mem;	   /* bytes allocated for RIB objects and indexes */
+	uint64_t implicit; /* changes applied without a kernel message */
 	uint64_t max_routes;
 	bool incomplete;
 	uint32_t mark;
@@ -162,6 +169,9 @@ int rib_route_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const str
 int rib_nexthop_apply(struct rib *rib, enum rib_op op, uint16_t nlflags,
 		      const struct fm_nexthop *nh);
 int rib_rule_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_rule *r);
+/* One of the three IPv4 rules a namespace starts with (local at 0, main at
+ * 32766, default at 32767, no selector): adding them is no change. */
+bool rib_rule_v4_initial(const struct fm_rule *r);
 int rib_link_apply(struct rib *rib, enum rib_op op, const struct fm_link *l);
 int rib_addr_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_address *a);
 int rib_netconf_apply(struct rib *rib, enum rib_op op, const struct fm_netconf *nc);

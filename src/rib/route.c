@@ -272,7 +272,8 @@ static void route_added(struct rib *rib, struct rib_route *n, enum fm_event_type
 	route_index(rib, n);
 	rib->n_routes++;
 	rib->n_src_routes += n->key.src_len != 0;
-	rib->n_custom_local4 += custom_local4(n);
+	/* inet_rtm_newroute() sets fib_has_custom_local_routes for good. */
+	rib->v4_local_added |= custom_local4(n);
 	if (watch)
 		idx_watch_route(rib, n, true);
 	rib_emit(rib, ev, FM_KIND_ROUTE, false, n);
@@ -284,7 +285,6 @@ static void route_drop(struct rib *rib, struct rib_route *r)
 	list_unlink(rib, r);
 	rib->n_routes--;
 	rib->n_src_routes -= r->key.src_len != 0;
-	rib->n_custom_local4 -= custom_local4(r);
 	route_free(rib, r);
 }
 

@@ -80,10 +80,25 @@ static int rule_del(struct rib *rib, struct rib_rules *l, const struct fm_rule *
 	return 0;
 }
 
+bool rib_rule_v4_initial(const struct fm_rule *r)
+{
+	static const uint32_t prio[] = {0, 32766, 32767}, tab[] = {255, 254, 253};
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (r->priority == prio[i] && r->table == tab[i])
+			return r->family == AF_INET && r->action == 1 /* FR_ACT_TO_TBL */ &&
+			       !r->flags &&
+			       !(r->attrs & ~(uint32_t)(FM_RULE_PROTOCOL | FM_RULE_PRIORITY)) &&
+			       !r->src_len && !r->dst_len && !r->tos;
+	return false;
+}
+
 int rib_rule_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const struct fm_rule *r)
 {
 	struct rib_rules *l = &rib->rules[fam_idx(r->family)];
 	struct fm_rule c = *r;
+	int rc;
 
 	(void)nlflags;
 	/* Priority 0 is sent as "no FRA_PRIORITY"; one representation. */
@@ -93,7 +108,13 @@ int rib_rule_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const stru
 	memset(c.oifname + strnlen(c.oifname, sizeof(c.oifname)), 0,
 	       sizeof(c.oifname) - strnlen(c.oifname, sizeof(c.oifname)));
 	c.iif_ifindex = c.oif_ifindex = 0;
-	return op == RIB_DEL ? rule_del(rib, l, &c) : rule_add(rib, l, &c);
+	rc = op == RIB_DEL ? rule_del(rib, l, &c) : rule_add(rib, l, &c);
+	/* The kernel splits local from main for good at any rule added or
+	 * removed (fib4_rule_configure(), fib4_rule_delete()); a namespace's
+	 * own three are not added through it. */
+	if (!rc && c.family == AF_INET && (op == RIB_DEL || !rib_rule_v4_initial(&c)))
+		rib->v4_rules_changed = true;
+	return rc;
 }
 
 void rib_rule_export(const struct rib *rib, const struct fm_rule *in, struct fm_rule *out)

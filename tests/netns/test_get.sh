@@ -138,6 +138,36 @@ cat >"$Q" <<'EOF'
 EOF
 phase "route types, tos before metric, metric order, onlink, via inet6, v6 pref, subtrees, expiry"
 
+# What the kernel remembers for good. With the three initial rules and no
+# local route ever added, a received packet's source is checked only against
+# our addresses (fib_validate_source()'s shortcut): a broadcast source
+# passes. Once a local route came and went (fib_has_custom_local_routes) the
+# check takes the reverse route, of type broadcast here: Invalid argument.
+# Once a rule came and went (fib_has_custom_rules) local and main are apart:
+# a local route is reported as table local, not main.
+sysctls="net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.ipv4.conf.v0.rp_filter"
+saved=$(for s in $sysctls; do echo "$s=$(nsx sysctl -n "$s")"; done)
+nsx sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.v0.rp_filter=0
+sleep 1.1 # sysctls are polled once a second
+cat >"$Q" <<'EOF'
+198.51.100.7 from 192.0.2.255 iif v0
+198.51.100.7 from 198.51.100.255 iif v0
+198.51.100.7 from 192.0.2.9 iif v0
+198.51.100.7 from 192.0.2.2 iif v0
+192.0.2.1
+203.0.113.1
+EOF
+COUNT=0 phase "source check with the initial rules and no local route added: our addresses"
+nsip route add local 10.77.0.0/16 dev lo
+nsip route del local 10.77.0.0/16 dev lo
+COUNT=0 phase "a local route came and went: the source check takes the reverse route"
+nsip rule add from 192.0.2.77 lookup main pref 100
+nsip rule del pref 100
+phase "a rule came and went: local and main stay apart"
+# shellcheck disable=SC2086 # one assignment per word
+nsx sysctl -qw $saved
+sleep 1.1
+
 nsip rule add fwmark 7 lookup 100
 nsip rule add fwmark 0x10/0x10 lookup 101 pref 1001
 nsip route add 10.20.0.0/16 via 198.51.100.2 table 100

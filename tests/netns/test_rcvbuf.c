@@ -14,10 +14,15 @@
  *  - what a resync leaves until its backlog is read (the old state's free,
  *    the scan for the next route lifetime) is done then: an IPv6 route's
  *    lifetime is again what the writer is due back for, and its end
- *    invalidates a handle that depends on it.
+ *    invalidates a handle that depends on it;
+ *  - what the kernel remembers for good survives a resync, whose dump cannot
+ *    show it: once a local route came and went, a packet's broadcast source
+ *    is checked against the reverse route (Invalid argument), and once a
+ *    rule came and went, a local address is reported in table local.
  */
 #include "fibmirror.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -47,6 +52,18 @@ static double now_s(void)
 
 /* Process until nothing is due within a second (publications done); the
  * delay then due, -1 if none. A bounded number of passes. */
+/* fm_route_get() of IPv4 @dst (from @src on device @iif when @iif > 0). */
+static int get4(struct fm_mirror *m, const char *dst, const char *src, int iif,
+		struct fm_result *res)
+{
+	struct fm_flow fl = {.family = AF_INET, .iif = iif};
+
+	fm_ip_parse(dst, &fl.dst);
+	if (src)
+		fm_ip_parse(src, &fl.src);
+	return fm_route_get(m, &fl, res);
+}
+
 static int quiet(struct fm_mirror *m)
 {
 	int i, t = -1;
@@ -71,6 +88,7 @@ int main(void)
 	struct fm_mirror *m = NULL;
 	struct fm_handle *h = NULL;
 	struct fm_stats st;
+	struct fm_result res;
 	double born;
 	uint64_t b;
 	FILE *f;
@@ -88,7 +106,7 @@ int main(void)
 		return 1;
 	}
 	born = now_s();
-	printf("1..10\n");
+	printf("1..13\n");
 	o.netns = netns_name;
 	rc = fm_mirror_open(&o, &m);
 	if (!ok(rc == 0, "fm_mirror_open(netns %s, rcvbuf 4096): %d", netns_name, rc))
@@ -135,6 +153,41 @@ int main(void)
 	ok(h && !fm_handle_valid(h),
 	   "the lifetime over, after the writer's pass the handle is invalid");
 	fm_handle_free(h);
+
+	/* Out through another device: forwarding back out of the input device
+	 * with redirects on takes the reverse route anyway. */
+	rc = sh("ip -n %s link add v2 type veth peer name v3 && ip -n %s link set v2 up && "
+		"ip -n %s link set v3 up && ip -n %s addr add 10.2.0.1/24 dev v2 && "
+		"ip -n %s route add 10.5.0.0/16 via 10.2.0.2 && "
+		"ip netns exec %s sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 "
+		"net.ipv4.conf.v0.rp_filter=0",
+		netns_name, netns_name, netns_name, netns_name, netns_name, netns_name);
+	usleep(1100 * 1000); /* sysctls are polled once a second */
+	fm_mirror_process(m, 0);
+	quiet(m);
+	t = get4(m, "10.1.0.2", NULL, 0, &res) ? 0 : res.oif;
+	rc = rc ? rc : get4(m, "10.5.0.1", "10.1.0.255", t, &res);
+	ok(t > 0 && rc == 0,
+	   "initial rules, no local route added: a broadcast source passes "
+	   "(only our addresses are checked): %d",
+	   rc);
+	sh("ip -n %s route add local 10.77.0.0/16 dev lo && "
+	   "ip -n %s route del local 10.77.0.0/16 dev lo",
+	   netns_name, netns_name);
+	settle(m);
+	rc = get4(m, "10.5.0.1", "10.1.0.255", t, &res);
+	ok(rc == -EINVAL, "a local route came and went: the reverse route decides: %d", rc);
+	sh("ip -n %s rule add from 10.9.9.9 lookup main pref 100 && ip -n %s rule del pref 100",
+	   netns_name, netns_name);
+	settle(m);
+	rc = fm_mirror_resync(m);
+	settle(m);
+	i = get4(m, "10.5.0.1", "10.1.0.255", t, &res);
+	rc = rc < 0 ? rc : get4(m, "10.1.0.1", NULL, 0, &res);
+	ok(i == -EINVAL && rc == 0 && res.table == 255,
+	   "a rule came and went, then a resync: still the reverse route (%d), table %u for "
+	   "a local address",
+	   i, res.table);
 	fm_mirror_free(m);
 	return tap_done();
 }
