@@ -626,10 +626,6 @@ static void resync_diff(char sign, enum fm_kind kind, const void *obj, void *arg
 
 	if (kind == FM_KIND_ROUTE)
 		watch_diff(c->m, rib, obj, sign == '+');
-	/* A rule that came or went while events were lost: the kernel's
-	 * fib_has_custom_rules is set (rib_rule_apply()). */
-	if (kind == FM_KIND_RULE && ((const struct fm_rule *)obj)->family == AF_INET)
-		c->shadow->v4_rules_changed = true;
 	if (c->m->sub) {
 		export_event(c->m, rib, &ev, obj);
 		c->m->sub(&ev, c->m->sub_arg);
