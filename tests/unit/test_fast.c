@@ -7,11 +7,11 @@
  *
  * The RIBs mix what changes the answer: rules with every selector and
  * action, several tables, tos aliases, metrics, every route type, multipath
- * with weights, dead and linkdown hops, nexthop objects (groups, resilient
- * ones, blackhole), prefsrc (127/8 too), gateways that are our own
- * addresses, links down, a known or unknown multipath seed. After each
- * round some routes change and the FIB is rebuilt incrementally (only the
- * dirty tables), then checked again.
+ * with weights, dead and linkdown hops, nexthop objects of both families
+ * (groups, resilient ones, blackhole), prefsrc (127/8 too), gateways that
+ * are our own addresses, links down, a known or unknown multipath seed.
+ * After each round some routes change and the FIB is rebuilt incrementally
+ * (only the dirty tables), then checked again.
  *
  * The general path is checked too, on the flows the fast path hands over and
  * on every IPv6 one: its table walks guided by the FIB (lookup_env.fib) and
@@ -171,35 +171,54 @@ static void addrs6(struct rib *rib)
 	}
 }
 
-static void nexthops(struct rib *rib)
+/* Nexthop @id of @family: a gateway on a random device, or a blackhole. */
+static void nexthop(struct rib *rib, uint32_t id, uint8_t family, bool blackhole)
+{
+	struct fm_nexthop nh = {.id = id, .family = family, .blackhole = blackhole};
+
+	if (!blackhole) {
+		nh.ifindex = 2 + (int)rnd(NDEV - 1);
+		nh.gw = family == AF_INET
+			    ? ip4(0x0a000000 | (uint32_t)nh.ifindex << 8 | (2 + rnd(3)))
+			    : ip6(0xfe80, 0, 0, 0, (uint16_t)(0x100 + rnd(4)));
+	}
+	rib_nexthop_apply(rib, RIB_NEW, ADD, &nh);
+}
+
+/* Group @id of nexthops @ids with random weights, resilient or hash-threshold. */
+static void group(struct rib *rib, uint32_t id, const uint32_t ids[3], bool resilient)
 {
 	struct fm_nh_member mem[3];
-	uint32_t id;
+	struct fm_nexthop g = {.id = id,
+			       .nmembers = 3,
+			       .members = mem,
+			       .group_type =
+				   resilient ? NEXTHOP_GRP_TYPE_RES : NEXTHOP_GRP_TYPE_MPATH,
+			       .res_buckets = resilient ? 32 : 0};
 
-	for (id = 1; id <= 6; id++) {
-		struct fm_nexthop nh = {
-		    .id = id, .family = AF_INET, .ifindex = 2 + (int)rnd(NDEV - 1)};
+	for (int i = 0; i < 3; i++)
+		mem[i] = (struct fm_nh_member){.id = ids[i], .weight = 1 + rnd(3)};
+	rib_nexthop_apply(rib, RIB_NEW, ADD, &g);
+}
 
-		nh.gw = ip4(0x0a000000 | (uint32_t)nh.ifindex << 8 | (2 + rnd(3)));
-		if (id == 6) {
-			memset(&nh, 0, sizeof(nh));
-			nh.id = id;
-			nh.blackhole = true;
-		}
-		rib_nexthop_apply(rib, RIB_NEW, ADD, &nh);
-	}
+/* IPv4 1-5 gateways, 6 a blackhole, groups 10 and 11 (two gateways and 5);
+ * IPv6 21-23 gateways, 24 a blackhole, groups 30 and 31 of 21-23. */
+static void nexthops(struct rib *rib)
+{
+	uint32_t id, v4[3], v6[3] = {21, 22, 23};
+
+	for (id = 1; id <= 6; id++)
+		nexthop(rib, id, AF_INET, id == 6);
+	for (id = 21; id <= 24; id++)
+		nexthop(rib, id, AF_INET6, id == 24);
 	for (id = 10; id <= 11; id++) {
-		struct fm_nexthop g = {.id = id, .nmembers = 3, .members = mem};
-
-		g.group_type = id == 11 ? NEXTHOP_GRP_TYPE_RES : NEXTHOP_GRP_TYPE_MPATH;
-		g.res_buckets = id == 11 ? 32 : 0;
-		for (int i = 0; i < 3; i++)
-			mem[i] = (struct fm_nh_member){.id = 1 + (uint32_t)i + rnd(3),
-						       .weight = 1 + rnd(3)};
-		mem[1].id = mem[0].id == 1 ? 2 : 1;
-		mem[2].id = 5;
-		rib_nexthop_apply(rib, RIB_NEW, ADD, &g);
+		v4[0] = 1 + (uint32_t)rnd(3);
+		v4[1] = v4[0] == 1 ? 2 : 1;
+		v4[2] = 5;
+		group(rib, id, v4, id == 11);
 	}
+	for (id = 30; id <= 31; id++)
+		group(rib, id, v6, id == 31);
 }
 
 static bool kernel_local; /* this round's local routes are RTPROT_KERNEL */
@@ -294,7 +313,9 @@ static void one_route6(struct rib *rib, uint32_t table)
 		r.pref = (uint8_t)rnd(4); /* ICMPV6_ROUTER_PREF_* incl. invalid */
 	if (!rnd(10))
 		r.expires = rnd(3) ? 600 : FM_EXPIRED;
-	if (r.type == RTN_UNICAST || r.type == RTN_LOCAL) {
+	if (r.type == RTN_UNICAST && !rnd(5)) {
+		r.nhid = rnd(3) ? 30 + rnd(2) : 21 + rnd(4);
+	} else if (r.type == RTN_UNICAST || r.type == RTN_LOCAL) {
 		n = 1 + (rnd(3) ? 0 : (int)rnd(3));
 		for (i = 0; i < n; i++) {
 			int dev = 2 + (int)rnd(NDEV - 1);
