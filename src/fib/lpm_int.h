@@ -1613,14 +1613,6 @@ static uint32_t pool_alloc(struct bctx *c, uint32_t words)
 	if (p->fln[words]) {
 		off = p->fl[words][--p->fln[words]];
 		p->freew -= words;
-		/*
-		 * A freed block is cold (readers left it a grace period ago): ask
-		 * now for the one the next node of this size will be written to,
-		 * so its line is here by then, not a store stall.
-		 */
-		if (p->fln[words])
-			__builtin_prefetch(p->base + 4 * (size_t)p->fl[words][p->fln[words] - 1],
-					   1);
 	} else {
 		if ((size_t)p->used + words > p->cap && pool_grow(c, words))
 			goto nomem;

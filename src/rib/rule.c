@@ -87,8 +87,7 @@ bool rib_rule_v4_initial(const struct fm_rule *r)
 
 	for (i = 0; i < 3; i++)
 		if (r->priority == prio[i] && r->table == tab[i])
-			return r->family == AF_INET && r->action == 1 /* FR_ACT_TO_TBL */ &&
-			       !r->flags &&
+			return r->family == AF_INET && r->action == FR_ACT_TO_TBL && !r->flags &&
 			       !(r->attrs & ~(uint32_t)(FM_RULE_PROTOCOL | FM_RULE_PRIORITY)) &&
 			       !r->src_len && !r->dst_len && !r->tos;
 	return false;
