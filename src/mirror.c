@@ -197,7 +197,7 @@ static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kin
 	if (kind == FM_KIND_ROUTE) {
 		const struct rib_route *r = obj;
 
-		fib_dirty_table(&m->dirty, r->key.family, r->key.table);
+		fib_dirty_route(&m->dirty, &r->key);
 		fams = gen_bit(r->key.family);
 		if (r->expires && type != FM_EV_DEL && rib_expiry_left(r->expires))
 			m->next_expiry = rib_expiry_earlier(m->next_expiry, r->expires);
@@ -358,7 +358,7 @@ static void writer_unlock(struct fm_mirror *m)
 
 static bool fib_current(const struct fm_mirror *m)
 {
-	return m->fib && !m->dirty.all && !m->dirty.n && !m->dirty.rules;
+	return m->fib && !fib_dirty_any(&m->dirty);
 }
 
 /*
@@ -377,6 +377,17 @@ static uint64_t compile_at(const struct fm_mirror *m)
 	return t > m->publish_due_ms ? t : m->publish_due_ms;
 }
 
+/* When a publication may start: a table to compile whole waits as above;
+ * patches (a few prefixes, fib.h) and rules only for the duty cycle. */
+static uint64_t publish_at(const struct fm_mirror *m)
+{
+	if (!m->fib)
+		return 0;
+	if (m->dirty.all || m->dirty.n)
+		return compile_at(m);
+	return m->dirty.npfx ? m->publish_due_ms : 0;
+}
+
 /*
  * Compile what changed into a new FIB and swap it in; the old one is freed
  * after a grace period. Until then the FIB is marked stale: the writer's own
@@ -389,10 +400,10 @@ static void publish(struct fm_mirror *m)
 {
 	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m)};
 	struct fib *old = m->fib, *nf = NULL;
-	bool tables = !old || m->dirty.all || m->dirty.n;
+	bool tables = !old || m->dirty.all || m->dirty.n || m->dirty.npfx;
 	uint64_t t0 = now_ms();
 
-	if (fib_current(m) || (tables && old && t0 < compile_at(m)))
+	if (fib_current(m) || t0 < publish_at(m))
 		return;
 	reader_register();
 	if (fib_build(&env, old, &m->dirty, &nf))
@@ -401,7 +412,7 @@ static void publish(struct fm_mirror *m)
 	gens_bump(m->gens, m->unpublished ? m->unpublished : GEN_BOTH);
 	m->unpublished = 0;
 	fib_retire(old);
-	memset(&m->dirty, 0, sizeof(m->dirty));
+	fib_dirty_clear(&m->dirty);
 	m->dirty.all = !nf;
 	m->dirty_since_ms = nf ? 0 : now_ms();
 	if (tables)
@@ -411,11 +422,11 @@ static void publish(struct fm_mirror *m)
 /* Milliseconds until a stale FIB may be compiled (-1: none pending). */
 static int64_t publish_due(const struct fm_mirror *m)
 {
-	int64_t d = (int64_t)compile_at(m) - (int64_t)now_ms();
+	int64_t d = (int64_t)publish_at(m) - (int64_t)now_ms();
 
 	if (fib_current(m))
 		return -1;
-	return d > 0 && (m->dirty.all || m->dirty.n) ? d : 0;
+	return d > 0 ? d : 0;
 }
 
 /* ------------------------------------------------------------------- open */

@@ -13,6 +13,15 @@
  * Only the tables the RIB changed are rebuilt; the others are carried over
  * from the previous FIB; each table names the FIB that frees it, so a
  * retirement frees only what the newer one did not take.
+ *
+ * A table whose routes changed at some prefixes is patched instead (fib.h):
+ * it keeps its builder (the outcomes by content) and spare slots in out[],
+ * so a changed prefix's outcome is decided as in a build, found or placed in
+ * a free slot, and its LPM leaf staged; one commit publishes them all. A
+ * patch is refused where only a whole build is exact (table_patch).
+ * Outcomes no prefix uses any more stay until the table is next built whole
+ * (when its spare slots run out at the latest): that bounds the waste, and
+ * no slot is ever rewritten while a reader may hold it.
  */
 #include "fib/fib.h"
 
@@ -34,24 +43,6 @@
 
 /* ------------------------------------------------------------- dirtiness */
 
-void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table)
-{
-	size_t i;
-
-	/* Local routes say which gateways are our own (gw_local) everywhere. */
-	if (family == AF_INET && table == RT_TABLE_LOCAL)
-		d->all = true;
-	for (i = 0; i < d->n; i++)
-		if (d->v[i].family == family && d->v[i].table == table)
-			return;
-	if (d->n == sizeof(d->v) / sizeof(d->v[0])) {
-		d->all = true;
-		return;
-	}
-	d->v[d->n].family = family;
-	d->v[d->n++].table = table;
-}
-
 static bool is_dirty(const struct fib_dirty *d, uint8_t family, uint32_t table)
 {
 	size_t i;
@@ -62,6 +53,52 @@ static bool is_dirty(const struct fib_dirty *d, uint8_t family, uint32_t table)
 		if (d->v[i].family == family && d->v[i].table == table)
 			return true;
 	return false;
+}
+
+void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table)
+{
+	/* Local routes say which gateways are our own (gw_local) everywhere. */
+	if (family == AF_INET && table == RT_TABLE_LOCAL)
+		d->all = true;
+	if (is_dirty(d, family, table))
+		return;
+	if (d->n == sizeof(d->v) / sizeof(d->v[0])) {
+		d->all = true;
+		return;
+	}
+	d->v[d->n].family = family;
+	d->v[d->n++].table = table;
+}
+
+/* A source-specific route makes its destination a subtree (merge_dups): the
+ * whole table is compiled again. */
+void fib_dirty_route(struct fib_dirty *d, const struct rib_key *k)
+{
+	struct fib_dirty_pfx *p;
+
+	if (k->src_len || d->npfx == FIB_DIRTY_PFX ||
+	    (k->family == AF_INET && k->table == RT_TABLE_LOCAL)) {
+		fib_dirty_table(d, k->family, k->table);
+		return;
+	}
+	if (is_dirty(d, k->family, k->table))
+		return;
+	p = &d->pfx[d->npfx++];
+	p->table = k->table;
+	p->family = k->family;
+	p->len = k->dst_len;
+	memcpy(p->dst, k->dst, 16);
+}
+
+bool fib_dirty_any(const struct fib_dirty *d)
+{
+	return d->all || d->rules || d->n || d->npfx;
+}
+
+void fib_dirty_clear(struct fib_dirty *d)
+{
+	d->all = d->rules = false;
+	d->n = d->npfx = 0;
 }
 
 static uint32_t host4(const uint8_t *a)
@@ -97,6 +134,13 @@ struct builder {
 	uint32_t *slot; /* outcome index + 1, 0 empty */
 	size_t mask;
 	struct xmemo *memo; /* hop_extras() answers: a full table has few hops */
+	size_t inherited;   /* prefixes whose outcome is their parent's */
+};
+
+/* The hops of an outcome a patch added (fib_table.extra). */
+struct hblk {
+	struct hblk *next;
+	struct fib_hopx x[]; /* nhops, then nhops struct fm_hop */
 };
 
 /* A direct-mapped cache of hop_extras(): what it reads of the route and hop. */
@@ -449,6 +493,8 @@ static bool pfx_covers(const struct pfx *p, const struct pfx *q)
 
 static void builder_fini(struct builder *b)
 {
+	if (!b)
+		return;
 	free(b->e);
 	free(b->hops);
 	free(b->hopx);
@@ -456,7 +502,25 @@ static void builder_fini(struct builder *b)
 	free(b->memo);
 }
 
-/* Move the builder's outcomes into @t, with real hop pointers. */
+/* Outcome @e as readers see it, its hops at @h and @x. */
+static void outcome_place(struct fib_outcome *o, const struct oent *e, const struct fm_hop *h,
+			  const struct fib_hopx *x, uint8_t family)
+{
+	*o = e->o;
+	o->hops = h;
+	o->hopx = x;
+	/* One hop (most routes): beside the header, one miss fewer. */
+	if (o->nhops == 1) {
+		o->hop1 = h[0];
+		o->hopx1 = x[0];
+		o->hops = &o->hop1;
+		o->hopx = &o->hopx1;
+	}
+	outcome_head(o, family);
+}
+
+/* Move the builder's outcomes into @t, with real hop pointers, and room for
+ * half as many again that patches may add. */
 static int builder_finish(struct builder *b, struct fib_table *t)
 {
 	struct fm_hop *h;
@@ -464,7 +528,8 @@ static int builder_finish(struct builder *b, struct fib_table *t)
 	size_t i, off;
 
 	t->n_out = (uint32_t)b->n;
-	t->out = malloc(b->n * sizeof(*t->out));
+	t->cap_out = (uint32_t)(b->n + b->n / 2 + 8);
+	t->out = malloc(t->cap_out * sizeof(*t->out));
 	h = malloc(b->nh * sizeof(*h) + 1);
 	x = malloc(b->nh * sizeof(*x) + 1);
 	t->mem = h;
@@ -474,20 +539,8 @@ static int builder_finish(struct builder *b, struct fib_table *t)
 	memcpy(h, b->hops, b->nh * sizeof(*h));
 	memcpy(x, b->hopx, b->nh * sizeof(*x));
 	for (i = 0; i < b->n; i++) {
-		struct fib_outcome *o = &t->out[i];
-
-		*o = b->e[i].o;
 		off = (size_t)(uintptr_t)b->e[i].o.hops;
-		o->hops = h + off;
-		o->hopx = x + off;
-		/* One hop (most routes): beside the header, one miss fewer. */
-		if (o->nhops == 1) {
-			o->hop1 = h[off];
-			o->hopx1 = x[off];
-			o->hops = &o->hop1;
-			o->hopx = &o->hopx1;
-		}
-		outcome_head(o, t->family);
+		outcome_place(&t->out[i], &b->e[i], h + off, x + off, t->family);
 	}
 	return 0;
 }
@@ -517,6 +570,7 @@ static int table_outcomes(struct builder *b, const struct pfx *v, size_t n, uint
 			bool tos = c->o.tos_sensitive;
 			uint32_t expires = c->o.expires;
 
+			b->inherited++;
 			c->o = p->o;
 			c->o.tos_sensitive |= tos;
 			c->o.expires = rib_expiry_earlier(c->o.expires, expires);
@@ -540,6 +594,8 @@ out:
 
 static void table_free(struct fib_table *t)
 {
+	struct hblk *x, *next;
+
 	if (!t)
 		return;
 	lpm4_free(t->lpm4);
@@ -547,6 +603,12 @@ static void table_free(struct fib_table *t)
 	free(t->out);
 	free(t->mem);
 	free(t->memx);
+	for (x = t->extra; x; x = next) {
+		next = x->next;
+		free(x);
+	}
+	builder_fini(t->b);
+	free(t->b);
 	free(t);
 }
 
@@ -605,8 +667,16 @@ static int table_build(const struct lookup_env *env, const struct fib *f, uint8_
 	}
 	if ((rc = family == AF_INET ? lpm4_commit(t->lpm4) : lpm6_commit(t->lpm6)))
 		goto fail;
-	builder_fini(&b);
 	free(ids);
+	/* Kept for patches, without what only this build needed. */
+	free(b.memo);
+	b.memo = NULL;
+	b.env = NULL;
+	b.addrs6 = NULL;
+	if ((t->b = malloc(sizeof(*t->b))))
+		*t->b = b;
+	else
+		builder_fini(&b); /* the table is rebuilt at its next change */
 	*ret = t;
 	return 0;
 fail:
@@ -614,6 +684,186 @@ fail:
 	free(ids);
 	table_free(t);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- patches */
+
+/* Place the builder's new outcome @id in its free slot of @t: written before
+ * the LPM commit that makes a leaf name it, so readers see it whole. */
+static int outcome_add(struct fib_table *t, const struct builder *b, uint32_t id)
+{
+	const struct oent *e = &b->e[id];
+	size_t off = (size_t)(uintptr_t)e->o.hops, n = e->o.nhops;
+	const struct fm_hop *h = &b->hops[off];
+	const struct fib_hopx *x = &b->hopx[off];
+	struct hblk *blk;
+
+	if (!n) { /* no hops: the pointers must not follow the builder's arrays */
+		h = &t->out[id].hop1;
+		x = &t->out[id].hopx1;
+	} else if (n > 1) {
+		if (!(blk = malloc(sizeof(*blk) + n * (sizeof(*x) + sizeof(*h)))))
+			return -ENOMEM;
+		memcpy(blk->x, x, n * sizeof(*x));
+		memcpy(blk->x + n, h, n * sizeof(*h));
+		blk->next = t->extra;
+		t->extra = blk;
+		x = blk->x;
+		h = (const struct fm_hop *)(blk->x + n);
+	}
+	outcome_place(&t->out[id], e, h, x, t->family);
+	t->n_out = id + 1;
+	return 0;
+}
+
+/* The outcome of changed prefix @d as its routes in the RIB now decide it:
+ * its index in @t (a new one placed in a free slot), LPM_NONE when the
+ * prefix has no route left, -EAGAIN when only a whole build is exact (the
+ * outcome would be inherited, or no slot is free), or -ENOMEM. */
+static long patch_outcome(struct builder *b, struct fib_table *t, const struct fib_dirty_pfx *d,
+			  struct cand *c)
+{
+	struct rib_key k = {.table = d->table, .family = d->family, .dst_len = d->len};
+	struct pfx p = {.family = d->family, .len = d->len, .table = d->table};
+	long id;
+	int rc;
+
+	memcpy(k.dst, d->dst, 16);
+	if (!(p.head = rib_route_head(b->env->rib, &k)))
+		return LPM_NONE;
+	memcpy(p.a, d->dst, 16);
+	p.a4 = host4(d->dst);
+	memset(&c->o, 0, sizeof(c->o));
+	if (b->n >= t->cap_out || !decide(b, &p, c))
+		return -EAGAIN;
+	c->o.top = (int16_t)d->len;
+	if ((id = outcome_id(b, &c->o, c->h, c->x)) < 0 || (uint32_t)id < t->n_out)
+		return id;
+	return (rc = outcome_add(t, b, (uint32_t)id)) ? rc : id;
+}
+
+/* Stage @n changes and publish them; a prefix removed before it was ever
+ * published is no failure. */
+static int patch_commit(struct fib_table *t, const struct fib_dirty_pfx *d, const long *id,
+			size_t n)
+{
+	struct lpm4_change *c4 = t->lpm4 ? calloc(n, sizeof(*c4)) : NULL;
+	struct lpm6_change *c6 = t->lpm6 ? calloc(n, sizeof(*c6)) : NULL;
+	int *rc = malloc(n * sizeof(*rc)), err = -ENOMEM;
+	size_t i;
+
+	if (!rc || (!c4 && !c6))
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (c4) {
+			c4[i].addr = host4(d[i].dst);
+			c4[i].len = d[i].len;
+			c4[i].value = (uint32_t)id[i];
+		} else {
+			memcpy(c6[i].addr, d[i].dst, 16);
+			c6[i].len = d[i].len;
+			c6[i].value = (uint32_t)id[i];
+		}
+	}
+	if (c4 ? lpm4_stage_bulk(t->lpm4, c4, n, rc) : lpm6_stage_bulk(t->lpm6, c6, n, rc))
+		for (i = 0; i < n; i++)
+			if (rc[i] && rc[i] != -ENOENT)
+				goto out;
+	err = c4 ? lpm4_commit(t->lpm4) : lpm6_commit(t->lpm6);
+out:
+	free(c4);
+	free(c6);
+	free(rc);
+	return err;
+}
+
+/*
+ * Patch @t (a table of the previous FIB, which keeps sharing it) for its
+ * changed prefixes @d. Return 0, or -EAGAIN / -ENOMEM: the table must be
+ * built whole (it is never patched again). What @t shows its readers is
+ * the RIB's either way: the LPM commit is all or nothing.
+ */
+static int table_patch(const struct lookup_env *env, const struct fib *f, struct fib_table *t,
+		       const struct fib_dirty_pfx *d, size_t n)
+{
+	struct builder *b = t->b;
+	struct cand *c = malloc(sizeof(*c));
+	long *id = malloc(n * sizeof(*id));
+	size_t i;
+	int rc = -EAGAIN;
+
+	/* An inherited outcome changes with its parent, which the patch
+	 * cannot see; a source-specific route makes a subtree (merge_dups). */
+	if (!b || b->inherited || (t->family == AF_INET6 && env->rib->n_src_routes))
+		goto out;
+	rc = -ENOMEM;
+	b->env = env;
+	b->addrs6 = &f->addrs6;
+	if (!c || !id || !(b->memo = calloc(XMEMO_SIZE, sizeof(*b->memo))))
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((id[i] = patch_outcome(b, t, &d[i], c)) < 0) {
+			rc = (int)id[i];
+			goto out;
+		}
+		if (id[i])
+			t->lens[d[i].len / 64] |= 1ull << (d[i].len % 64);
+	}
+	if ((rc = patch_commit(t, d, id, n)))
+		goto out;
+	/* Empty now: the whole build drops it, as it would a table never seen. */
+	rc = (t->lpm4 ? lpm4_count(t->lpm4) : lpm6_count(t->lpm6)) ? 0 : -EAGAIN;
+out:
+	free(c);
+	free(id);
+	if (b) {
+		free(b->memo);
+		b->memo = NULL;
+		b->env = NULL;
+		b->addrs6 = NULL;
+	}
+	if (rc && b) {
+		builder_fini(b);
+		free(b);
+		t->b = NULL;
+	}
+	return rc;
+}
+
+static int dpfx_cmp(const void *a, const void *b)
+{
+	const struct fib_dirty_pfx *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	return x->table < y->table ? -1 : x->table > y->table;
+}
+
+/* Patch the tables of @prev whose prefixes changed; one a patch cannot
+ * serve is added to @d's tables to build whole. */
+static void patch_tables(const struct lookup_env *env, struct fib *f, const struct fib *prev,
+			 struct fib_dirty *d)
+{
+	size_t i, j;
+
+	if (!prev || !d || d->all)
+		return;
+	qsort(d->pfx, d->npfx, sizeof(*d->pfx), dpfx_cmp);
+	for (i = 0; i < d->npfx; i = j) {
+		uint8_t fam = d->pfx[i].family;
+		uint32_t id = d->pfx[i].table;
+		/* The writer's own: patched in place for every fib sharing it. */
+		struct fib_table *t = (struct fib_table *)fib_table_find(prev, fam, id);
+
+		for (j = i; j < d->npfx && !dpfx_cmp(&d->pfx[i], &d->pfx[j]); j++)
+			;
+		if (is_dirty(d, fam, id))
+			continue;
+		if (t && !table_patch(env, f, t, d->pfx + i, j - i))
+			f->patched++;
+		else
+			fib_dirty_table(d, fam, id);
+	}
 }
 
 /* ------------------------------------------------------------------ rules */
@@ -875,7 +1125,7 @@ const struct fib_dev4 *fib_dev4_find(const struct fib *f, int ifindex)
 	return bsearch(&key, f->in4.dev, f->in4.n, sizeof(key), dev4_cmp);
 }
 
-int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_dirty *dirty,
+int fib_build(const struct lookup_env *env, struct fib *prev, struct fib_dirty *dirty,
 	      struct fib **ret)
 {
 	struct fib_priv *p = calloc(1, sizeof(*p));
@@ -890,6 +1140,7 @@ int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_d
 	if ((rc = lk_addrs6_build(env->rib, &f->addrs6)) ||
 	    (rc = lk_addrs4_build(env->rib, &f->addrs4)) || (rc = in4_build(env, &f->in4)))
 		goto fail;
+	patch_tables(env, f, prev, dirty);
 	if ((rc = collect(env, prev, dirty, &v, &n)))
 		goto fail;
 	if (n) /* none when only rules changed */

@@ -19,6 +19,15 @@
  * Rules are compiled too: devices resolved to ifindexes, goto targets to
  * indexes, tables to pointers.
  *
+ * A table whose routes changed at a few prefixes is patched, not rebuilt:
+ * the outcomes of those prefixes are worked out again, new ones go into free
+ * slots of out[] that no published leaf names yet, and the LPM publishes the
+ * changed leaves with one atomic swap (lpm*_commit). Readers of the previous
+ * FIB share the table and see the change at that swap, as they would a new
+ * FIB's. A table is rebuilt whole when a patch cannot be exact: a prefix
+ * whose outcome is inherited from a shorter one (all its aliases fall
+ * through), IPv6 source-specific routes, no free slot left.
+ *
  * Thread context: fib_build/fib_retire are writer-only; a published struct
  * fib is immutable and read under rcu_read_lock (urcu memb).
  */
@@ -84,7 +93,10 @@ struct fib_table {
 	struct fib_outcome *out; /* indexed by LPM value; [0] is "no prefix" */
 	uint64_t lens[3];	 /* bit l: the table has prefixes of length l */
 	uint32_t n_out;
+	uint32_t cap_out;	 /* slots of out[]: n_out.. are free for patches */
 	void *mem, *memx;	 /* hop arrays of the outcomes */
+	struct hblk *extra;	 /* hop arrays of outcomes patches added */
+	struct builder *b;	 /* the outcomes by content, kept for patches (writer) */
 	const struct fib *owner; /* the fib that frees it (writer-only) */
 };
 
@@ -129,30 +141,48 @@ struct fib {
 	struct lk_addrs4 addrs4; /* IPv4: whether a flow's source is ours */
 	struct fib_in4 in4;	 /* IPv4 input path */
 	uint64_t gen;
-	bool stale; /* the RIB changed since: readers take the general path
-		     * (written by the writer, read atomically by readers) */
+	uint32_t patched; /* tables this build patched in place (writer) */
+	bool stale;	  /* the RIB changed since: readers take the general path
+			   * (written by the writer, read atomically by readers) */
 };
 
-/* The tables to rebuild at the next fib_build. */
+#define FIB_DIRTY_PFX 4096 /* prefixes patched at most; more: the table whole */
+
+/* What the next fib_build compiles anew. */
 struct fib_dirty {
 	bool all;   /* every table (hop states, addresses, nexthop objects) */
 	bool rules; /* rules or sysctls only: tables carry over */
-	size_t n;
+	size_t n;   /* tables rebuilt whole */
 	struct {
 		uint8_t family;
 		uint32_t table;
 	} v[16];
+	size_t npfx; /* prefixes changed in other tables: patched */
+	struct fib_dirty_pfx {
+		uint32_t table;
+		uint8_t family, len;
+		uint8_t dst[16];
+	} pfx[FIB_DIRTY_PFX];
 };
 
+/* Table (@family, @table) changed beyond patching: rebuild it whole. */
 void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table);
+/* The routes of prefix @k changed (added, replaced, removed). */
+void fib_dirty_route(struct fib_dirty *d, const struct rib_key *k);
+/* Anything for fib_build to do. */
+bool fib_dirty_any(const struct fib_dirty *d);
+/* Nothing dirty any more (after a build). */
+void fib_dirty_clear(struct fib_dirty *d);
 
 /*
- * Compile the RIB into a new FIB: tables @dirty names (all of them when
- * @prev is NULL) are built anew, the others are taken over from @prev (and
- * marked shared there). Return 0 with *ret set, or -ENOMEM (nothing changes).
- * Writer.
+ * Compile the RIB into a new FIB: tables @dirty names whole (all of them
+ * when @prev is NULL) are built anew, those with changed prefixes are
+ * patched in place (and rebuilt whole where a patch cannot be exact: they
+ * are added to @dirty), the others are taken over from @prev (and marked
+ * shared there). Return 0 with *ret set, or -ENOMEM: no new FIB, and @prev's
+ * patched tables are the RIB's (@prev stays usable). Writer.
  */
-int fib_build(const struct lookup_env *env, struct fib *prev, const struct fib_dirty *dirty,
+int fib_build(const struct lookup_env *env, struct fib *prev, struct fib_dirty *dirty,
 	      struct fib **ret);
 /* The input-path settings of device @ifindex, or NULL. Any thread. */
 const struct fib_dev4 *fib_dev4_find(const struct fib *f, int ifindex);

@@ -10,8 +10,13 @@
  * with weights, dead and linkdown hops, nexthop objects of both families
  * (groups, resilient ones, blackhole), prefsrc (127/8 too), gateways that
  * are our own addresses, links down, a known or unknown multipath seed.
- * After each round some routes change and the FIB is rebuilt incrementally
- * (only the dirty tables), then checked again.
+ * After each round some routes change (added, replaced, removed), three times,
+ * and the FIB is rebuilt incrementally as the mirror does it: tables patched
+ * in place at the prefixes that changed, or rebuilt whole where a patch
+ * cannot be exact. After every step each table must give the outcome a fresh
+ * build gives, at every changed prefix and at random addresses; then the
+ * answers are checked again. A quarter of the rounds are plain (no tos
+ * alias, no dead hop, no lifetime), so that patches are not all refused.
  *
  * The general path is checked too, on the flows the fast path hands over and
  * on every IPv6 one: its table walks guided by the FIB (lookup_env.fib) and
@@ -52,6 +57,7 @@ static uint64_t rng;
  * any, the general path's IPv6 walks probe prefix lengths instead of
  * scanning (ref6.c), and both must be exercised. */
 static bool src6;
+static bool plain; /* no tos aliases, dead hops or lifetimes this round */
 
 static uint32_t rnd(uint32_t n)
 {
@@ -245,6 +251,8 @@ static void hops(struct fm_route *r, struct fm_hop *h)
 		h[i].weight = (uint16_t)(1 + rnd(4));
 		if (n > 1 || rnd(3))
 			h[i].gw = ip4(0x0a000000 | (uint32_t)dev << 8 | (rnd(5) ? 2 + rnd(3) : 1));
+		if (plain)
+			continue;
 		if (!rnd(6))
 			h[i].flags = RTNH_F_DEAD | RTNH_F_LINKDOWN;
 		else if (!rnd(8))
@@ -268,7 +276,7 @@ static void one_route(struct rib *rib, uint32_t table)
 	r.dst = ip4(a);
 	r.src.family = AF_INET;
 	r.dst_len = (uint8_t)len;
-	r.tos = rnd(6) ? 0 : (uint8_t)(rnd(2) ? 0x10 : 0x08);
+	r.tos = plain || rnd(6) ? 0 : (uint8_t)(rnd(2) ? 0x10 : 0x08);
 	r.priority = rnd(3) ? 0 : rnd(3) * 100;
 	r.type = rnd_type(table);
 	/* In half the rounds local routes are the kernel's own, so the input
@@ -311,7 +319,7 @@ static void one_route6(struct rib *rib, uint32_t table)
 		r.type = RTN_LOCAL;
 	if (!rnd(4))
 		r.pref = (uint8_t)rnd(4); /* ICMPV6_ROUTER_PREF_* incl. invalid */
-	if (!rnd(10))
+	if (!plain && !rnd(10))
 		r.expires = rnd(3) ? 600 : FM_EXPIRED;
 	if (r.type == RTN_UNICAST && !rnd(5)) {
 		r.nhid = rnd(3) ? 30 + rnd(2) : 21 + rnd(4);
@@ -325,7 +333,7 @@ static void one_route6(struct rib *rib, uint32_t table)
 			h[i].weight = 1;
 			if (n > 1 || rnd(2))
 				h[i].gw = ip6(0xfe80, 0, 0, 0, (uint16_t)(0x100 + rnd(4)));
-			if (!rnd(8))
+			if (!plain && !rnd(8))
 				h[i].flags = RTNH_F_DEAD | RTNH_F_LINKDOWN;
 		}
 		r.nhops = (uint16_t)n;
@@ -549,6 +557,7 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 
 struct tally {
 	unsigned checked, fast, mismatches, fast6, bulk_mismatches, hinted, hint_mismatches;
+	unsigned steps, patched, plain_steps, plain_patched, lookups, fresh_mismatches;
 	/* flows naming an output device, and those answered, per family */
 	unsigned oif[2], fast_oif[2];
 	unsigned src[2], fast_src[2]; /* flows with a source (and no device) */
@@ -676,18 +685,119 @@ static void check_bulk(const struct fib *f, unsigned bursts, struct tally *t)
 	}
 }
 
+/* What the mirror's on_change() records, recorded the same way. */
+static struct fib_dirty *dirt;
+
+static void record(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
+		   const void *obj, void *arg)
+{
+	(void)rib, (void)type, (void)implicit, (void)arg;
+	if (kind == FM_KIND_ROUTE)
+		fib_dirty_route(dirt, &((const struct rib_route *)obj)->key);
+	else
+		dirt->all = true;
+}
+
+/* Remove a random route of (@fam, @table), if it has one. */
+static void drop_route(struct rib *rib, uint8_t fam, uint32_t table)
+{
+	struct rib_route *pick = NULL;
+	struct fm_route r;
+	struct hnode *hn;
+	unsigned seen = 0;
+	size_t i;
+
+	htab_for_each (&rib->routes, i, hn) {
+		struct rib_route *x = container_of(hn, struct rib_route, hn);
+
+		for (; x; x = x->next)
+			if (x->key.family == fam && x->key.table == table && !rnd(++seen))
+				pick = x;
+	}
+	if (!pick)
+		return;
+	rib_route_export(rib, pick, &r);
+	rib_route_apply(rib, RIB_DEL, 0, &r);
+}
+
 /* Change a few routes of one table, as the mirror's events would. */
 static void churn(struct rib *rib, struct fib_dirty *d)
 {
 	uint32_t table = tables[rnd(NTAB)];
 	int i;
 
+	dirt = d;
+	rib->emit = record;
 	for (i = 0; i < 1 + (int)rnd(20); i++) {
-		one_route(rib, table);
-		one_route6(rib, table);
+		if (rnd(3)) {
+			one_route(rib, table);
+			one_route6(rib, table);
+		} else {
+			drop_route(rib, AF_INET, table);
+			drop_route(rib, AF_INET6, table);
+		}
 	}
-	fib_dirty_table(d, AF_INET, table);
-	fib_dirty_table(d, AF_INET6, table);
+	rib->emit = NULL;
+}
+
+static bool outcome_same(const struct fib_outcome *a, const struct fib_outcome *b)
+{
+	return !memcmp(a, b, offsetof(struct fib_outcome, hops)) &&
+	       !memcmp(a->head, b->head, sizeof(a->head)) &&
+	       (!a->nhops || (!memcmp(a->hops, b->hops, a->nhops * sizeof(*a->hops)) &&
+			      !memcmp(a->hopx, b->hopx, a->nhops * sizeof(*a->hopx))));
+}
+
+/* Table @t of an incremental build against @fresh's, at @dst. */
+static void same_at(const struct fib_table *t, const struct fib_table *fresh, const uint8_t *dst,
+		    struct tally *tl)
+{
+	const struct fib_outcome *a = fib_table_lookup(t, dst), *b = fib_table_lookup(fresh, dst);
+	char s[INET6_ADDRSTRLEN];
+
+	tl->lookups++;
+	if (!outcome_same(a, b) && tl->fresh_mismatches++ < 5)
+		diag("table %u/%u at %s: incremental kind %u plen %d top %d, fresh kind %u plen "
+		     "%d top %d",
+		     t->family, t->id, inet_ntop(t->family, dst, s, sizeof(s)), a->kind, a->plen,
+		     a->top, b->kind, b->plen, b->top);
+}
+
+/* Every table of @f gives what a fresh build of the RIB gives: at every
+ * route's prefix and at random addresses. */
+static void same_as_fresh(const struct lookup_env *env, const struct fib *f, struct tally *tl)
+{
+	struct fib *fresh = NULL;
+	struct hnode *hn;
+	size_t i;
+	int k;
+
+	if (!ok(fib_build(env, NULL, NULL, &fresh) == 0, "fresh build") ||
+	    !ok(f->n_tables == fresh->n_tables, "as many tables as a fresh build (%zu, %zu)",
+		f->n_tables, fresh->n_tables))
+		goto out;
+	htab_for_each (&env->rib->routes, i, hn) {
+		const struct rib_route *r = container_of(hn, struct rib_route, hn);
+		const struct fib_table *a = fib_table_find(f, r->key.family, r->key.table);
+		const struct fib_table *b = fib_table_find(fresh, r->key.family, r->key.table);
+
+		if (a && b)
+			same_at(a, b, r->key.dst, tl);
+		else if (tl->fresh_mismatches++ < 5)
+			diag("table %u/%u missing", r->key.family, r->key.table);
+	}
+	for (i = 0; i < fresh->n_tables; i++) {
+		const struct fib_table *b = fresh->tables[i];
+		const struct fib_table *a = fib_table_find(f, b->family, b->id);
+
+		for (k = 0; a && k < 200; k++) {
+			struct fm_ip d = b->family == AF_INET ? ip4(rnd_addr()) : rnd_addr6();
+
+			same_at(a, b, d.b, tl);
+		}
+	}
+out:
+	fib_free(fresh);
 }
 
 static void round_trip(unsigned round, struct tally *t)
@@ -696,10 +806,11 @@ static void round_trip(unsigned round, struct tally *t)
 	struct sysctls sys;
 	struct lookup_env env = {.rib = &rib, .sys = &sys};
 	struct fib *f = NULL, *g = NULL;
-	struct fib_dirty d = {0};
-	int i, n = 50 + (int)rnd(400);
+	static struct fib_dirty d;
+	int i, step, n = 50 + (int)rnd(400);
 
-	src6 = round % 2;
+	src6 = round % 2 && round % 4 != 3;
+	plain = round % 4 == 3;
 	kernel_local = round % 4 < 2;
 	rib_init(&rib);
 	sysctls_set(&sys, rnd(3) != 0);
@@ -718,11 +829,20 @@ static void round_trip(unsigned round, struct tally *t)
 		goto out;
 	check(&env, f, 3000, t);
 	check_bulk(f, 20, t);
-	churn(&rib, &d);
-	if (!ok(fib_build(&env, f, &d, &g) == 0, "round %u: incremental rebuild", round))
-		goto out;
-	fib_free(f);
-	f = g;
+	for (step = 0; step < 3; step++) {
+		churn(&rib, &d);
+		if (!ok(fib_build(&env, f, &d, &g) == 0, "round %u: incremental rebuild %d", round,
+			step))
+			goto out;
+		fib_dirty_clear(&d);
+		fib_free(f);
+		f = g;
+		t->steps++;
+		t->patched += f->patched;
+		t->plain_steps += plain;
+		t->plain_patched += plain ? f->patched : 0;
+		same_as_fresh(&env, f, t);
+	}
 	check(&env, f, 3000, t);
 out:
 	fib_free(f);
@@ -806,6 +926,15 @@ int main(void)
 	   "the general path's walks, guided by the FIB and not, agree with the plain "
 	   "reference (%u lookups, %u disagreements)",
 	   t.hinted, t.hint_mismatches);
+	diag("%u incremental builds (%u plain), %u tables patched (%u in plain rounds), %u "
+	     "lookups against fresh builds",
+	     t.steps, t.plain_steps, t.patched, t.plain_patched, t.lookups);
+	ok(t.fresh_mismatches == 0,
+	   "after every incremental build each table answers as a fresh build (%u disagreements)",
+	   t.fresh_mismatches);
+	ok(t.plain_patched * 2 > t.plain_steps,
+	   "tables are patched in place, not rebuilt, in most plain steps (%u of %u)",
+	   t.plain_patched, t.plain_steps);
 	ok(t.bulk_mismatches == 0,
 	   "bursts (lk_fast_route_get_bulk) answer as single lookups do (%u "
 	   "disagreements)",
