@@ -16,7 +16,13 @@
  * takes the change last sent and asks fm_route_get() for its prefix (from a
  * thread that is not the writer: what any reader sees) until the answer
  * names the new gateway: lag = seen - sent. Prefixes whose first address a
- * longer prefix covers are not probed.
+ * longer prefix covers are not probed, nor changes overtaken by a later one
+ * of the same prefix; a probe still unseen after GIVE_UP_S counts as given
+ * up. After each phase (and a second to settle), every prefix the phase
+ * changed is asked once more: "stale" counts answers that are not its last
+ * change (0 when the mirror caught up). On a namespace kept from an earlier
+ * run (--netns), give another --seed: the same one replays the same
+ * changes, which are no change any more.
  *
  * Printed per rate: changes sent per second, lag p50 / p90 / p99 / max in
  * milliseconds over the probes, and the writer's CPU time per change (its
@@ -130,7 +136,7 @@ struct churn {
 	struct kq q;
 	double rate, seconds;
 	uint64_t rng;
-	long errors;
+	long errors, sent;
 };
 
 /* Read what the kernel sent back (only errors: no ACK was asked for). */
@@ -167,7 +173,7 @@ static void *churn_main(void *arg)
 			    (uint16_t)((gw_of[i] + 1 + bench_rnd(&c->rng) % (FV_NGW - 1)) % FV_NGW);
 
 			put_replace(buf, &off, i, gw, c->q.seq++);
-			gw_of[i] = gw;
+			__atomic_store_n(&gw_of[i], gw, __ATOMIC_RELAXED);
 			sent[done] = (struct change){.pfx = i, .gw = gw, .t = now()};
 			atomic_store(&last_sent, done);
 			done++;
@@ -180,6 +186,7 @@ static void *churn_main(void *arg)
 			usleep((useconds_t)((next - now()) * 1e6));
 	}
 	drain_errors(c);
+	c->sent = done;
 	c->rate = done / (now() - t0); /* what was achieved */
 	return NULL;
 }
@@ -208,7 +215,7 @@ static int seen_gw(long i)
 
 struct probe {
 	double *lag; /* ms */
-	long n;
+	long n, given_up;
 	double every_ms;
 };
 
@@ -228,13 +235,31 @@ static void *probe_main(void *arg)
 		}
 		last = k;
 		c = sent[k];
-		while ((g = seen_gw(c.pfx)) >= 0 && g != c.gw && now() - c.t < GIVE_UP_S)
+		/* Until seen, or changed again meanwhile (then not counted). */
+		while ((g = seen_gw(c.pfx)) >= 0 && g != c.gw && now() - c.t < GIVE_UP_S &&
+		       __atomic_load_n(&gw_of[c.pfx], __ATOMIC_RELAXED) == c.gw)
 			usleep(50);
-		if (g >= 0)
+		if (g == c.gw)
 			p->lag[p->n++] = (now() - c.t) * 1e3;
+		else if (g >= 0 && now() - c.t >= GIVE_UP_S)
+			p->given_up++;
 		usleep((useconds_t)(p->every_ms * 1000));
 	}
 	return NULL;
+}
+
+/* After the phase: prefixes changed in it whose answer is not their last
+ * change (the mirror never caught up with them). */
+static long stale_after(long n)
+{
+	long k, stale = 0;
+
+	for (k = 0; k < n; k++) {
+		int g = seen_gw(sent[k].pfx);
+
+		stale += g >= 0 && g != gw_of[sent[k].pfx];
+	}
+	return stale;
 }
 
 static int dbl_cmp(const void *a, const void *b)
@@ -249,6 +274,9 @@ static double pct(const double *v, long n, double q)
 	return n ? v[(long)(q * (double)(n - 1))] : 0;
 }
 
+/* Each phase draws from its own seed, a draw from --seed's stream: not
+ * --seed + phase, which splitmix64 (its state steps by a constant) would
+ * let another run replay a few draws later. */
 static void phase(double rate, double seconds, double probe_ms, uint64_t seed, bool json)
 {
 	struct churn c = {.rate = rate, .seconds = seconds, .rng = seed};
@@ -270,22 +298,25 @@ static void phase(double rate, double seconds, double probe_ms, uint64_t seed, b
 	atomic_store(&stop_churn, true);
 	pthread_join(tp, NULL);
 	take_snap(&ev1, &cpu1);
+	long stale = stale_after(c.sent);
 	mnl_socket_close(c.q.nl);
 	qsort(p.lag, (size_t)p.n, sizeof(*p.lag), dbl_cmp);
 	double us = ev1 > ev0 ? (cpu1 - cpu0) * 1e6 / (double)(ev1 - ev0) : 0;
 
 	if (json)
 		printf("{\"rate\":%.0f,\"achieved\":%.0f,\"errors\":%ld,\"probes\":%ld,"
-		       "\"lag_ms_p50\":%.3f,\"lag_ms_p90\":%.3f,\"lag_ms_p99\":%.3f,"
-		       "\"lag_ms_max\":%.3f,\"applied\":%llu,\"writer_us_per_change\":%.2f}\n",
-		       rate, c.rate, c.errors, p.n, pct(p.lag, p.n, .5), pct(p.lag, p.n, .9),
-		       pct(p.lag, p.n, .99), p.n ? p.lag[p.n - 1] : 0,
-		       (unsigned long long)(ev1 - ev0), us);
+		       "\"given_up\":%ld,\"lag_ms_p50\":%.3f,\"lag_ms_p90\":%.3f,"
+		       "\"lag_ms_p99\":%.3f,\"lag_ms_max\":%.3f,\"applied\":%llu,"
+		       "\"writer_us_per_change\":%.2f,\"stale_after\":%ld}\n",
+		       rate, c.rate, c.errors, p.n, p.given_up, pct(p.lag, p.n, .5),
+		       pct(p.lag, p.n, .9), pct(p.lag, p.n, .99), p.n ? p.lag[p.n - 1] : 0,
+		       (unsigned long long)(ev1 - ev0), us, stale);
 	else
-		printf("%8.0f/s %9.0f/s %6ld %7ld %9.2f %9.2f %9.2f %9.2f %10llu %10.2f\n", rate,
-		       c.rate, c.errors, p.n, pct(p.lag, p.n, .5), pct(p.lag, p.n, .9),
-		       pct(p.lag, p.n, .99), p.n ? p.lag[p.n - 1] : 0,
-		       (unsigned long long)(ev1 - ev0), us);
+		printf(
+		    "%8.0f/s %9.0f/s %6ld %7ld %6ld %9.2f %9.2f %9.2f %9.2f %10llu %10.2f %6ld\n",
+		    rate, c.rate, c.errors, p.n, p.given_up, pct(p.lag, p.n, .5),
+		    pct(p.lag, p.n, .9), pct(p.lag, p.n, .99), p.n ? p.lag[p.n - 1] : 0,
+		    (unsigned long long)(ev1 - ev0), us, stale);
 	fflush(stdout);
 	free(p.lag);
 }
@@ -353,14 +384,14 @@ int main(int argc, char **argv)
 		printf("IPv4 routes replaced at each rate for %.1f s; a probe every %.1f ms; seed "
 		       "%llu\n",
 		       seconds, probe_ms, (unsigned long long)seed);
-		printf("%10s %11s %6s %7s %9s %9s %9s %9s %10s %10s\n", "rate", "achieved",
-		       "errors", "probes", "p50 ms", "p90 ms", "p99 ms", "max ms", "applied",
-		       "writer us");
+		printf("%10s %11s %6s %7s %6s %9s %9s %9s %9s %10s %10s %6s\n", "rate", "achieved",
+		       "errors", "probes", "gaveup", "p50 ms", "p90 ms", "p99 ms", "max ms",
+		       "applied", "writer us", "stale");
 	}
 	pthread_create(&tw, NULL, writer_main, NULL);
 	usleep(1500 * 1000); /* the first publication after open */
 	for (i = 0; i < nrates; i++)
-		phase(rates[i], seconds, probe_ms, seed + (uint64_t)i, json);
+		phase(rates[i], seconds, probe_ms, bench_rnd(&seed), json);
 	atomic_store(&stop_writer, true);
 	pthread_join(tw, NULL);
 	fm_mirror_free(mir);

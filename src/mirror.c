@@ -92,6 +92,9 @@ struct fm_mirror {
 	struct fib *fib;
 	struct fib_dirty dirty;
 	uint64_t publish_due_ms; /* the next compile may start then */
+	uint64_t patch_due_us;	 /* ... the next publication of patches only (they
+				  * take tens of microseconds: a millisecond clock
+				  * would make some wait ten times too long) */
 	uint64_t last_change_ms; /* of the RIB */
 	uint64_t dirty_since_ms; /* the FIB is behind the RIB since */
 	/* Held for writing while the writer changes the RIB, for reading by
@@ -108,12 +111,17 @@ struct fm_mirror {
 	struct ilist flow_watches; /* index/watch.c */
 };
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t now_ms(void)
+{
+	return now_us() / 1000;
 }
 
 /* ------------------------------------------------------------------ events */
@@ -378,14 +386,16 @@ static uint64_t compile_at(const struct fm_mirror *m)
 }
 
 /* When a publication may start: a table to compile whole waits as above;
- * patches (a few prefixes, fib.h) and rules only for the duty cycle. */
+ * patches (a few prefixes, fib.h) for the duty cycle of patches (a whole
+ * compile's, seconds for a full table, would hold them back as long); rules
+ * not at all. In microseconds. */
 static uint64_t publish_at(const struct fm_mirror *m)
 {
 	if (!m->fib)
 		return 0;
 	if (m->dirty.all || m->dirty.n)
-		return compile_at(m);
-	return m->dirty.npfx ? m->publish_due_ms : 0;
+		return compile_at(m) * 1000;
+	return m->dirty.npfx ? m->patch_due_us : 0;
 }
 
 /*
@@ -400,8 +410,8 @@ static void publish(struct fm_mirror *m)
 {
 	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m)};
 	struct fib *old = m->fib, *nf = NULL;
-	bool tables = !old || m->dirty.all || m->dirty.n || m->dirty.npfx;
-	uint64_t t0 = now_ms();
+	bool whole = !old || m->dirty.all || m->dirty.n, patches = m->dirty.npfx;
+	uint64_t t0 = now_us(), t1;
 
 	if (fib_current(m) || t0 < publish_at(m))
 		return;
@@ -414,19 +424,22 @@ static void publish(struct fm_mirror *m)
 	fib_retire(old);
 	fib_dirty_clear(&m->dirty);
 	m->dirty.all = !nf;
-	m->dirty_since_ms = nf ? 0 : now_ms();
-	if (tables)
-		m->publish_due_ms = now_ms() + (PUBLISH_DUTY - 1) * (now_ms() - t0);
+	t1 = now_us();
+	m->dirty_since_ms = nf ? 0 : t1 / 1000;
+	if (whole)
+		m->publish_due_ms = (t1 + (PUBLISH_DUTY - 1) * (t1 - t0)) / 1000;
+	else if (patches)
+		m->patch_due_us = t1 + (PUBLISH_DUTY - 1) * (t1 - t0);
 }
 
 /* Milliseconds until a stale FIB may be compiled (-1: none pending). */
 static int64_t publish_due(const struct fm_mirror *m)
 {
-	int64_t d = (int64_t)publish_at(m) - (int64_t)now_ms();
+	int64_t d = (int64_t)publish_at(m) - (int64_t)now_us();
 
 	if (fib_current(m))
 		return -1;
-	return d > 0 ? d : 0;
+	return d > 0 ? (d + 999) / 1000 : 0;
 }
 
 /* ------------------------------------------------------------------- open */
@@ -593,6 +606,7 @@ void fm_mirror_free(struct fm_mirror *m)
 	gens_kill(m->gens);
 	pthread_rwlock_destroy(&m->lock);
 	free_retired(m);
+	fib_dirty_fini(&m->dirty);
 	rib_fini(&m->rib);
 	if (m->ev.nl)
 		nl_sock_close(&m->ev);

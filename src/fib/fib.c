@@ -75,6 +75,7 @@ void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table)
 void fib_dirty_route(struct fib_dirty *d, const struct rib_key *k)
 {
 	struct fib_dirty_pfx *p;
+	size_t cap = d->cap ? 2 * d->cap : 256;
 
 	if (k->src_len || d->npfx == FIB_DIRTY_PFX ||
 	    (k->family == AF_INET && k->table == RT_TABLE_LOCAL)) {
@@ -83,6 +84,14 @@ void fib_dirty_route(struct fib_dirty *d, const struct rib_key *k)
 	}
 	if (is_dirty(d, k->family, k->table))
 		return;
+	if (d->npfx == d->cap) {
+		if (!(p = realloc(d->pfx, cap * sizeof(*p)))) {
+			fib_dirty_table(d, k->family, k->table);
+			return;
+		}
+		d->pfx = p;
+		d->cap = cap;
+	}
 	p = &d->pfx[d->npfx++];
 	p->table = k->table;
 	p->family = k->family;
@@ -99,6 +108,13 @@ void fib_dirty_clear(struct fib_dirty *d)
 {
 	d->all = d->rules = false;
 	d->n = d->npfx = 0;
+}
+
+void fib_dirty_fini(struct fib_dirty *d)
+{
+	free(d->pfx);
+	d->pfx = NULL;
+	d->npfx = d->cap = 0;
 }
 
 static uint32_t host4(const uint8_t *a)

@@ -146,7 +146,10 @@ struct fib {
 			   * (written by the writer, read atomically by readers) */
 };
 
-#define FIB_DIRTY_PFX 4096 /* prefixes patched at most; more: the table whole */
+/* Changed prefixes patched at most per build; more: their tables whole. A
+ * patch costs a few microseconds per prefix, a whole build about one per
+ * prefix of the table, so patches win for a full table far beyond this. */
+#define FIB_DIRTY_PFX 65536
 
 /* What the next fib_build compiles anew. */
 struct fib_dirty {
@@ -157,12 +160,12 @@ struct fib_dirty {
 		uint8_t family;
 		uint32_t table;
 	} v[16];
-	size_t npfx; /* prefixes changed in other tables: patched */
+	size_t npfx, cap; /* prefixes changed in other tables: patched */
 	struct fib_dirty_pfx {
 		uint32_t table;
 		uint8_t family, len;
 		uint8_t dst[16];
-	} pfx[FIB_DIRTY_PFX];
+	} * pfx;
 };
 
 /* Table (@family, @table) changed beyond patching: rebuild it whole. */
@@ -171,8 +174,10 @@ void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table);
 void fib_dirty_route(struct fib_dirty *d, const struct rib_key *k);
 /* Anything for fib_build to do. */
 bool fib_dirty_any(const struct fib_dirty *d);
-/* Nothing dirty any more (after a build). */
+/* Nothing dirty any more (after a build); the prefix list is kept. */
 void fib_dirty_clear(struct fib_dirty *d);
+/* Free the prefix list. */
+void fib_dirty_fini(struct fib_dirty *d);
 
 /*
  * Compile the RIB into a new FIB: tables @dirty names whole (all of them

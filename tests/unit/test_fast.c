@@ -806,7 +806,7 @@ static void round_trip(unsigned round, struct tally *t)
 	struct sysctls sys;
 	struct lookup_env env = {.rib = &rib, .sys = &sys};
 	struct fib *f = NULL, *g = NULL;
-	static struct fib_dirty d;
+	struct fib_dirty d = {0};
 	int i, step, n = 50 + (int)rnd(400);
 
 	src6 = round % 2 && round % 4 != 3;
@@ -846,6 +846,7 @@ static void round_trip(unsigned round, struct tally *t)
 	check(&env, f, 3000, t);
 out:
 	fib_free(f);
+	fib_dirty_fini(&d);
 	rib_fini(&rib);
 }
 
