@@ -150,6 +150,7 @@ struct builder {
 	uint32_t *slot; /* outcome index + 1, 0 empty */
 	size_t mask;
 	struct xmemo *memo; /* hop_extras() answers: a full table has few hops */
+	size_t memo_n;	    /* its entries */
 	size_t inherited;   /* prefixes whose outcome is their parent's */
 };
 
@@ -332,11 +333,11 @@ static void hop_extras_memo(struct builder *b, const struct rib_route *r, const 
 		k.prefsrc.family = r->ext->prefsrc_family;
 		memcpy(k.prefsrc.b, r->ext->prefsrc, 16);
 	}
-	size_t i, at = fm_hash(&k, sizeof(k)) % XMEMO_SIZE, way;
+	size_t i, at = fm_hash(&k, sizeof(k)) % b->memo_n, way;
 
 	/* Eight ways per set: gateways that share a slot do not thrash. */
 	for (i = 0; i < XMEMO_WAYS; i++) {
-		e = &b->memo[(at + i) % XMEMO_SIZE];
+		e = &b->memo[(at + i) % b->memo_n];
 		if (!e->used)
 			break;
 		if (!memcmp(&e->k, &k, sizeof(k))) {
@@ -345,7 +346,7 @@ static void hop_extras_memo(struct builder *b, const struct rib_route *r, const 
 		}
 	}
 	way = i < XMEMO_WAYS ? i : b->n % XMEMO_WAYS;
-	e = &b->memo[(at + way) % XMEMO_SIZE];
+	e = &b->memo[(at + way) % b->memo_n];
 	hop_extras(b->env, r, h, first_dev, x);
 	e->k = k;
 	e->x = *x;
@@ -660,7 +661,10 @@ static int table_build(const struct lookup_env *env, const struct fib *f, uint8_
 		       uint32_t id, struct pfx *v, size_t n, struct fib_table **ret)
 {
 	struct builder b = {
-	    .env = env, .addrs6 = &f->addrs6, .memo = calloc(XMEMO_SIZE, sizeof(struct xmemo))};
+	    .env = env,
+	    .addrs6 = &f->addrs6,
+	    .memo = calloc(XMEMO_SIZE, sizeof(struct xmemo)),
+	    .memo_n = XMEMO_SIZE};
 	struct fib_table *t = calloc(1, sizeof(*t));
 	uint32_t *ids = malloc((n + 1) * sizeof(*ids));
 	size_t i;
@@ -815,7 +819,10 @@ static int table_patch(const struct lookup_env *env, const struct fib *f, struct
 	rc = -ENOMEM;
 	b->env = env;
 	b->addrs6 = &f->addrs6;
-	if (!c || !id || !(b->memo = calloc(XMEMO_SIZE, sizeof(*b->memo))))
+	/* Sized to the patch: clearing a full one (half a megabyte) would
+	 * cost more than a small patch itself. */
+	b->memo_n = n < XMEMO_SIZE / 8 ? 8 * n + XMEMO_WAYS : XMEMO_SIZE;
+	if (!c || !id || !(b->memo = calloc(b->memo_n, sizeof(*b->memo))))
 		goto out;
 	for (i = 0; i < n; i++) {
 		if ((id[i] = patch_outcome(b, t, &d[i], c)) < 0) {
