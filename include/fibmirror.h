@@ -302,7 +302,10 @@ struct fm_stats {
 	uint64_t routes, rules, nexthops, links, addrs;
 	uint64_t mem_bytes; /**< bytes held by the RIB and its indexes */
 	uint64_t rcvbuf;    /**< event socket buffer now (raised during a dump: fm_open_opts) */
-	bool incomplete;    /**< --max-routes hit: state is partial */
+	uint64_t fib_publications;    /**< FIBs published to readers */
+	uint64_t fib_tables_patched;  /**< ... tables patched at changed prefixes in them */
+	uint64_t fib_tables_compiled; /**< ... tables compiled whole */
+	bool incomplete;	      /**< --max-routes hit: state is partial */
 	bool live;
 };
 

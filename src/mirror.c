@@ -419,6 +419,11 @@ static void publish(struct fm_mirror *m)
 	if (fib_build(&env, old, &m->dirty, &nf))
 		nf = NULL;
 	fm_rcu_publish(m->fib, nf);
+	if (nf) {
+		m->st.fib_publications++;
+		m->st.fib_tables_patched += nf->patched;
+		m->st.fib_tables_compiled += nf->compiled;
+	}
 	gens_bump(m->gens, m->unpublished ? m->unpublished : GEN_BOTH);
 	m->unpublished = 0;
 	fib_retire(old);

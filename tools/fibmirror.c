@@ -525,6 +525,9 @@ static int cmd_stats(struct cli *c, int argc, char **argv)
 		    {"cache_invalidations", 0},
 		    {"cache_entries", 0},
 		    {"caches", 0},
+		    {"fib_publications", 0},
+		    {"fib_tables_patched", 0},
+		    {"fib_tables_compiled", 0},
 		};
 	uint64_t vals[sizeof(items) / sizeof(items[0])];
 	size_t i;
@@ -547,6 +550,8 @@ static int cmd_stats(struct cli *c, int argc, char **argv)
 	vals[19] = cs.searches, vals[20] = cs.stale, vals[21] = cs.evictions;
 	vals[22] = cs.bypassed, vals[23] = cs.bypass_on, vals[24] = cs.invalidations;
 	vals[25] = cs.entries, vals[26] = cs.caches;
+	vals[27] = s.fib_publications, vals[28] = s.fib_tables_patched;
+	vals[29] = s.fib_tables_compiled;
 	fprintf(c->out, c->json ? "{" : "");
 	for (i = 0, it = items; i < sizeof(items) / sizeof(items[0]); i++, it++)
 		fprintf(c->out, c->json ? "%s\"%s\":%llu" : "%s%-19s %llu\n",

@@ -660,11 +660,10 @@ static int lpm_set(struct fib_table *t, const struct pfx *p, uint32_t id)
 static int table_build(const struct lookup_env *env, const struct fib *f, uint8_t family,
 		       uint32_t id, struct pfx *v, size_t n, struct fib_table **ret)
 {
-	struct builder b = {
-	    .env = env,
-	    .addrs6 = &f->addrs6,
-	    .memo = calloc(XMEMO_SIZE, sizeof(struct xmemo)),
-	    .memo_n = XMEMO_SIZE};
+	struct builder b = {.env = env,
+			    .addrs6 = &f->addrs6,
+			    .memo = calloc(XMEMO_SIZE, sizeof(struct xmemo)),
+			    .memo_n = XMEMO_SIZE};
 	struct fib_table *t = calloc(1, sizeof(*t));
 	uint32_t *ids = malloc((n + 1) * sizeof(*ids));
 	size_t i;
@@ -1080,6 +1079,7 @@ static int build_tables(const struct lookup_env *env, struct fib *f, struct pfx 
 		if (rc)
 			return rc;
 		t->owner = f;
+		f->compiled++;
 		if ((rc = add_table(f, t))) {
 			table_free(t);
 			return rc;

@@ -141,9 +141,10 @@ struct fib {
 	struct lk_addrs4 addrs4; /* IPv4: whether a flow's source is ours */
 	struct fib_in4 in4;	 /* IPv4 input path */
 	uint64_t gen;
-	uint32_t patched; /* tables this build patched in place (writer) */
-	bool stale;	  /* the RIB changed since: readers take the general path
-			   * (written by the writer, read atomically by readers) */
+	uint32_t patched;  /* tables this build patched in place (writer) */
+	uint32_t compiled; /* tables this build compiled whole (writer) */
+	bool stale;	   /* the RIB changed since: readers take the general path
+			    * (written by the writer, read atomically by readers) */
 };
 
 /* Changed prefixes patched at most per build; more: their tables whole. A

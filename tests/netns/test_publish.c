@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * DOC: test_publish - route changes reach the lookups of other threads
+ * through patches of their table, and what a patch cannot serve through a
+ * whole compile (TAP; needs root and netns).
+ *
+ * A namespace with a veth pair (10.0.0.1/24 and fd00::1/64 on v0) and 2,000
+ * IPv4 and 500 IPv6 routes in main, mirrored. After each step the mirror
+ * processes until nothing is due, and each answer is asked from a second
+ * thread: only the writer's own thread reads the RIB when the FIB is behind,
+ * so what another thread sees is what was published.
+ *  - a route replaced, one added, one deleted, in both families: the new
+ *    answers, the tables patched (stats.fib_tables_patched rises) and none
+ *    compiled whole (fib_tables_compiled stays);
+ *  - a prefix whose only route is tos-specific (a plain flow falls through
+ *    it to the shorter prefix, an outcome a patch cannot keep current): its
+ *    table is compiled whole, and so is every change of that table while
+ *    the prefix is there; once it is gone, changes are patched again;
+ *  - after every step the answer is the gateway the routes then give.
+ */
+#include "fibmirror.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netns.h"
+#include "tap.h"
+
+struct ask {
+	struct fm_mirror *m;
+	struct fm_flow fl;
+	struct fm_result res;
+	int rc;
+};
+
+static void *ask_main(void *arg)
+{
+	struct ask *a = arg;
+
+	a->rc = fm_route_get(a->m, &a->fl, &a->res);
+	return NULL;
+}
+
+/* The gateway another thread is told for @dst ("" when none), and the rc. */
+static int gw_seen(struct fm_mirror *m, const char *dst, char *gw, size_t len)
+{
+	struct ask a = {.m = m};
+	pthread_t t;
+
+	fm_ip_parse(dst, &a.fl.dst);
+	a.fl.family = a.fl.dst.family;
+	if (pthread_create(&t, NULL, ask_main, &a) || pthread_join(t, NULL))
+		return -1;
+	gw[0] = '\0';
+	if (!a.rc && a.res.gw.family)
+		fm_ip_format(&a.res.gw, gw, len);
+	return a.rc;
+}
+
+/* Process until nothing is due within a second: applied and published. */
+static void quiet(struct fm_mirror *m)
+{
+	int i, t;
+
+	for (i = 0; i < 50 && (t = fm_mirror_timeout(m)) >= 0 && t < 1000; i++)
+		fm_mirror_process(m, t + 1);
+	while (fm_mirror_process(m, 50) > 0)
+		;
+	for (i = 0; i < 50 && (t = fm_mirror_timeout(m)) >= 0 && t < 1000; i++)
+		fm_mirror_process(m, t + 1);
+}
+
+/* Another thread's answer for @dst names gateway @want (NULL: no route). */
+static void expect(struct fm_mirror *m, const char *dst, const char *want, const char *what)
+{
+	char gw[64];
+	int rc = gw_seen(m, dst, gw, sizeof(gw));
+
+	if (want)
+		ok(rc == 0 && !strcmp(gw, want), "%s: %s via %s (rc %d, via '%s')", what, dst, want,
+		   rc, gw);
+	else
+		ok(rc != 0 || !gw[0], "%s: %s has no gateway route (rc %d, via '%s')", what, dst,
+		   rc, gw);
+}
+
+struct counts {
+	uint64_t patched, compiled;
+};
+
+static struct counts counts(struct fm_mirror *m)
+{
+	struct fm_stats st;
+
+	fm_mirror_stats(m, &st);
+	return (struct counts){st.fib_tables_patched, st.fib_tables_compiled};
+}
+
+/* Run `ip -n NS ARGS` and let the mirror catch up; the counters' rise. */
+static struct counts step(struct fm_mirror *m, const char *args)
+{
+	struct counts a = counts(m), b;
+
+	if (sh("ip -n %s %s", netns_name, args))
+		diag("ip %s failed", args);
+	quiet(m);
+	b = counts(m);
+	return (struct counts){b.patched - a.patched, b.compiled - a.compiled};
+}
+
+static int setup(void)
+{
+	char path[64];
+	FILE *f;
+	int i;
+
+	if (sh("ip -n %s link set lo up && ip -n %s link add v0 type veth peer name v1 && "
+	       "ip -n %s addr add 10.0.0.1/24 dev v0 && ip -n %s addr add fd00::1/64 dev v0 "
+	       "nodad && ip -n %s link set v0 up && ip -n %s link set v1 up",
+	       netns_name, netns_name, netns_name, netns_name, netns_name, netns_name))
+		return -1;
+	snprintf(path, sizeof(path), "/tmp/fmpublish-%d.batch", (int)getpid());
+	if (!(f = fopen(path, "w")))
+		return -1;
+	for (i = 0; i < 2000; i++)
+		fprintf(f, "route add 10.%d.%d.0/24 via 10.0.0.%d\n", 1 + i / 256, i % 256,
+			2 + i % 50);
+	for (i = 0; i < 500; i++)
+		fprintf(f, "route add 2001:db8:%x::/48 via fd00::%x\n", i, 2 + i % 50);
+	fclose(f);
+	i = sh("ip -n %s -batch %s", netns_name, path);
+	unlink(path);
+	return i;
+}
+
+int main(void)
+{
+	struct fm_open_opts o = {.sz = sizeof(o)};
+	struct fm_mirror *m = NULL;
+	struct counts c;
+	int rc;
+
+	if ((rc = netns_create("fmpublish")))
+		return rc;
+	if (setup()) {
+		printf("Bail out! namespace setup failed\n");
+		return 1;
+	}
+	printf("1..19\n");
+	o.netns = netns_name;
+	rc = fm_mirror_open(&o, &m);
+	if (!ok(rc == 0, "fm_mirror_open(netns %s): %d", netns_name, rc))
+		return 1;
+	quiet(m);
+	expect(m, "10.1.5.9", "10.0.0.7", "as loaded");
+
+	c = step(m, "route replace 10.1.5.0/24 via 10.0.0.40");
+	expect(m, "10.1.5.9", "10.0.0.40", "replaced");
+	ok(c.patched >= 1 && c.compiled == 0, "... IPv4 main patched (%llu), none compiled (%llu)",
+	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
+	c = step(m, "route add 10.1.5.128/25 via 10.0.0.41");
+	expect(m, "10.1.5.200", "10.0.0.41", "more specific added");
+	expect(m, "10.1.5.9", "10.0.0.40", "... the rest of the /24 as it was");
+	ok(c.patched >= 1 && c.compiled == 0, "... patched (%llu), none compiled (%llu)",
+	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
+	c = step(m, "route del 10.1.5.0/24");
+	expect(m, "10.1.5.9", NULL, "deleted");
+	expect(m, "10.1.5.200", "10.0.0.41", "... the more specific stays");
+	ok(c.patched >= 1 && c.compiled == 0, "... patched (%llu), none compiled (%llu)",
+	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
+	c = step(m, "-6 route replace 2001:db8:7::/48 via fd00::33");
+	expect(m, "2001:db8:7::1", "fd00::33", "IPv6 replaced");
+	ok(c.patched >= 1 && c.compiled == 0, "... IPv6 main patched (%llu), none compiled (%llu)",
+	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
+
+	/* A prefix whose only route is for tos 0x10: a plain flow falls through. */
+	c = step(m, "route add 10.2.1.0/25 tos 0x10 via 10.0.0.42");
+	expect(m, "10.2.1.9", "10.0.0.9", "tos-only prefix: plain flows fall through it");
+	ok(c.compiled >= 1, "... its table compiled whole (%llu)", (unsigned long long)c.compiled);
+	c = step(m, "route replace 10.1.9.0/24 via 10.0.0.43");
+	expect(m, "10.1.9.1", "10.0.0.43", "a change while it is there");
+	ok(c.compiled >= 1 && c.patched == 0, "... compiled whole again (%llu), not patched (%llu)",
+	   (unsigned long long)c.compiled, (unsigned long long)c.patched);
+	c = step(m, "route del 10.2.1.0/25 tos 0x10");
+	expect(m, "10.2.1.9", "10.0.0.9", "tos-only prefix gone");
+	c = step(m, "route replace 10.1.9.0/24 via 10.0.0.44");
+	expect(m, "10.1.9.1", "10.0.0.44", "a change after it went");
+	ok(c.patched >= 1 && c.compiled == 0, "... patched again (%llu), none compiled (%llu)",
+	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
+	fm_mirror_free(m);
+	return tap_done();
+}
