@@ -149,9 +149,12 @@ struct builder {
 	size_t nh, caph, caphx;
 	uint32_t *slot; /* outcome index + 1, 0 empty */
 	size_t mask;
-	struct xmemo *memo; /* hop_extras() answers: a full table has few hops */
-	size_t memo_n;	    /* its entries */
-	size_t inherited;   /* prefixes whose outcome is their parent's */
+	/* hop_extras() answers: a full table has few hops. Kept for patches:
+	 * what they depend on (links, addresses, nexthop objects, the IPv4
+	 * local table) changes only with a whole build of every table. */
+	struct xmemo *memo;
+	size_t memo_n;	  /* its entries */
+	size_t inherited; /* prefixes whose outcome is their parent's */
 };
 
 /* The hops of an outcome a patch added (fib_table.extra). */
@@ -660,10 +663,12 @@ static int lpm_set(struct fib_table *t, const struct pfx *p, uint32_t id)
 static int table_build(const struct lookup_env *env, const struct fib *f, uint8_t family,
 		       uint32_t id, struct pfx *v, size_t n, struct fib_table **ret)
 {
+	/* A table has at most as many distinct hops as prefixes. */
+	size_t memo_n = n < XMEMO_SIZE / 8 ? 8 * n + XMEMO_WAYS : XMEMO_SIZE;
 	struct builder b = {.env = env,
 			    .addrs6 = &f->addrs6,
-			    .memo = calloc(XMEMO_SIZE, sizeof(struct xmemo)),
-			    .memo_n = XMEMO_SIZE};
+			    .memo = calloc(memo_n, sizeof(struct xmemo)),
+			    .memo_n = memo_n};
 	struct fib_table *t = calloc(1, sizeof(*t));
 	uint32_t *ids = malloc((n + 1) * sizeof(*ids));
 	size_t i;
@@ -688,8 +693,6 @@ static int table_build(const struct lookup_env *env, const struct fib *f, uint8_
 		goto fail;
 	free(ids);
 	/* Kept for patches, without what only this build needed. */
-	free(b.memo);
-	b.memo = NULL;
 	b.env = NULL;
 	b.addrs6 = NULL;
 	if ((t->b = malloc(sizeof(*t->b))))
@@ -818,10 +821,7 @@ static int table_patch(const struct lookup_env *env, const struct fib *f, struct
 	rc = -ENOMEM;
 	b->env = env;
 	b->addrs6 = &f->addrs6;
-	/* Sized to the patch: clearing a full one (half a megabyte) would
-	 * cost more than a small patch itself. */
-	b->memo_n = n < XMEMO_SIZE / 8 ? 8 * n + XMEMO_WAYS : XMEMO_SIZE;
-	if (!c || !id || !(b->memo = calloc(b->memo_n, sizeof(*b->memo))))
+	if (!c || !id)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if ((id[i] = patch_outcome(b, t, &d[i], c)) < 0) {
@@ -839,8 +839,6 @@ out:
 	free(c);
 	free(id);
 	if (b) {
-		free(b->memo);
-		b->memo = NULL;
 		b->env = NULL;
 		b->addrs6 = NULL;
 	}
