@@ -164,10 +164,10 @@ static void add_src_streams(struct stream *v, int *n)
 }
 
 /*
- * IPv4 packets received on v0 from a host of its subnet (10.0.5.5), to be
- * forwarded: the input path, with the source check's reverse route (the
- * namespaces bench_get makes forward; one named with --netns is measured
- * as it is set).
+ * Packets received from a host of the device's subnet, to be forwarded:
+ * IPv4 on v0 from 10.0.5.5 (the input path, with the source check's reverse
+ * route; the namespaces bench_get makes forward, one named with --netns is
+ * measured as it is set), IPv6 on v2 from fd00::5.
  */
 static void add_iif_streams(struct fm_mirror *m, struct stream *v, int *n)
 {
@@ -175,13 +175,14 @@ static void add_iif_streams(struct fm_mirror *m, struct stream *v, int *n)
 	struct fm_link l;
 
 	for (i = 0; i < k; i++) {
-		if (strcmp(v[i].name, "in-table") || v[i].family != AF_INET ||
-		    fm_link_by_name(m, "v0", &l))
+		bool v4 = v[i].family == AF_INET;
+
+		if (strcmp(v[i].name, "in-table") || fm_link_by_name(m, v4 ? "v0" : "v2", &l))
 			continue;
 		v[*n] = v[i];
 		v[*n].name = "in+iif";
 		v[*n].iif = l.ifindex;
-		fm_ip_parse("10.0.5.5", &v[(*n)++].src);
+		fm_ip_parse(v4 ? "10.0.5.5" : "fd00::5", &v[(*n)++].src);
 	}
 }
 
@@ -373,7 +374,7 @@ int main(int argc, char **argv)
 {
 	static const int rule_counts[] = {0, 10, 100};
 	struct pfxset s4, s6;
-	struct stream streams[9];
+	struct stream streams[10];
 	struct answer *kans;
 	struct fm_mirror *m;
 	struct fm_stats fst;

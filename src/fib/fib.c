@@ -461,6 +461,7 @@ static bool decide(struct builder *b, const struct pfx *p, struct cand *c)
 		if (r->expires && rib_expiry_left(r->expires)) /* an ended one is skipped */
 			c->o.expires = rib_expiry_earlier(c->o.expires, r->expires);
 	}
+	c->o.single = head->key.family == AF_INET6 && !head->next;
 	memset(&k, 0, sizeof(k));
 	k.family = head->key.family;
 	k.iif = LOOPBACK_IFINDEX;

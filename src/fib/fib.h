@@ -67,6 +67,8 @@ struct fib_outcome {
 	bool tos_sensitive; /* an alias with tos != 0 was passed on the way */
 	bool resilient;	    /* member choice by buckets (history): not exact */
 	bool prefsrc_cfg;   /* the route has its own src */
+	bool single;	    /* IPv6: the route is its prefix's only one (no other
+			     * could score higher for an input device) */
 	int16_t plen;	    /* prefix length where the table decided, -1 none */
 	int16_t err;	    /* FO_ERROR: the -errno */
 	uint32_t expires;   /* a route consulted expires then (rib_expiry): general after */

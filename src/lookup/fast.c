@@ -133,6 +133,19 @@ static bool in_flow(const struct fm_flow *f)
 	       unicast4(ntohl(f->src.v4));
 }
 
+/* IPv6, an input device (a packet received), with or without a source, to
+ * a plain destination (ref6.c's input6 then needs no strict device match);
+ * :: is no source to the kernel but would meet source selectors here. Not
+ * loopback, which stands for the output path in struct pflow. */
+static bool in6_flow(const struct fm_flow *f)
+{
+	static const uint8_t any6[16];
+
+	return f->family == AF_INET6 && f->iif > 0 && f->iif != LOOPBACK_IFINDEX && f->oif <= 0 &&
+	       (!f->src.family || (f->src.family == AF_INET6 && memcmp(f->src.b, any6, 16))) &&
+	       !(f->flags & FM_FLOW_FIBMATCH) && dst_plain(f);
+}
+
 static bool in_prefix(const uint8_t *a, const uint8_t *p, int len)
 {
 	int full = len / 8, rest = len % 8;
@@ -425,6 +438,25 @@ struct pick {
 };
 
 /*
+ * IPv6 input (in6_flow()): the tables score the input device's hops higher,
+ * though not strictly (rt6_score_route), so the device may change the match
+ * (and with it a rule's suppress_ifgroup verdict). The outcome, worked out
+ * without a device, stays the kernel's when nothing at its prefix could
+ * outscore it: the prefix has no other route and this one a single hop, or
+ * its one hop is on that device (the routes scored alike without it, and it
+ * came first). Multipath, where the device moves the match among the
+ * members, is the general path's.
+ */
+static bool in6_settled(const struct fib_outcome *o, const struct pflow *p)
+{
+	if (p->family != AF_INET6 || p->iif == LOOPBACK_IFINDEX || o->kind == FO_NONE)
+		return true;
+	if (o->kind == FO_ERROR)
+		return o->single;
+	return o->nhops == 1 && (o->single || o->hops[0].ifindex == p->iif);
+}
+
+/*
  * fib_rules_lookup over the compiled rules: 0 with @pk set to the route the
  * rules and tables decide on; the kernel's error (a rule's verdict, a
  * route's type, -ENETUNREACH past the last rule), which each path maps in
@@ -452,7 +484,7 @@ static int walk(const struct fib *f, const struct pflow *p, struct pick *pk)
 			continue;
 		}
 		o = lookup(f, fr, p, &tab);
-		if (o->kind == FO_GENERAL)
+		if (o->kind == FO_GENERAL || !in6_settled(o, p))
 			return LK_GENERAL;
 		if (o->kind == FO_NONE)
 			continue;
@@ -626,7 +658,31 @@ static int input(const struct fib *f, const struct fib_dev4 *in, const struct pf
 static bool fast_flow(const struct fm_flow *fl)
 {
 	return ((fl->family == AF_INET || fl->family == AF_INET6) && plain(fl)) || oif_flow(fl) ||
-	       src_flow(fl) || in_flow(fl);
+	       src_flow(fl) || in_flow(fl) || in6_flow(fl);
+}
+
+/* ref6.c's input6 for an in6_flow(), whose walk settled on a single hop
+ * (in6_settled()). Input reports only a configured source (rt6_fill_node). */
+static int input6(const struct fib *f, struct pflow *p, const struct fm_flow *fl,
+		  struct fm_result *ret)
+{
+	const struct fib_outcome *o;
+	struct pick pk;
+	int rc;
+
+	p->uid = (fl->flags & FM_FLOW_UID) ? fl->uid : 0xffffffffu; /* INVALID_UID */
+	if ((rc = walk(f, p, &pk)))
+		return rc;
+	o = pk.o;
+	fill_route(o, pk.tab, o->sel, fl, ret);
+	ret->iif = fl->iif;
+	if (o->type == RTN_LOCAL || o->type == RTN_ANYCAST) {
+		ret->oif = LOOPBACK_IFINDEX;
+		ret->flags |= RTCF_LOCAL;
+	}
+	if (o->prefsrc_cfg)
+		ret->prefsrc = o->hopx[0].prefsrc;
+	return 0;
 }
 
 static void pflow_init(struct pflow *p, const struct fm_flow *fl)
@@ -661,11 +717,12 @@ static int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_re
 	p.pre_t = pre_t;
 	p.pre_o = pre_o;
 	if (fl->iif > 0) {
-		/* An unknown device: -ENODEV, from the general path. */
+		/* An unknown device: -ENODEV, from the general path. (fib_in4
+		 * lists every device, whatever its addresses.) */
 		if (!(in = fib_dev4_find(f, fl->iif)))
 			return LK_GENERAL;
 		p.iif = fl->iif;
-		return input(f, in, &p, fl, ret);
+		return fl->family == AF_INET6 ? input6(f, &p, fl, ret) : input(f, in, &p, fl, ret);
 	}
 	/* ref4.c's output_checks: a source must be one of ours. */
 	if (p.src4 && (rc = ours4(f, fl->src.b, p.src4)) <= 0)

@@ -135,8 +135,18 @@ cat >"$Q" <<'EOF'
 -6 2001:db8:16::1
 -6 2001:db8:17::1
 -6 2001:db8:10::1 oif v0
+-6 2001:db8:10::1 from 2001:db8:2::5 iif v2
+-6 2001:db8:11::1 from 2001:db8::5 iif v0
+-6 2001:db8:11::1 iif v2
+-6 2001:db8:12::1 from 2001:db8::5 iif v0
+-6 2001:db8:13::1 from 2001:db8::5 iif v2
+-6 2001:db8:17::1 from 2001:db8::5 iif v2
+-6 2001:db8::1 from 2001:db8:2::5 iif v2
+-6 2001:db8:2::7 from 2001:db8::5 iif v0
+-6 2001:4860::1 from 2001:db8::5 iif v0
+-6 2001:4860::1 iif v2
 EOF
-phase "route types, tos before metric, metric order, onlink, via inet6, v6 pref, subtrees, expiry"
+phase "route types, tos before metric, metric order, onlink, via inet6, v6 pref, subtrees, expiry, IPv6 input"
 
 # What the kernel remembers for good. With the three initial rules and no
 # local route ever added, a received packet's source is checked only against

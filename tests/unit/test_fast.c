@@ -372,7 +372,7 @@ static void rule(struct rib *rib, uint8_t fam, uint32_t prio)
 		r.dport_lo = 80, r.dport_hi = 90, r.attrs |= FM_RULE_DPORT;
 		break;
 	case 6:
-		r.uid_start = 1000, r.uid_end = 2000, r.attrs |= FM_RULE_UIDRANGE;
+		r.uid_start = rnd(2) ? 1000 : 0, r.uid_end = 2000, r.attrs |= FM_RULE_UIDRANGE;
 		break;
 	case 7:
 		r.tos = 0x10;
@@ -547,6 +547,11 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 	if (fam == AF_INET && !rnd(6)) {
 		f->iif = 1 + (int)rnd(NDEV + 1);
 		f->src = ip4(rnd(3) ? rnd_addr() : rnd_src4());
+	} else if (fam == AF_INET6 && !rnd(6)) {
+		/* IPv6 packets received, with a source or not. */
+		f->iif = 1 + (int)rnd(NDEV + 1);
+		if (rnd(3))
+			f->src = rnd(2) ? ip6(0x2001, 0xdb8, 0, 0, (uint16_t)rnd(4)) : rnd_addr6();
 	} else if (!rnd(5))
 		f->src = fam == AF_INET ? ip4(rnd_src4())
 			 : rnd(2)	? ip6(0x2001, 0xdb8, 0, 0, (uint16_t)rnd(4))
@@ -562,6 +567,7 @@ struct tally {
 	unsigned oif[2], fast_oif[2];
 	unsigned src[2], fast_src[2]; /* flows with a source (and no device) */
 	unsigned in, fast_in;	      /* IPv4 input-path flows */
+	unsigned in6, fast_in6;	      /* IPv6 input-path flows */
 };
 
 /*
@@ -620,7 +626,8 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		t->checked++;
 		t->oif[fl.family == AF_INET6] += fl.oif > 0;
 		t->src[fl.family == AF_INET6] += fl.src.family && fl.oif <= 0 && fl.iif <= 0;
-		t->in += fl.iif > 0;
+		t->in += fl.iif > 0 && fl.family == AF_INET;
+		t->in6 += fl.iif > 0 && fl.family == AF_INET6;
 		if (ra == LK_GENERAL || fl.family == AF_INET6)
 			check_hinted(env, f, &fl, t);
 		if (ra == LK_GENERAL)
@@ -629,7 +636,8 @@ static void check(const struct lookup_env *env, const struct fib *f, unsigned fl
 		t->fast6 += fl.family == AF_INET6;
 		t->fast_oif[fl.family == AF_INET6] += fl.oif > 0;
 		t->fast_src[fl.family == AF_INET6] += fl.src.family && fl.oif <= 0 && fl.iif <= 0;
-		t->fast_in += fl.iif > 0;
+		t->fast_in += fl.iif > 0 && fl.family == AF_INET;
+		t->fast_in6 += fl.iif > 0 && fl.family == AF_INET6;
 		rb = lk_ref_route_get(env, &fl, &b);
 		if (lk_same_answer(ra, &a, rb, &b))
 			continue;
@@ -698,26 +706,35 @@ static void record(struct rib *rib, enum fm_event_type type, enum fm_kind kind, 
 		dirt->all = true;
 }
 
-/* Remove a random route of (@fam, @table), if it has one. */
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(&(*(struct rib_route *const *)a)->key, &(*(struct rib_route *const *)b)->key,
+		      sizeof(struct rib_key));
+}
+
+/* Remove a random route of (@fam, @table), if it has one: picked in key
+ * order, not the hash table's (its key is drawn per process). */
 static void drop_route(struct rib *rib, uint8_t fam, uint32_t table)
 {
-	struct rib_route *pick = NULL;
+	struct rib_route **v = calloc(rib->routes.n + 1, sizeof(*v)), *pick;
 	struct fm_route r;
 	struct hnode *hn;
-	unsigned seen = 0;
-	size_t i;
+	size_t i, n = 0;
 
 	htab_for_each (&rib->routes, i, hn) {
 		struct rib_route *x = container_of(hn, struct rib_route, hn);
 
-		for (; x; x = x->next)
-			if (x->key.family == fam && x->key.table == table && !rnd(++seen))
-				pick = x;
+		if (v && x->key.family == fam && x->key.table == table)
+			v[n++] = x;
 	}
-	if (!pick)
-		return;
-	rib_route_export(rib, pick, &r);
-	rib_route_apply(rib, RIB_DEL, 0, &r);
+	if (n) {
+		qsort(v, n, sizeof(*v), key_cmp);
+		for (pick = v[rnd((uint32_t)n)]; pick->next && rnd(2);)
+			pick = pick->next;
+		rib_route_export(rib, pick, &r);
+		rib_route_apply(rib, RIB_DEL, 0, &r);
+	}
+	free(v);
 }
 
 /* Change a few routes of one table, as the mirror's events would. */
@@ -923,6 +940,7 @@ int main(void)
 	   t.fast_src[0], t.src[0]);
 	ok(t.fast_src[1] * 10 > t.src[1], "... and IPv6 ones (%u of %u)", t.fast_src[1], t.src[1]);
 	ok(t.fast_in * 10 > t.in, "... and IPv4 input-path ones (%u of %u)", t.fast_in, t.in);
+	ok(t.fast_in6 * 10 > t.in6, "... and IPv6 input-path ones (%u of %u)", t.fast_in6, t.in6);
 	ok(t.hint_mismatches == 0,
 	   "the general path's walks, guided by the FIB and not, agree with the plain "
 	   "reference (%u lookups, %u disagreements)",
