@@ -21,6 +21,7 @@
 #include "fibmirror.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,7 +99,7 @@ static struct counts counts(struct fm_mirror *m)
 }
 
 /* Run `ip -n NS ARGS` and let the mirror catch up; the counters' rise. */
-static struct counts step(struct fm_mirror *m, const char *args)
+static struct counts run(struct fm_mirror *m, const char *args)
 {
 	struct counts a = counts(m), b;
 
@@ -107,6 +108,20 @@ static struct counts step(struct fm_mirror *m, const char *args)
 	quiet(m);
 	b = counts(m);
 	return (struct counts){b.patched - a.patched, b.compiled - a.compiled};
+}
+
+/* What a step's publications did to @table: patched it and compiled none
+ * (@patch), or compiled it whole and patched none. */
+static void patched(struct counts c, bool patch, const char *table)
+{
+	unsigned long long p = c.patched, w = c.compiled;
+
+	if (patch)
+		ok(p >= 1 && w == 0, "... %s patched (%llu tables), none compiled whole (%llu)",
+		   table, p, w);
+	else
+		ok(w >= 1 && p == 0, "... %s compiled whole (%llu tables), none patched (%llu)",
+		   table, w, p);
 }
 
 static int setup(void)
@@ -134,11 +149,41 @@ static int setup(void)
 	return i;
 }
 
+/* The steps, in order: a command, what another thread is told then (one or
+ * two destinations), and what publishing it did to @table (NULL: not
+ * checked). A tos-only prefix (a plain flow falls through it to the /24)
+ * makes IPv4 main compile whole while it is there. */
+static const struct step {
+	const char *cmd;
+	const char *dst, *want, *what;
+	const char *dst2, *want2, *what2;
+	bool patch;
+	const char *table;
+} steps[] = {
+    {"route replace 10.1.5.0/24 via 10.0.0.40", "10.1.5.9", "10.0.0.40", "replaced", NULL, NULL,
+     NULL, true, "IPv4 main"},
+    {"route add 10.1.5.128/25 via 10.0.0.41", "10.1.5.200", "10.0.0.41", "more specific added",
+     "10.1.5.9", "10.0.0.40", "... the rest of the /24 as it was", true, "IPv4 main"},
+    {"route del 10.1.5.0/24", "10.1.5.9", NULL, "deleted", "10.1.5.200", "10.0.0.41",
+     "... the more specific stays", true, "IPv4 main"},
+    {"-6 route replace 2001:db8:7::/48 via fd00::33", "2001:db8:7::1", "fd00::33", "IPv6 replaced",
+     NULL, NULL, NULL, true, "IPv6 main"},
+    {"route add 10.2.1.0/25 tos 0x10 via 10.0.0.42", "10.2.1.9", "10.0.0.9",
+     "tos-only prefix: plain flows fall through it", NULL, NULL, NULL, false, "IPv4 main"},
+    {"route replace 10.1.9.0/24 via 10.0.0.43", "10.1.9.1", "10.0.0.43",
+     "a change while it is there", NULL, NULL, NULL, false, "IPv4 main"},
+    {"route del 10.2.1.0/25 tos 0x10", "10.2.1.9", "10.0.0.9", "tos-only prefix gone", NULL, NULL,
+     NULL, false, NULL},
+    {"route replace 10.1.9.0/24 via 10.0.0.44", "10.1.9.1", "10.0.0.44", "a change after it went",
+     NULL, NULL, NULL, true, "IPv4 main"},
+};
+
 int main(void)
 {
 	struct fm_open_opts o = {.sz = sizeof(o)};
 	struct fm_mirror *m = NULL;
 	struct counts c;
+	size_t i;
 	int rc;
 
 	if ((rc = netns_create("fmpublish")))
@@ -155,39 +200,16 @@ int main(void)
 	quiet(m);
 	expect(m, "10.1.5.9", "10.0.0.7", "as loaded");
 
-	c = step(m, "route replace 10.1.5.0/24 via 10.0.0.40");
-	expect(m, "10.1.5.9", "10.0.0.40", "replaced");
-	ok(c.patched >= 1 && c.compiled == 0, "... IPv4 main patched (%llu), none compiled (%llu)",
-	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
-	c = step(m, "route add 10.1.5.128/25 via 10.0.0.41");
-	expect(m, "10.1.5.200", "10.0.0.41", "more specific added");
-	expect(m, "10.1.5.9", "10.0.0.40", "... the rest of the /24 as it was");
-	ok(c.patched >= 1 && c.compiled == 0, "... patched (%llu), none compiled (%llu)",
-	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
-	c = step(m, "route del 10.1.5.0/24");
-	expect(m, "10.1.5.9", NULL, "deleted");
-	expect(m, "10.1.5.200", "10.0.0.41", "... the more specific stays");
-	ok(c.patched >= 1 && c.compiled == 0, "... patched (%llu), none compiled (%llu)",
-	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
-	c = step(m, "-6 route replace 2001:db8:7::/48 via fd00::33");
-	expect(m, "2001:db8:7::1", "fd00::33", "IPv6 replaced");
-	ok(c.patched >= 1 && c.compiled == 0, "... IPv6 main patched (%llu), none compiled (%llu)",
-	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		const struct step *t = &steps[i];
 
-	/* A prefix whose only route is for tos 0x10: a plain flow falls through. */
-	c = step(m, "route add 10.2.1.0/25 tos 0x10 via 10.0.0.42");
-	expect(m, "10.2.1.9", "10.0.0.9", "tos-only prefix: plain flows fall through it");
-	ok(c.compiled >= 1, "... its table compiled whole (%llu)", (unsigned long long)c.compiled);
-	c = step(m, "route replace 10.1.9.0/24 via 10.0.0.43");
-	expect(m, "10.1.9.1", "10.0.0.43", "a change while it is there");
-	ok(c.compiled >= 1 && c.patched == 0, "... compiled whole again (%llu), not patched (%llu)",
-	   (unsigned long long)c.compiled, (unsigned long long)c.patched);
-	c = step(m, "route del 10.2.1.0/25 tos 0x10");
-	expect(m, "10.2.1.9", "10.0.0.9", "tos-only prefix gone");
-	c = step(m, "route replace 10.1.9.0/24 via 10.0.0.44");
-	expect(m, "10.1.9.1", "10.0.0.44", "a change after it went");
-	ok(c.patched >= 1 && c.compiled == 0, "... patched again (%llu), none compiled (%llu)",
-	   (unsigned long long)c.patched, (unsigned long long)c.compiled);
+		c = run(m, t->cmd);
+		expect(m, t->dst, t->want, t->what);
+		if (t->dst2)
+			expect(m, t->dst2, t->want2, t->what2);
+		if (t->table)
+			patched(c, t->patch, t->table);
+	}
 	fm_mirror_free(m);
 	return tap_done();
 }
