@@ -133,6 +133,18 @@ struct pfx {
 	struct rib_route *head;
 };
 
+/* The prefix of alias list @head (no subtree: merge_dups decides). */
+static void pfx_of(struct pfx *p, struct rib_route *head)
+{
+	memset(p, 0, sizeof(*p));
+	memcpy(p->a, head->key.dst, 16);
+	p->family = head->key.family;
+	p->table = head->key.table;
+	p->a4 = host4(head->key.dst);
+	p->len = head->key.dst_len;
+	p->head = head;
+}
+
 /* A table under construction: outcomes with their hops in growing arrays
  * (o.hops holds an offset until the arrays stop moving), and an open
  * addressing hash of their contents. */
@@ -747,15 +759,15 @@ static long patch_outcome(struct builder *b, struct fib_table *t, const struct f
 			  struct cand *c)
 {
 	struct rib_key k = {.table = d->table, .family = d->family, .dst_len = d->len};
-	struct pfx p = {.family = d->family, .len = d->len, .table = d->table};
+	struct rib_route *head;
+	struct pfx p;
 	long id;
 	int rc;
 
 	memcpy(k.dst, d->dst, 16);
-	if (!(p.head = rib_route_head(b->env->rib, &k)))
+	if (!(head = rib_route_head(b->env->rib, &k)))
 		return LPM_NONE;
-	memcpy(p.a, d->dst, 16);
-	p.a4 = host4(d->dst);
+	pfx_of(&p, head);
 	memset(&c->o, 0, sizeof(c->o));
 	if (b->n >= t->cap_out || !decide(b, &p, c))
 		return -EAGAIN;
@@ -1036,12 +1048,7 @@ static int collect(const struct lookup_env *env, const struct fib *prev,
 			free(v);
 			return -ENOMEM;
 		}
-		memcpy(v[*n].a, r->key.dst, 16);
-		v[*n].family = r->key.family;
-		v[*n].table = r->key.table;
-		v[*n].a4 = host4(r->key.dst);
-		v[*n].len = r->key.dst_len;
-		v[(*n)++].head = r;
+		pfx_of(&v[(*n)++], r);
 	}
 	*ret = v;
 	return 0;

@@ -26,7 +26,9 @@
  * FIB share the table and see the change at that swap, as they would a new
  * FIB's. A table is rebuilt whole when a patch cannot be exact: a prefix
  * whose outcome is inherited from a shorter one (all its aliases fall
- * through), IPv6 source-specific routes, no free slot left.
+ * through), IPv6 source-specific routes, no free slot left; and the IPv4
+ * local table (whose routes decide gw_local everywhere: all tables) or
+ * more than FIB_DIRTY_PFX changed prefixes since the last build.
  *
  * Thread context: fib_build/fib_retire are writer-only; a published struct
  * fib is immutable and read under rcu_read_lock (urcu memb).

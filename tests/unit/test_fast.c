@@ -867,6 +867,41 @@ out:
 	rib_fini(&rib);
 }
 
+/* What fib_dirty_route() lists for patches, and when it gives a table up to
+ * a whole build instead. */
+static void test_dirty(void)
+{
+	struct fib_dirty d = {0};
+	struct rib_key k = {.family = AF_INET, .table = 100, .dst_len = 32};
+	struct rib_key k6 = {.family = AF_INET6, .table = 200, .dst_len = 48, .src_len = 64};
+	uint32_t i, a;
+
+	for (i = 0; i < FIB_DIRTY_PFX; i++) {
+		a = htonl(0x0a000000 + i);
+		memcpy(k.dst, &a, 4);
+		fib_dirty_route(&d, &k);
+	}
+	ok(d.npfx == FIB_DIRTY_PFX && d.n == 0 && !d.all,
+	   "%d changed prefixes listed for patches (%zu listed, %zu tables whole)", FIB_DIRTY_PFX,
+	   d.npfx, d.n);
+	a = htonl(0x0b000000);
+	memcpy(k.dst, &a, 4);
+	fib_dirty_route(&d, &k);
+	fib_dirty_route(&d, &k);
+	ok(d.n == 1 && d.v[0].table == 100 && d.npfx == FIB_DIRTY_PFX,
+	   "one more: its table is built whole, nothing more listed (%zu tables, %zu listed)", d.n,
+	   d.npfx);
+	fib_dirty_route(&d, &k6);
+	ok(d.n == 2 && d.v[1].family == AF_INET6 && d.v[1].table == 200,
+	   "an IPv6 source-specific route: its table whole (%zu tables)", d.n);
+	k.table = RT_TABLE_LOCAL;
+	fib_dirty_route(&d, &k);
+	ok(d.all, "an IPv4 local route: every table whole (gw_local)");
+	fib_dirty_clear(&d);
+	ok(!fib_dirty_any(&d), "cleared: nothing left to build");
+	fib_dirty_fini(&d);
+}
+
 /*
  * A route that expires between publication and lookup: the outcome that
  * chose it must hand over to the general path, which skips it.
@@ -926,6 +961,7 @@ int main(void)
 	diag("seed %u (FM_TEST_SEED to override)", seed);
 	for (r = 0; r < 100; r++)
 		round_trip(r, &t);
+	test_dirty();
 	test_expiry();
 	diag("%u flows (half IPv6), %u answered by the fast path (%u IPv6), %u disagreements",
 	     t.checked, t.fast, t.fast6, t.mismatches);
