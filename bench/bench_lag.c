@@ -30,6 +30,12 @@
  * The kernel's own readers see a change when the request returns; the lag
  * is the mirror's price for answering in-process (event delivery, apply,
  * FIB publication). --json prints one object per rate.
+ *
+ * --tos-route adds TOS_ROUTE to the namespace first (and removes it at the
+ * end): a prefix whose only route is tos-specific, so its outcome for plain
+ * flows is inherited from a shorter prefix, which the FIB must track when
+ * it patches the table (before 2026-12-07 such a table was compiled whole
+ * at every change).
  */
 #define FM_BENCH_NETLINK
 #define FM_BENCH_FULLVIEW
@@ -43,6 +49,7 @@
 #define MAX_RATES  8
 #define MAX_PROBES 100000
 #define GIVE_UP_S  5.0 /* a probe that waits longer counts as this */
+#define TOS_ROUTE  "198.18.0.0/24 tos 0x10 via 10.0.1.1" /* --tos-route */
 
 static struct fm_mirror *mir;
 static struct pfxset s4, s6;
@@ -323,8 +330,10 @@ static void phase(double rate, double seconds, double probe_ms, uint64_t seed, b
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: bench_lag [--v4 N] [--v6 N] [--netns NAME] [--keep] "
-			"[--rates R,R,..] [--seconds S] [--probe-ms MS] [--seed N] [--json]\n");
+	fprintf(
+	    stderr,
+	    "usage: bench_lag [--v4 N] [--v6 N] [--netns NAME] [--keep] "
+	    "[--rates R,R,..] [--seconds S] [--probe-ms MS] [--seed N] [--tos-route] [--json]\n");
 	return 2;
 }
 
@@ -334,7 +343,7 @@ int main(int argc, char **argv)
 	       open_s;
 	int nrates = 3, i, rc;
 	uint64_t seed = 20261206;
-	bool json = false;
+	bool json = false, tos_route = false;
 	pthread_t tw;
 	struct fm_stats st;
 
@@ -358,6 +367,8 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--tos-route")) {
+			tos_route = true;
 		} else {
 			return usage();
 		}
@@ -377,6 +388,8 @@ int main(int argc, char **argv)
 		if (rates[i] * seconds + 1000 > nsent_cap)
 			nsent_cap = (long)(rates[i] * seconds) + 1000;
 	sent = xcalloc((size_t)nsent_cap, sizeof(*sent));
+	if (tos_route && sh("ip -n %s route add " TOS_ROUTE, fv.ns))
+		return 1;
 	mir = fv_open(&open_s);
 	fm_mirror_stats(mir, &st);
 	if (!json) {
@@ -395,5 +408,7 @@ int main(int argc, char **argv)
 	atomic_store(&stop_writer, true);
 	pthread_join(tw, NULL);
 	fm_mirror_free(mir);
+	if (tos_route)
+		sh("ip -n %s route del " TOS_ROUTE, fv.ns);
 	return 0;
 }

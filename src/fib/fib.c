@@ -17,8 +17,11 @@
  * A table whose routes changed at some prefixes is patched instead (fib.h):
  * it keeps its builder (the outcomes by content) and spare slots in out[],
  * so a changed prefix's outcome is decided as in a build, found or placed in
- * a free slot, and its LPM leaf staged; one commit publishes them all. A
- * patch is refused where only a whole build is exact (table_patch).
+ * a free slot, and its LPM leaf staged; one commit publishes them all. An
+ * outcome inherited from a parent depends on the parent, so the builder
+ * lists the prefixes that inherit, and a patch works out again those under
+ * a changed prefix too (patch_work). A patch is refused where only a whole
+ * build is exact (table_patch).
  * Outcomes no prefix uses any more stay until the table is next built whole
  * (when its spare slots run out at the latest): that bounds the waste, and
  * no slot is ever rewritten while a reader may hold it.
@@ -165,8 +168,13 @@ struct builder {
 	 * what they depend on (links, addresses, nexthop objects, the IPv4
 	 * local table) changes only with a whole build of every table. */
 	struct xmemo *memo;
-	size_t memo_n;	  /* its entries */
-	size_t inherited; /* prefixes whose outcome is their parent's */
+	size_t memo_n; /* its entries */
+	/* The prefixes whose outcome is their parent's (their routes decide
+	 * nothing): a change at a shorter prefix covering one changes it too.
+	 * inh_full: more than FIB_INHERITED_MAX, so not all listed. */
+	struct fib_dirty_pfx *inh;
+	size_t n_inh, cap_inh;
+	bool inh_full;
 };
 
 /* The hops of an outcome a patch added (fib_table.extra). */
@@ -286,6 +294,9 @@ static long outcome_id(struct builder *b, const struct fib_outcome *o, const str
 }
 
 /* ------------------------------------------------------------- decisions */
+
+/* Nothing decided here: the next rule. Outcome 0 of every table. */
+static const struct fib_outcome fo_none = {.kind = FO_NONE, .plen = -1, .err = -EAGAIN, .top = -1};
 
 /* An outcome and the hops it names, before de-duplication. */
 struct cand {
@@ -515,13 +526,19 @@ static int pfx_cmp(const void *a, const void *b)
 	return c ? c : x->len - y->len;
 }
 
+/* Whether prefix @pa/@plen covers @qa/@qlen (or is it). */
+static bool covers(const uint8_t *pa, int plen, const uint8_t *qa, int qlen)
+{
+	int full = plen / 8, rest = plen % 8;
+
+	if (plen > qlen || memcmp(pa, qa, (size_t)full))
+		return false;
+	return !rest || ((pa[full] ^ qa[full]) & (0xff << (8 - rest))) == 0;
+}
+
 static bool pfx_covers(const struct pfx *p, const struct pfx *q)
 {
-	int full = p->len / 8, rest = p->len % 8;
-
-	if (p->len > q->len || memcmp(p->a, q->a, (size_t)full))
-		return false;
-	return !rest || ((p->a[full] ^ q->a[full]) & (0xff << (8 - rest))) == 0;
+	return covers(p->a, p->len, q->a, q->len);
 }
 
 static void builder_fini(struct builder *b)
@@ -533,6 +550,26 @@ static void builder_fini(struct builder *b)
 	free(b->hopx);
 	free(b->slot);
 	free(b->memo);
+	free(b->inh);
+}
+
+/* List prefix @p as inherited; past FIB_INHERITED_MAX, or without memory,
+ * the list is given up and with it patches of the table. */
+static void inh_add(struct builder *b, uint32_t table, uint8_t family, const uint8_t *dst,
+		    uint8_t len)
+{
+	struct fib_dirty_pfx *e;
+
+	if (b->inh_full || b->n_inh == FIB_INHERITED_MAX ||
+	    !grow((void **)&b->inh, &b->cap_inh, b->n_inh + 1, sizeof(*b->inh))) {
+		b->inh_full = true;
+		return;
+	}
+	e = &b->inh[b->n_inh++];
+	e->table = table;
+	e->family = family;
+	e->len = len;
+	memcpy(e->dst, dst, 16);
 }
 
 /* Outcome @e as readers see it, its hops at @h and @x. */
@@ -584,13 +621,12 @@ static int table_outcomes(struct builder *b, const struct pfx *v, size_t n, uint
 {
 	struct cand *c = malloc(sizeof(*c));
 	size_t *stack = malloc((n + 1) * sizeof(*stack)), depth = 0, i;
-	struct fib_outcome none = {.kind = FO_NONE, .plen = -1, .err = -EAGAIN, .top = -1};
 	int rc = -ENOMEM;
 	long id;
 
 	if (!c || !stack || !grow((void **)&b->hops, &b->caph, 1, sizeof(*b->hops)) ||
 	    !grow((void **)&b->hopx, &b->caphx, 1, sizeof(*b->hopx)) ||
-	    outcome_id(b, &none, NULL, NULL) != 0)
+	    outcome_id(b, &fo_none, NULL, NULL) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		while (depth && !pfx_covers(&v[stack[depth - 1]], &v[i]))
@@ -603,7 +639,7 @@ static int table_outcomes(struct builder *b, const struct pfx *v, size_t n, uint
 			bool tos = c->o.tos_sensitive;
 			uint32_t expires = c->o.expires;
 
-			b->inherited++;
+			inh_add(b, v[i].table, v[i].family, v[i].a, v[i].len);
 			c->o = p->o;
 			c->o.tos_sensitive |= tos;
 			c->o.expires = rib_expiry_earlier(c->o.expires, expires);
@@ -751,30 +787,116 @@ static int outcome_add(struct fib_table *t, const struct builder *b, uint32_t id
 	return 0;
 }
 
-/* The outcome of changed prefix @d as its routes in the RIB now decide it:
- * its index in @t (a new one placed in a free slot), LPM_NONE when the
- * prefix has no route left, -EAGAIN when only a whole build is exact (the
- * outcome would be inherited, or no slot is free), or -ENOMEM. */
+/* The parent of prefix @p in table @t: the longest shorter prefix with
+ * routes (t->lens has every length the table has, and maybe more). */
+static bool parent_of(const struct rib *rib, const struct fib_table *t, struct pfx *p)
+{
+	struct rib_route *head;
+	int len;
+
+	for (len = p->len - 1; len >= 0; len--)
+		if ((t->lens[len / 64] >> (len % 64) & 1) &&
+		    (head = rib_route_at(rib, p->family, p->table, p->a, len))) {
+			pfx_of(p, head);
+			return true;
+		}
+	return false;
+}
+
+/*
+ * What the routes of @p decide, or when they decide nothing, what its
+ * parent's do (and so on up), with the tos aliases and lifetimes passed on
+ * the way: table_outcomes()'s fallback, read from the RIB. *@inherited:
+ * the outcome is not @p's own.
+ */
+static void resolve(struct builder *b, const struct fib_table *t, struct pfx *p, struct cand *c,
+		    bool *inherited)
+{
+	uint32_t expires = 0;
+	bool tos = false;
+
+	*inherited = false;
+	for (;;) {
+		memset(&c->o, 0, sizeof(c->o)); /* the hops are written as used */
+		if (decide(b, p, c))
+			break;
+		*inherited = true;
+		tos |= c->o.tos_sensitive;
+		expires = rib_expiry_earlier(expires, c->o.expires);
+		if (!parent_of(b->env->rib, t, p)) {
+			c->o = fo_none;
+			break;
+		}
+	}
+	c->o.tos_sensitive |= tos;
+	c->o.expires = rib_expiry_earlier(c->o.expires, expires);
+}
+
+/* The outcome of prefix @d as the routes in the RIB now decide it: its
+ * index in @t (a new one placed in a free slot), LPM_NONE when the prefix
+ * has no route left, -EAGAIN when no slot is free, or -ENOMEM. An
+ * inherited one is listed again (inh_add). */
 static long patch_outcome(struct builder *b, struct fib_table *t, const struct fib_dirty_pfx *d,
 			  struct cand *c)
 {
-	struct rib_key k = {.table = d->table, .family = d->family, .dst_len = d->len};
-	struct rib_route *head;
+	struct rib_route *head = rib_route_at(b->env->rib, d->family, d->table, d->dst, d->len);
+	bool inherited;
 	struct pfx p;
 	long id;
 	int rc;
 
-	memcpy(k.dst, d->dst, 16);
-	if (!(head = rib_route_head(b->env->rib, &k)))
+	if (!head)
 		return LPM_NONE;
-	pfx_of(&p, head);
-	memset(&c->o, 0, sizeof(c->o));
-	if (b->n >= t->cap_out || !decide(b, &p, c))
+	if (b->n >= t->cap_out)
 		return -EAGAIN;
+	pfx_of(&p, head);
+	resolve(b, t, &p, c, &inherited);
+	if (inherited)
+		inh_add(b, d->table, d->family, d->dst, d->len);
 	c->o.top = (int16_t)d->len;
 	if ((id = outcome_id(b, &c->o, c->h, c->x)) < 0 || (uint32_t)id < t->n_out)
 		return id;
 	return (rc = outcome_add(t, b, (uint32_t)id)) ? rc : id;
+}
+
+static int dpfx_addr_cmp(const void *a, const void *b)
+{
+	const struct fib_dirty_pfx *x = a, *y = b;
+	int c = memcmp(x->dst, y->dst, 16);
+
+	return c ? c : x->len - y->len;
+}
+
+/*
+ * The prefixes a patch of @t works out again: the changed ones @d, and
+ * every inherited one under one of them (its parent may be what changed),
+ * sorted, each once; NULL without memory. Those taken leave the builder's
+ * list: patch_outcome() lists them again if they still inherit.
+ */
+static struct fib_dirty_pfx *patch_work(struct builder *b, const struct fib_dirty_pfx *d, size_t n,
+					size_t *nw)
+{
+	struct fib_dirty_pfx *w = malloc((n + b->n_inh) * sizeof(*w));
+	size_t i, j, kept = 0, m = n;
+
+	if (!w)
+		return NULL;
+	memcpy(w, d, n * sizeof(*w));
+	for (i = 0; i < b->n_inh; i++) {
+		for (j = 0; j < n && !covers(d[j].dst, d[j].len, b->inh[i].dst, b->inh[i].len); j++)
+			;
+		if (j < n)
+			w[m++] = b->inh[i];
+		else
+			b->inh[kept++] = b->inh[i];
+	}
+	b->n_inh = kept;
+	qsort(w, m, sizeof(*w), dpfx_addr_cmp);
+	for (i = j = 0; i < m; i++)
+		if (!j || dpfx_addr_cmp(&w[j - 1], &w[i]))
+			w[j++] = w[i];
+	*nw = j;
+	return w;
 }
 
 /* Stage @n changes and publish them; a prefix removed before it was ever
@@ -823,33 +945,37 @@ static int table_patch(const struct lookup_env *env, const struct fib *f, struct
 {
 	struct builder *b = t->b;
 	struct cand *c = malloc(sizeof(*c));
-	long *id = malloc(n * sizeof(*id));
-	size_t i;
+	struct fib_dirty_pfx *w = NULL;
+	long *id = NULL;
+	size_t i, nw = 0;
 	int rc = -EAGAIN;
 
-	/* An inherited outcome changes with its parent, which the patch
-	 * cannot see; a source-specific route makes a subtree (merge_dups). */
-	if (!b || b->inherited || (t->family == AF_INET6 && env->rib->n_src_routes))
+	/* A source-specific route makes a subtree (merge_dups); past its
+	 * limits the inherited list is incomplete, or too long to scan. */
+	if (!b || b->inh_full || (b->n_inh && n > FIB_INHERIT_WORK / b->n_inh) ||
+	    (t->family == AF_INET6 && env->rib->n_src_routes))
 		goto out;
 	rc = -ENOMEM;
 	b->env = env;
 	b->addrs6 = &f->addrs6;
-	if (!c || !id)
+	if (!c || !(w = patch_work(b, d, n, &nw)) || !(id = malloc(nw * sizeof(*id))))
 		goto out;
-	for (i = 0; i < n; i++) {
-		if ((id[i] = patch_outcome(b, t, &d[i], c)) < 0) {
+	/* First, so a prefix finds a parent the same patch added. */
+	for (i = 0; i < nw; i++)
+		if (rib_route_at(env->rib, w[i].family, w[i].table, w[i].dst, w[i].len))
+			t->lens[w[i].len / 64] |= 1ull << (w[i].len % 64);
+	for (i = 0; i < nw; i++)
+		if ((id[i] = patch_outcome(b, t, &w[i], c)) < 0) {
 			rc = (int)id[i];
 			goto out;
 		}
-		if (id[i])
-			t->lens[d[i].len / 64] |= 1ull << (d[i].len % 64);
-	}
-	if ((rc = patch_commit(t, d, id, n)))
+	if ((rc = patch_commit(t, w, id, nw)))
 		goto out;
 	/* Empty now: the whole build drops it, as it would a table never seen. */
 	rc = (t->lpm4 ? lpm4_count(t->lpm4) : lpm6_count(t->lpm6)) ? 0 : -EAGAIN;
 out:
 	free(c);
+	free(w);
 	free(id);
 	if (b) {
 		b->env = NULL;

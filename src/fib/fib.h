@@ -24,11 +24,14 @@
  * slots of out[] that no published leaf names yet, and the LPM publishes the
  * changed leaves with one atomic swap (lpm*_commit). Readers of the previous
  * FIB share the table and see the change at that swap, as they would a new
- * FIB's. A table is rebuilt whole when a patch cannot be exact: a prefix
- * whose outcome is inherited from a shorter one (all its aliases fall
- * through), IPv6 source-specific routes, no free slot left; and the IPv4
- * local table (whose routes decide gw_local everywhere: all tables) or
- * more than FIB_DIRTY_PFX changed prefixes since the last build.
+ * FIB's. A prefix whose outcome is inherited from a shorter one (all its
+ * aliases fall through) is listed, and worked out again with any changed
+ * prefix that covers it. A table is rebuilt whole when a patch cannot be
+ * exact: IPv6 source-specific routes, no free slot left, more inherited
+ * outcomes than FIB_INHERITED_MAX (or than FIB_INHERIT_WORK comparisons
+ * with the changes); and the IPv4 local table (whose routes decide
+ * gw_local everywhere: all tables) or more than FIB_DIRTY_PFX changed
+ * prefixes since the last build.
  *
  * Thread context: fib_build/fib_retire are writer-only; a published struct
  * fib is immutable and read under rcu_read_lock (urcu memb).
@@ -155,6 +158,12 @@ struct fib {
  * patch costs a few microseconds per prefix, a whole build about one per
  * prefix of the table, so patches win for a full table far beyond this. */
 #define FIB_DIRTY_PFX 65536
+/* Prefixes whose outcome is inherited, listed per table so a patch finds
+ * the ones under a changed prefix; a table with more is built whole. */
+#define FIB_INHERITED_MAX 16384
+/* A patch compares every changed prefix with every inherited one: at most
+ * this many comparisons (some 50 ms), else the table is built whole. */
+#define FIB_INHERIT_WORK (1u << 24)
 
 /* What the next fib_build compiles anew. */
 struct fib_dirty {

@@ -118,7 +118,6 @@ static int v4_table(const struct lookup_env *env, uint32_t table, const struct k
 		    struct kres *res)
 {
 	struct rib_route *r;
-	struct rib_key k;
 	const uint64_t *lens;
 	int len, rc;
 
@@ -129,14 +128,7 @@ static int v4_table(const struct lookup_env *env, uint32_t table, const struct k
 	for (len = ref_walk_hint(env, AF_INET, table, fl->dst, &lens); len >= 0; len--) {
 		if (!ref_len_in(lens, len))
 			continue;
-		memset(&k, 0, sizeof(k));
-		k.family = AF_INET;
-		k.table = table;
-		k.dst_len = (uint8_t)len;
-		memcpy(k.dst, fl->dst, 4);
-		for (int i = len / 8; i < 4; i++)
-			k.dst[i] &= i == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
-		if ((r = rib_route_head(env->rib, &k)) &&
+		if ((r = rib_route_at(env->rib, AF_INET, table, fl->dst, len)) &&
 		    (rc = ref4_prefix(env, r, table, fl, res)) != -ENOENT)
 			return rc;
 	}

@@ -213,23 +213,6 @@ int ref6_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t t
 	return 0;
 }
 
-/* The source-less routes of @table for the flow's destination cut to @len. */
-static struct rib_route *probe(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
-			       int len)
-{
-	struct rib_key k;
-	int i;
-
-	memset(&k, 0, sizeof(k));
-	k.family = AF_INET6;
-	k.table = table;
-	k.dst_len = (uint8_t)len;
-	memcpy(k.dst, fl->dst, 16);
-	for (i = len / 8; i < 16; i++)
-		k.dst[i] &= i == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
-	return rib_route_head(env->rib, &k);
-}
-
 /*
  * Without source-specific routes no prefix has a subtree: one hash probe per
  * destination length the table has, longest first (from the FIB's hint, so
@@ -244,7 +227,8 @@ static int walk_by_probe(const struct lookup_env *env, uint32_t table, const str
 	int len, rc;
 
 	for (len = ref_walk_hint(env, AF_INET6, table, fl->dst, &lens); len >= 0; len--)
-		if (ref_len_in(lens, len) && (r = probe(env, table, fl, len)) &&
+		if (ref_len_in(lens, len) &&
+		    (r = rib_route_at(env->rib, AF_INET6, table, fl->dst, len)) &&
 		    (rc = ref6_prefix(env, r, table, fl, res)) != -ENOENT)
 			return rc;
 	return -EAGAIN;

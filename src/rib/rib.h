@@ -181,6 +181,10 @@ void rib_route_remove(struct rib *rib, struct rib_route *r, bool implicit);
 void rib_route_changed(struct rib *rib, struct rib_route *r, bool implicit);
 int rib_route_set_hops(struct rib *rib, struct rib_route *r, const struct fm_hop *hops, int n);
 struct rib_route *rib_route_head(const struct rib *rib, const struct rib_key *k);
+/* The alias list of @table's prefix @addr/@len (host bits of @addr ignored,
+ * no source prefix), or NULL. */
+struct rib_route *rib_route_at(const struct rib *rib, uint8_t family, uint32_t table,
+			       const uint8_t *addr, int len);
 
 /* Nexthop objects. */
 struct rib_nh *rib_nh_find(const struct rib *rib, uint32_t id);

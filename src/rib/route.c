@@ -73,6 +73,21 @@ struct rib_route *rib_route_head(const struct rib *rib, const struct rib_key *k)
 	return n ? container_of(n, struct rib_route, hn) : NULL;
 }
 
+struct rib_route *rib_route_at(const struct rib *rib, uint8_t family, uint32_t table,
+			       const uint8_t *addr, int len)
+{
+	struct rib_key k;
+	int alen = fam_alen(family);
+
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	k.table = table;
+	k.dst_len = (uint8_t)len;
+	memcpy(k.dst, addr, alen);
+	mask_prefix(k.dst, len, alen);
+	return rib_route_head(rib, &k);
+}
+
 /* ----------------------------------------------------------- comparisons */
 
 static bool hop_eq(const struct fm_hop *a, const struct fm_hop *b)

@@ -951,6 +951,102 @@ static void test_expiry(void)
 	rib_fini(&rib);
 }
 
+/* Main's outcome at host address @a of fib @f. */
+static const struct fib_outcome *main_at(const struct fib *f, uint32_t a)
+{
+	const struct fib_table *t = fib_table_find(f, AF_INET, RT_TABLE_MAIN);
+	struct fm_ip d = ip4(a);
+
+	return t ? fib_table_lookup(t, d.b) : NULL;
+}
+
+/* Publish the changes @d lists as the mirror does: a build over @f. */
+static struct fib *republish(const struct lookup_env *env, struct fib *f, struct fib_dirty *d)
+{
+	struct fib *g = NULL;
+
+	if (fib_build(env, f, d, &g))
+		g = NULL;
+	fib_dirty_clear(d);
+	fib_free(f);
+	return g;
+}
+
+/*
+ * A prefix whose only route is tos-specific inherits its parent's outcome:
+ * a change of the parent is patched into it too, and the table is not
+ * compiled whole (which, for a full table, takes a second).
+ */
+static void test_inherit(void)
+{
+	struct rib rib;
+	struct lookup_env env = {.rib = &rib, .sys = NULL};
+	struct fm_route q = {.family = AF_INET,
+			     .table = RT_TABLE_MAIN,
+			     .dst_len = 16,
+			     .type = RTN_UNICAST,
+			     .scope = RT_SCOPE_LINK,
+			     .protocol = RTPROT_BOOT};
+	struct fm_route p = q;
+	struct fm_hop hq = {.ifindex = 2, .weight = 1}, hp = {.ifindex = 4, .weight = 1};
+	const struct fib_outcome *o;
+	struct fib_dirty d = {0};
+	struct tally tl = {0};
+	struct fib *f = NULL;
+	int i;
+
+	rib_init(&rib);
+	for (i = 1; i <= 4; i++) {
+		struct fm_link l = {.ifindex = i, .flags = IFF_UP | IFF_RUNNING};
+
+		l.flags |= i == 1 ? IFF_LOOPBACK : 0;
+		snprintf(l.name, sizeof(l.name), i == 1 ? "lo" : "d%d", i);
+		rib_link_apply(&rib, RIB_NEW, &l);
+	}
+	rules(&rib, AF_INET, false);
+	q.dst = ip4(0x0a010000); /* 10.1.0.0/16 dev d2 */
+	q.hops = &hq;
+	q.nhops = 1;
+	p.dst = ip4(0x0a010200); /* 10.1.2.0/24 tos 0x10 dev d4 */
+	p.dst_len = 24;
+	p.tos = 0x10;
+	p.hops = &hp;
+	p.nhops = 1;
+	rib_route_apply(&rib, RIB_NEW, NLM_F_CREATE, &q);
+	rib_route_apply(&rib, RIB_NEW, NLM_F_CREATE, &p);
+	if (fib_build(&env, NULL, NULL, &f))
+		f = NULL;
+	o = f ? main_at(f, 0x0a010205) : NULL;
+	ok(o && o->kind == FO_ROUTE && o->hops[0].ifindex == 2 && o->tos_sensitive,
+	   "a tos-only prefix inherits its parent's route (dev d2), marked tos-sensitive");
+	dirt = &d;
+	rib.emit = record;
+	hq.ifindex = 3;
+	rib_route_apply(&rib, RIB_NEW, NLM_F_REPLACE, &q);
+	f = f ? republish(&env, f, &d) : NULL;
+	o = f ? main_at(f, 0x0a010205) : NULL;
+	ok(f && f->patched == 1 && f->compiled == 0 && o && o->kind == FO_ROUTE &&
+	       o->hops[0].ifindex == 3 && o->tos_sensitive,
+	   "its parent replaced: the table patched, not compiled (%u, %u), the child follows",
+	   f ? f->patched : 0, f ? f->compiled : 0);
+	if (f)
+		same_as_fresh(&env, f, &tl);
+	rib_route_apply(&rib, RIB_DEL, 0, &q);
+	f = f ? republish(&env, f, &d) : NULL;
+	o = f ? main_at(f, 0x0a010205) : NULL;
+	ok(f && f->patched == 1 && f->compiled == 0 && o && o->kind == FO_NONE && o->tos_sensitive,
+	   "its parent removed: patched, the child inherits nothing (%u, %u)", f ? f->patched : 0,
+	   f ? f->compiled : 0);
+	if (f)
+		same_as_fresh(&env, f, &tl);
+	ok(tl.fresh_mismatches == 0 && tl.lookups > 0,
+	   "and each patch answers as a fresh build (%u of %u)", tl.fresh_mismatches, tl.lookups);
+	rib.emit = NULL;
+	fib_free(f);
+	fib_dirty_fini(&d);
+	rib_fini(&rib);
+}
+
 int main(void)
 {
 	const char *e = getenv("FM_TEST_SEED");
@@ -963,6 +1059,7 @@ int main(void)
 		round_trip(r, &t);
 	test_dirty();
 	test_expiry();
+	test_inherit();
 	diag("%u flows (half IPv6), %u answered by the fast path (%u IPv6), %u disagreements",
 	     t.checked, t.fast, t.fast6, t.mismatches);
 	ok(t.mismatches == 0, "fast path agrees with the reference on every flow it answers");
