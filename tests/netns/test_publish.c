@@ -13,9 +13,10 @@
  *    answers, the tables patched (stats.fib_tables_patched rises) and none
  *    compiled whole (fib_tables_compiled stays);
  *  - a prefix whose only route is tos-specific (a plain flow falls through
- *    it to the shorter prefix, an outcome a patch cannot keep current): its
- *    table is compiled whole, and so is every change of that table while
- *    the prefix is there; once it is gone, changes are patched again;
+ *    it to the shorter prefix: an outcome inherited from that prefix): it
+ *    is patched in, and so are changes of the prefix it inherits from,
+ *    which plain flows to it follow (replaced, then removed), and its
+ *    removal;
  *  - after every step the answer is the gateway the routes then give.
  */
 #include "fibmirror.h"
@@ -151,8 +152,8 @@ static int setup(void)
 
 /* The steps, in order: a command, what another thread is told then (one or
  * two destinations), and what publishing it did to @table (NULL: not
- * checked). A tos-only prefix (a plain flow falls through it to the /24)
- * makes IPv4 main compile whole while it is there. */
+ * checked). A plain flow falls through the tos-only prefix to the /24
+ * (10.2.1.0/24 via 10.0.0.9 as loaded), and follows it. */
 static const struct step {
 	const char *cmd;
 	const char *dst, *want, *what;
@@ -169,11 +170,18 @@ static const struct step {
     {"-6 route replace 2001:db8:7::/48 via fd00::33", "2001:db8:7::1", "fd00::33", "IPv6 replaced",
      NULL, NULL, NULL, true, "IPv6 main"},
     {"route add 10.2.1.0/25 tos 0x10 via 10.0.0.42", "10.2.1.9", "10.0.0.9",
-     "tos-only prefix: plain flows fall through it", NULL, NULL, NULL, false, "IPv4 main"},
+     "tos-only prefix: plain flows fall through it", NULL, NULL, NULL, true, "IPv4 main"},
     {"route replace 10.1.9.0/24 via 10.0.0.43", "10.1.9.1", "10.0.0.43",
-     "a change while it is there", NULL, NULL, NULL, false, "IPv4 main"},
-    {"route del 10.2.1.0/25 tos 0x10", "10.2.1.9", "10.0.0.9", "tos-only prefix gone", NULL, NULL,
-     NULL, false, NULL},
+     "a change while it is there", NULL, NULL, NULL, true, "IPv4 main"},
+    {"route replace 10.2.1.0/24 via 10.0.0.45", "10.2.1.9", "10.0.0.45",
+     "the prefix it falls through to replaced: followed", "10.2.1.200", "10.0.0.45",
+     "... and the rest of that prefix", true, "IPv4 main"},
+    {"route del 10.2.1.0/24", "10.2.1.9", NULL, "that prefix deleted: nothing left", NULL, NULL,
+     NULL, true, "IPv4 main"},
+    {"route add 10.2.1.0/24 via 10.0.0.46", "10.2.1.9", "10.0.0.46", "... and added back", NULL,
+     NULL, NULL, true, "IPv4 main"},
+    {"route del 10.2.1.0/25 tos 0x10", "10.2.1.9", "10.0.0.46", "tos-only prefix gone", NULL, NULL,
+     NULL, true, "IPv4 main"},
     {"route replace 10.1.9.0/24 via 10.0.0.44", "10.1.9.1", "10.0.0.44", "a change after it went",
      NULL, NULL, NULL, true, "IPv4 main"},
 };
@@ -192,7 +200,7 @@ int main(void)
 		printf("Bail out! namespace setup failed\n");
 		return 1;
 	}
-	printf("1..19\n");
+	printf("1..27\n");
 	o.netns = netns_name;
 	rc = fm_mirror_open(&o, &m);
 	if (!ok(rc == 0, "fm_mirror_open(netns %s): %d", netns_name, rc))
