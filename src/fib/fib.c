@@ -702,6 +702,21 @@ static size_t merge_dups(struct pfx *v, size_t n)
 	return o;
 }
 
+/* Note in @t's top8 the /8s prefix @a/@len (IPv4) touches. Readers may be
+ * looking: each word is or-ed in at once, before the commit that publishes
+ * the prefix. */
+static void top8_add(struct fib_table *t, const uint8_t *a, uint8_t len)
+{
+	unsigned b, last;
+
+	if (t->family != AF_INET)
+		return;
+	b = len >= 8 ? a[0] : a[0] & (0xffu << (8 - len)) & 0xff;
+	last = len >= 8 ? b : b | (0xffu >> len);
+	for (; b <= last; b++)
+		__atomic_fetch_or(&t->top8[b >> 6], 1ull << (b & 63), __ATOMIC_RELAXED);
+}
+
 static int lpm_set(struct fib_table *t, const struct pfx *p, uint32_t id)
 {
 	return t->family == AF_INET ? lpm4_set(t->lpm4, host4(p->a), p->len, id)
@@ -735,6 +750,7 @@ static int table_build(const struct lookup_env *env, const struct fib *f, uint8_
 	/* Outcome 0 is "nothing here"; a prefix never maps to it (its top differs). */
 	for (i = 0; i < n; i++) {
 		t->lens[v[i].len / 64] |= 1ull << (v[i].len % 64);
+		top8_add(t, v[i].a, v[i].len);
 		if (ids[i] && (rc = lpm_set(t, &v[i], ids[i])))
 			goto fail;
 	}
@@ -962,8 +978,10 @@ static int table_patch(const struct lookup_env *env, const struct fib *f, struct
 		goto out;
 	/* First, so a prefix finds a parent the same patch added. */
 	for (i = 0; i < nw; i++)
-		if (rib_route_at(env->rib, w[i].family, w[i].table, w[i].dst, w[i].len))
+		if (rib_route_at(env->rib, w[i].family, w[i].table, w[i].dst, w[i].len)) {
 			t->lens[w[i].len / 64] |= 1ull << (w[i].len % 64);
+			top8_add(t, w[i].dst, w[i].len);
+		}
 	for (i = 0; i < nw; i++)
 		if ((id[i] = patch_outcome(b, t, &w[i], c)) < 0) {
 			rc = (int)id[i];

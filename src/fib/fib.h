@@ -99,6 +99,10 @@ struct fib_table {
 	struct lpm6 *lpm6;
 	struct fib_outcome *out; /* indexed by LPM value; [0] is "no prefix" */
 	uint64_t lens[3];	 /* bit l: the table has prefixes of length l */
+	/* IPv4, bit b: a prefix lies in or covers b.0.0.0/8 (patches only add
+	 * bits, before the commit; read atomically). Most tables but main have
+	 * a few /8s at most, so most lookups in them skip the LPM walk. */
+	uint64_t top8[4];
 	uint32_t n_out;
 	uint32_t cap_out;	 /* slots of out[]: n_out.. are free for patches */
 	void *mem, *memx;	 /* hop arrays of the outcomes */
@@ -223,6 +227,9 @@ static inline const struct fib_outcome *fib_table_lookup(const struct fib_table 
 		uint32_t a = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 |
 			     (uint32_t)dst[2] << 8 | dst[3];
 
+		if (!(__atomic_load_n(&t->top8[dst[0] >> 6], __ATOMIC_RELAXED) >> (dst[0] & 63) &
+		      1))
+			return &t->out[0];
 		v = lpm4_lookup(t->lpm4, a);
 	} else {
 		v = lpm6_lookup(t->lpm6, dst);
