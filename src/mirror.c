@@ -860,20 +860,28 @@ static int take_datagram(struct fm_mirror *m, ssize_t n, bool foreign)
 	return applied;
 }
 
-/* What changes without a message: sysctls (a second of staleness at most)
- * and route lifetimes. */
+/*
+ * What changes without a message: sysctls (a second of staleness at most)
+ * and route lifetimes. The files are read, and the routes scanned, outside
+ * the lock: both are the writer's alone, and neither changes the RIB. The
+ * general path's readers wait only while changed values are copied in.
+ */
 static void unannounced(struct fm_mirror *m)
 {
-	writer_lock(m);
+	struct sysctls now;
+
 	if (now_ms() - m->last_sysctl_ms >= 1000) {
-		if (sysctls_read(&m->sys)) {
+		now = m->sys;
+		if (sysctls_read(&now)) {
+			writer_lock(m);
+			m->sys = now;
 			m->dirty.rules = true; /* the multipath hash's */
 			changed(m, GEN_BOTH);
+			writer_unlock(m);
 		}
 		m->last_sysctl_ms = now_ms();
 	}
 	lifetimes(m);
-	writer_unlock(m);
 }
 
 int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
