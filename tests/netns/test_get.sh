@@ -103,6 +103,11 @@ nsip -6 route add 2001:db8:15::/48 from 2001:db8:99::/64 via 2001:db8::2
 nsip -6 route add 2001:db8:15::/48 via 2001:db8:2::2
 nsip -6 route add 2001:db8:16::/48 via 2001:db8::2 expires 1
 nsip -6 route add 2001:db8:17::/48 via 2001:db8::2 src 2001:db8::1
+# An error route and a unicast one of the same metric (`append`): a packet
+# received on the unicast route's device scores it higher, others get the
+# error.
+nsip -6 route add unreachable 2001:db8:18::/48 metric 1024
+nsip -6 route append 2001:db8:18::/48 via 2001:db8:2::2 metric 1024
 sleep 1.2
 cat >"$Q" <<'EOF'
 10.1.2.3
@@ -145,6 +150,10 @@ cat >"$Q" <<'EOF'
 -6 2001:db8:2::7 from 2001:db8::5 iif v0
 -6 2001:4860::1 from 2001:db8::5 iif v0
 -6 2001:4860::1 iif v2
+-6 2001:db8:18::1
+-6 2001:db8:18::1 from 2001:db8::5 iif v2
+-6 2001:db8:18::1 from 2001:db8::5 iif v0
+-6 2001:db8:18::1 iif v2
 EOF
 phase "route types, tos before metric, metric order, onlink, via inet6, v6 pref, subtrees, expiry, IPv6 input"
 

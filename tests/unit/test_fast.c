@@ -1047,6 +1047,69 @@ static void test_inherit(void)
 	rib_fini(&rib);
 }
 
+/*
+ * An IPv6 error route ahead of a unicast route of the same metric at one
+ * prefix: a packet received on the unicast route's device scores that
+ * route higher (rt6_score_route among the routes of the first metric), so
+ * the FIB's outcome (the error, decided without a device) is not the
+ * kernel's answer there, and the fast path must leave the flow to the
+ * general one (in6_settled).
+ */
+static void test_in6_error(void)
+{
+	struct rib rib;
+	struct lookup_env env = {.rib = &rib, .sys = NULL};
+	struct fm_route r = {.family = AF_INET6,
+			     .table = RT_TABLE_MAIN,
+			     .dst_len = 48,
+			     .priority = 100,
+			     .type = RTN_UNREACHABLE,
+			     .protocol = RTPROT_BOOT,
+			     .pref = 0xff};
+	struct fm_hop h = {.ifindex = 1, .weight = 1};
+	struct fm_flow fl = {.family = AF_INET6, .iif = 3};
+	struct fm_result a, b;
+	struct fib *f = NULL;
+	int i, ra, rb;
+
+	rib_init(&rib);
+	for (i = 1; i <= 3; i++) {
+		struct fm_link l = {.ifindex = i, .flags = IFF_UP | IFF_RUNNING};
+
+		l.flags |= i == 1 ? IFF_LOOPBACK : 0;
+		snprintf(l.name, sizeof(l.name), i == 1 ? "lo" : "d%d", i);
+		rib_link_apply(&rib, RIB_NEW, &l);
+	}
+	rules(&rib, AF_INET6, false);
+	r.dst = ip6(0x2001, 0xdb8, 5, 0, 0);
+	r.src.family = AF_INET6;
+	r.hops = &h;
+	r.nhops = 1;
+	rib_route_apply(&rib, RIB_NEW, NLM_F_CREATE, &r);
+	r.type = RTN_UNICAST; /* the same metric: the device decides */
+	h.ifindex = 3;
+	h.gw = ip6(0xfe80, 0, 0, 0, 1);
+	rib_route_apply(&rib, RIB_NEW, NLM_F_CREATE, &r);
+	fl.dst = ip6(0x2001, 0xdb8, 5, 0, 9);
+	if (fib_build(&env, NULL, NULL, &f) == 0) {
+		ra = lk_fast_route_get(f, &fl, &a, NULL);
+		rb = lk_ref_route_get(&env, &fl, &b);
+		ok(rb == 0 && b.type == RTN_UNICAST && b.oif == 3,
+		   "IPv6 input on d3: the unicast route via d3 beats the unreachable one "
+		   "(rc %d, type %u, oif %d)",
+		   rb, b.type, b.oif);
+		ok(ra == LK_GENERAL || (ra == rb && a.oif == b.oif),
+		   "... and the fast path leaves it to the general path (rc %d)", ra);
+		fl.iif = 0;
+		ra = lk_fast_route_get(f, &fl, &a, NULL);
+		rb = lk_ref_route_get(&env, &fl, &b);
+		ok(ra < 0 && ra != LK_GENERAL && ra == rb,
+		   "without a device the unreachable route answers, fast or not (%d, %d)", ra, rb);
+	}
+	fib_free(f);
+	rib_fini(&rib);
+}
+
 int main(void)
 {
 	const char *e = getenv("FM_TEST_SEED");
@@ -1060,6 +1123,7 @@ int main(void)
 	test_dirty();
 	test_expiry();
 	test_inherit();
+	test_in6_error();
 	diag("%u flows (half IPv6), %u answered by the fast path (%u IPv6), %u disagreements",
 	     t.checked, t.fast, t.fast6, t.mismatches);
 	ok(t.mismatches == 0, "fast path agrees with the reference on every flow it answers");
