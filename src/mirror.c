@@ -411,7 +411,7 @@ static void publish(struct fm_mirror *m)
 	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m)};
 	struct fib *old = m->fib, *nf = NULL;
 	bool whole = !old || m->dirty.all || m->dirty.n, patches = m->dirty.npfx;
-	uint64_t t0 = now_us(), t1;
+	uint64_t t0 = now_us(), t1, due;
 
 	if (fib_current(m) || t0 < publish_at(m))
 		return;
@@ -431,10 +431,12 @@ static void publish(struct fm_mirror *m)
 	m->dirty.all = !nf;
 	t1 = now_us();
 	m->dirty_since_ms = nf ? 0 : t1 / 1000;
+	/* The duty cycle: idle PUBLISH_DUTY - 1 times as long as this took. */
+	due = t1 + (PUBLISH_DUTY - 1) * (t1 - t0);
 	if (whole)
-		m->publish_due_ms = (t1 + (PUBLISH_DUTY - 1) * (t1 - t0)) / 1000;
+		m->publish_due_ms = due / 1000;
 	else if (patches)
-		m->patch_due_us = t1 + (PUBLISH_DUTY - 1) * (t1 - t0);
+		m->patch_due_us = due;
 }
 
 /* Milliseconds until a stale FIB may be compiled (-1: none pending). */

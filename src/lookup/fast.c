@@ -349,6 +349,15 @@ static int member6_oif(const struct fib *f, const struct fib_outcome *o, const s
 	return sel;
 }
 
+/* An IPv6 local or anycast route delivers to this host, through loopback. */
+static void deliver6(const struct fib_outcome *o, struct fm_result *ret)
+{
+	if (o->type == RTN_LOCAL || o->type == RTN_ANYCAST) {
+		ret->oif = LOOPBACK_IFINDEX;
+		ret->flags |= RTCF_LOCAL;
+	}
+}
+
 /* ref6.c's finish6 on the output path; @match: the device's hop, or -1
  * without a device. */
 static int finish6(const struct fib *f, const struct fib_outcome *o, uint32_t tab, int match,
@@ -360,10 +369,7 @@ static int finish6(const struct fib *f, const struct fib_outcome *o, uint32_t ta
 
 	fill_route(o, tab, sel, fl, ret);
 	ret->choice_exact = exact;
-	if (o->type == RTN_LOCAL || o->type == RTN_ANYCAST) {
-		ret->oif = LOOPBACK_IFINDEX;
-		ret->flags |= RTCF_LOCAL;
-	}
+	deliver6(o, ret);
 	if (x->prefsrc.family)
 		ret->prefsrc = x->prefsrc;
 	else if (!lk_saddr6_from(&f->addrs6, x->saddr_dev, fl->dst.b, ret->prefsrc.b))
@@ -670,16 +676,13 @@ static int input6(const struct fib *f, struct pflow *p, const struct fm_flow *fl
 	struct pick pk;
 	int rc;
 
-	p->uid = (fl->flags & FM_FLOW_UID) ? fl->uid : 0xffffffffu; /* INVALID_UID */
+	p->uid = (fl->flags & FM_FLOW_UID) ? fl->uid : LK_INVALID_UID;
 	if ((rc = walk(f, p, &pk)))
 		return rc;
 	o = pk.o;
 	fill_route(o, pk.tab, o->sel, fl, ret);
 	ret->iif = fl->iif;
-	if (o->type == RTN_LOCAL || o->type == RTN_ANYCAST) {
-		ret->oif = LOOPBACK_IFINDEX;
-		ret->flags |= RTCF_LOCAL;
-	}
+	deliver6(o, ret);
 	if (o->prefsrc_cfg)
 		ret->prefsrc = o->hopx[0].prefsrc;
 	return 0;

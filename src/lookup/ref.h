@@ -9,6 +9,8 @@
 #include "lookup.h"
 
 #define LOOPBACK_IFINDEX 1
+/* The kernel's INVALID_UID: the uid a received packet's lookup carries. */
+#define LK_INVALID_UID 0xffffffffu
 
 /* A flow as the kernel's rule and table lookups see it (flowi4/flowi6). */
 struct kflow {

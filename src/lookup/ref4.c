@@ -30,7 +30,6 @@
 #define SCOPE_HOST     254
 #define SCOPE_LINK     253
 #define SCOPE_UNIVERSE 0
-#define INVALID_UID    0xffffffffu
 
 static uint32_t be(const uint8_t *b)
 {

@@ -399,7 +399,7 @@ static int input6(const struct lookup_env *env, const struct fm_flow *f, struct 
 	if (!rib_link_find(env->rib, f->iif))
 		return -ENODEV;
 	ret->iif = f->iif;
-	kflow6(f, 0xffffffffu /* INVALID_UID */, &k);
+	kflow6(f, LK_INVALID_UID, &k);
 	k.iif = f->iif;
 	if (need_strict(k.dst))
 		k.strict |= F_IFACE;

@@ -110,20 +110,37 @@ static uint32_t rnd_addr(void)
 	return bases[rnd(5)] | (rnd(4) ? rnd(4) << 8 | rnd(8) : rnd(1u << 16));
 }
 
+/* Device @i: "lo" (loopback) for 1, else "d@i". */
+static void link_add(struct rib *rib, int i, uint32_t flags, uint32_t group)
+{
+	struct fm_link l = {.ifindex = i, .flags = flags, .group = group};
+
+	if (i == 1)
+		l.flags |= IFF_LOOPBACK;
+	snprintf(l.name, sizeof(l.name), i == 1 ? "lo" : "d%d", i);
+	rib_link_apply(rib, RIB_NEW, &l);
+}
+
 static void links(struct rib *rib)
 {
 	int i;
 
 	for (i = 1; i <= NDEV; i++) {
-		struct fm_link l = {.ifindex = i, .flags = IFF_UP | IFF_RUNNING, .group = rnd(3)};
+		uint32_t group = rnd(3), flags = IFF_UP | IFF_RUNNING;
 
-		if (i == 1)
-			l.flags |= IFF_LOOPBACK;
-		else if (!rnd(6))
-			l.flags &= ~(uint32_t)IFF_UP;
-		snprintf(l.name, sizeof(l.name), i == 1 ? "lo" : "d%d", i);
-		rib_link_apply(rib, RIB_NEW, &l);
+		if (i != 1 && !rnd(6))
+			flags &= ~(uint32_t)IFF_UP;
+		link_add(rib, i, flags, group);
 	}
+}
+
+/* Devices 1 (lo) to @n, all up. */
+static void up_links(struct rib *rib, int n)
+{
+	int i;
+
+	for (i = 1; i <= n; i++)
+		link_add(rib, i, IFF_UP | IFF_RUNNING, 0);
 }
 
 static void addr(struct rib *rib, int dev, uint32_t a, int len, uint8_t scope)
@@ -993,16 +1010,9 @@ static void test_inherit(void)
 	struct fib_dirty d = {0};
 	struct tally tl = {0};
 	struct fib *f = NULL;
-	int i;
 
 	rib_init(&rib);
-	for (i = 1; i <= 4; i++) {
-		struct fm_link l = {.ifindex = i, .flags = IFF_UP | IFF_RUNNING};
-
-		l.flags |= i == 1 ? IFF_LOOPBACK : 0;
-		snprintf(l.name, sizeof(l.name), i == 1 ? "lo" : "d%d", i);
-		rib_link_apply(&rib, RIB_NEW, &l);
-	}
+	up_links(&rib, 4);
 	rules(&rib, AF_INET, false);
 	q.dst = ip4(0x0a010000); /* 10.1.0.0/16 dev d2 */
 	q.hops = &hq;
@@ -1070,16 +1080,10 @@ static void test_in6_error(void)
 	struct fm_flow fl = {.family = AF_INET6, .iif = 3};
 	struct fm_result a, b;
 	struct fib *f = NULL;
-	int i, ra, rb;
+	int ra, rb;
 
 	rib_init(&rib);
-	for (i = 1; i <= 3; i++) {
-		struct fm_link l = {.ifindex = i, .flags = IFF_UP | IFF_RUNNING};
-
-		l.flags |= i == 1 ? IFF_LOOPBACK : 0;
-		snprintf(l.name, sizeof(l.name), i == 1 ? "lo" : "d%d", i);
-		rib_link_apply(&rib, RIB_NEW, &l);
-	}
+	up_links(&rib, 3);
 	rules(&rib, AF_INET6, false);
 	r.dst = ip6(0x2001, 0xdb8, 5, 0, 0);
 	r.src.family = AF_INET6;
