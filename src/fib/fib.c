@@ -1023,7 +1023,7 @@ static void patch_tables(const struct lookup_env *env, struct fib *f, const stru
 {
 	size_t i, j;
 
-	if (!prev || !d || d->all)
+	if (!prev || !d || d->all || !d->npfx) /* (pfx is NULL until a first route change) */
 		return;
 	qsort(d->pfx, d->npfx, sizeof(*d->pfx), dpfx_cmp);
 	for (i = 0; i < d->npfx; i = j) {

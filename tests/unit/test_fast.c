@@ -1029,6 +1029,12 @@ static void test_inherit(void)
 	o = f ? main_at(f, 0x0a010205) : NULL;
 	ok(o && o->kind == FO_ROUTE && o->hops[0].ifindex == 2 && o->tos_sensitive,
 	   "a tos-only prefix inherits its parent's route (dev d2), marked tos-sensitive");
+	/* Rules alone (a sysctl) before any route changed: the prefix list
+	 * was never allocated, and no table is touched. */
+	d.rules = true;
+	f = f ? republish(&env, f, &d) : NULL;
+	ok(f && f->patched == 0 && f->compiled == 0, "rules only: tables carried over (%u, %u)",
+	   f ? f->patched : 0, f ? f->compiled : 0);
 	dirt = &d;
 	rib.emit = record;
 	hq.ifindex = 3;
