@@ -14,6 +14,14 @@
  *  carrier loss    hops get linkdown (not IPv6 local/anycast, not IPv4
  *                  host scope); nexthop objects on the device go.
  *  admin up        dead clears; carrier back: linkdown clears.
+ *  carrier notice  linkwatch tells of carrier changes late (a bridge's at
+ *                  most once a second) and merges an off and an on into one
+ *                  notice of the state at the time, which the kernel applies
+ *                  whatever came before (NETDEV_CHANGE: fib_sync_up or
+ *                  fib_sync_down_dev, rt6_sync_up or rt6_sync_down_dev,
+ *                  nexthop_flush_dev). Hops added meanwhile carry the flag
+ *                  of their moment, so a notice that shows no change is
+ *                  applied too once such a hop has come (carrier_doubt).
  *  unregister      every IPv4 route with a hop on the device goes, multipath
  *                  or not; IPv6 routes lose the hops on it; nexthop objects go.
  *  last IPv4 addr  every IPv4 route through the device is flushed as on a
@@ -206,11 +214,14 @@ static void hops_clear(struct rib *rib, int ifindex, uint8_t clr, uint8_t family
 	dev_scan_free(&s);
 }
 
-void rib_implicit_link_change(struct rib *rib, const struct fm_link *old, const struct fm_link *l)
+void rib_implicit_link_change(struct rib *rib, const struct fm_link *old, struct rib_link *rl)
 {
+	const struct fm_link *l = &rl->o;
 	bool was_up = old->flags & IFF_UP, up = l->flags & IFF_UP;
 	bool was_carrier = old->flags & IFF_LOWER_UP, carrier = l->flags & IFF_LOWER_UP;
+	bool doubt = rl->carrier_doubt;
 
+	rl->carrier_doubt = false;
 	if (was_up && !up) {
 		link_down(rib, l->ifindex, false);
 		return;
@@ -220,10 +231,24 @@ void rib_implicit_link_change(struct rib *rib, const struct fm_link *old, const 
 	/* fib_sync_up(RTNH_F_DEAD) clears linkdown too when the carrier is on. */
 	if (!was_up)
 		hops_clear(rib, l->ifindex, RTNH_F_DEAD | (carrier ? RTNH_F_LINKDOWN : 0), 0);
-	else if (carrier && !was_carrier)
+	else if (carrier && (!was_carrier || doubt))
 		hops_clear(rib, l->ifindex, RTNH_F_LINKDOWN, 0);
-	else if (!carrier && was_carrier)
+	else if (!carrier && (was_carrier || doubt))
 		carrier_down(rib, l->ifindex);
+}
+
+/* A route's hop or a nexthop object on @ifindex, flagged @linkdown, has come.
+ * Linkdown on a device the mirror knows has carrier, or none on one it knows
+ * has none (a nexthop object needs carrier), means the carrier changed since
+ * the last notice: the next one is applied even if it shows no change.
+ * Host-scope hops never get the flag: on a device without carrier they cost
+ * one needless rescan. */
+void rib_implicit_hop_new(struct rib *rib, int ifindex, bool linkdown)
+{
+	struct rib_link *l = ifindex ? rib_link_find(rib, ifindex) : NULL;
+
+	if (l && linkdown == !!(l->o.flags & IFF_LOWER_UP))
+		l->carrier_doubt = true;
 }
 
 void rib_implicit_link_gone(struct rib *rib, const struct fm_link *l)

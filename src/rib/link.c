@@ -91,12 +91,13 @@ static int link_new(struct rib *rib, const struct fm_link *o)
 	struct fm_link old;
 
 	if (l) {
-		if (memcmp(&l->o, o, sizeof(*o)) == 0)
-			return 0;
 		old = l->o;
-		l->o = *o;
-		rib_emit(rib, FM_EV_REPLACE, FM_KIND_LINK, false, l);
-		rib_implicit_link_change(rib, &old, o);
+		if (memcmp(&l->o, o, sizeof(*o)) != 0) {
+			l->o = *o;
+			rib_emit(rib, FM_EV_REPLACE, FM_KIND_LINK, false, l);
+		}
+		/* Even unchanged: it may be the carrier notice a doubt waits for. */
+		rib_implicit_link_change(rib, &old, l);
 		return 0;
 	}
 	l = calloc(1, sizeof(*l));

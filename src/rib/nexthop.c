@@ -13,6 +13,7 @@
 #include "index/index.h"
 
 #include <errno.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,6 +287,7 @@ int rib_nexthop_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const s
 			rib_nh_remove(rib, n, false);
 		return 0;
 	}
+	rib_implicit_hop_new(rib, o->ifindex, o->flags & RTNH_F_LINKDOWN);
 	if (!n)
 		return nh_add(rib, o);
 	if (nh_same(n, o))

@@ -105,6 +105,9 @@ struct rib_link {
 	struct hnode hn;
 	struct fm_link o;
 	struct ilist addrs[2]; /* [0] IPv4, [1] IPv6 */
+	/* A hop arrived that the known carrier state does not explain: the
+	 * kernel's carrier notice is still to come (rib_implicit_hop_new). */
+	bool carrier_doubt;
 };
 
 struct rib_watch {
@@ -197,7 +200,8 @@ int rib_loopback(const struct rib *rib); /* ifindex of the loopback device, 0 if
 const struct fm_netconf *rib_netconf_find(const struct rib *rib, uint8_t family, int ifindex);
 
 /* What the kernel does silently (implicit.c). */
-void rib_implicit_link_change(struct rib *rib, const struct fm_link *old, const struct fm_link *l);
+void rib_implicit_link_change(struct rib *rib, const struct fm_link *old, struct rib_link *l);
+void rib_implicit_hop_new(struct rib *rib, int ifindex, bool linkdown);
 void rib_implicit_link_gone(struct rib *rib, const struct fm_link *l);
 void rib_implicit_addr_new(struct rib *rib, const struct fm_address *a);
 void rib_implicit_addr_gone(struct rib *rib, const struct fm_address *a);

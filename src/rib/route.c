@@ -598,6 +598,7 @@ int rib_route_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const str
 {
 	struct fm_route nr;
 	const struct fm_route *r = in;
+	int i;
 
 	if (in->family != AF_INET && in->family != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -612,5 +613,7 @@ int rib_route_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const str
 	}
 	if (op == RIB_DEL)
 		return r->family == AF_INET ? route_del(rib, r, v4_del_match) : v6_del(rib, r);
+	for (i = 0; i < r->nhops; i++)
+		rib_implicit_hop_new(rib, r->hops[i].ifindex, r->hops[i].flags & RTNH_F_LINKDOWN);
 	return r->family == AF_INET ? v4_new(rib, nlflags, r) : v6_new(rib, nlflags, r);
 }

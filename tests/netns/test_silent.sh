@@ -39,5 +39,38 @@ nsip addr add 2001:db8:2::1/64 dev v2 nodad
 chk "link up"
 nsip link del v2
 chk "unregister with skip_notify"
+# Linkwatch reports carrier changes late (a bridge's at most once a second)
+# and merges an off and an on that come close into one notice of the final
+# state, which the kernel applies whatever came before (NETDEV_CHANGE:
+# linkdown set or cleared on every hop, nexthop objects flushed). Routes added
+# in between arrive with the flag of the moment: port down-route-up leaves
+# routes announced linkdown on a bridge whose carrier never visibly left;
+# port up-route-down leaves nexthop objects and unflagged routes on one whose
+# carrier never visibly came back. The mirror must agree after both.
+nsip link add br0 type bridge
+add_veth v4 v5
+nsip link set v4 master br0
+nsip link set br0 up
+nsip addr add 203.0.113.1/24 dev br0
+nsip addr add 2001:db8:b::1/64 dev br0 nodad
+for i in $(seq 1 40); do
+	printf 'link set v5 down\nroute add 10.9.%d.0/24 via 203.0.113.2 dev br0\n' "$i"
+	printf 'route add 2001:db8:9:%x::/64 via 2001:db8:b::2 dev br0\nlink set v5 up\n' "$i"
+done >"$SOCKDIR/flap-on.batch"
+nsip -force -batch "$SOCKDIR/flap-on.batch" >/dev/null 2>&1
+sleep 1.2 # linkwatch's notice of the final state
+chk "carrier off and on merged by linkwatch (routes added between)"
+for i in $(seq 1 40); do
+	printf 'link set v5 up\nroute add 10.10.%d.0/24 via 203.0.113.2 dev br0\n' "$i"
+	printf 'nexthop add id %d via 203.0.113.2 dev br0\nroute add 10.11.%d.0/24 nhid %d\n' \
+		"$((100 + i))" "$i" "$((100 + i))"
+	printf 'route add 2001:db8:a:%x::/64 via 2001:db8:b::2 dev br0\nlink set v5 down\n' "$i"
+done >"$SOCKDIR/flap-off.batch"
+nsip -force -batch "$SOCKDIR/flap-off.batch" >/dev/null 2>&1
+sleep 1.2
+chk "carrier on and off merged by linkwatch (routes, nexthops added between)"
+nsip link set v5 up
+sleep 1.2
+chk "carrier back"
 echo "# stats: $(fm -j stats)"
 finish

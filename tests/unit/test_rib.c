@@ -273,6 +273,72 @@ static void test_implicit(void)
 	rib_fini(&rib);
 }
 
+/* The linkdown flag of the only hop of the route at @dst in main, or -1. */
+static int linkdown_at(struct rib *rib, const char *dst)
+{
+	struct rt x;
+	struct rib_key k = {.table = RT_TABLE_MAIN};
+	struct rib_route *r;
+
+	mk(&x, dst, "", 0, 0, 0);
+	k.family = x.r.family;
+	k.dst_len = x.r.dst_len;
+	memcpy(k.dst, x.r.dst.b, (size_t)fam_alen(k.family));
+	r = rib_route_head(rib, &k);
+	return r ? !!(r->hops[0].h.flags & RTNH_F_LINKDOWN) : -1;
+}
+
+/*
+ * Linkwatch merges a carrier off and on (or on and off) that come close into
+ * one notice of the final state, so the mirror sees no change, but routes
+ * added in between carry the flag of their moment and the kernel resets
+ * every hop when it handles the notice. A notice that shows no change must
+ * be applied when such a hop has come.
+ */
+static void test_merged_carrier(void)
+{
+	struct rib rib;
+	struct rt x;
+	struct fm_nexthop nh = {.id = 7, .family = AF_INET, .ifindex = 2};
+
+	rib_init(&rib);
+	add_link(&rib, 2, "br0", IFF_UP | IFF_LOWER_UP);
+	add_addr(&rib, 2, "192.0.2.1", 24, RIB_NEW);
+	rib_route_apply(&rib, RIB_NEW, ADD, mk(&x, "10.1.0.0/16", "192.0.2.2", 2, 0, 0));
+	mk(&x, "10.2.0.0/16", "192.0.2.2", 2, 0, 0);
+	x.h[0].flags = RTNH_F_LINKDOWN; /* added while the carrier was off */
+	rib_route_apply(&rib, RIB_NEW, ADD, &x.r);
+	mk(&x, "2001:db8:2::/48", "2001:db8::2", 2, 1024, 0);
+	x.h[0].flags = RTNH_F_LINKDOWN;
+	rib_route_apply(&rib, RIB_NEW, ADD, &x.r);
+	ok(linkdown_at(&rib, "10.2.0.0/16") == 1, "a route added without carrier has linkdown");
+	add_link(&rib, 2, "br0", IFF_UP | IFF_LOWER_UP); /* the merged notice: on */
+	ok(linkdown_at(&rib, "10.2.0.0/16") == 0 && linkdown_at(&rib, "2001:db8:2::/48") == 0 &&
+	       linkdown_at(&rib, "10.1.0.0/16") == 0,
+	   "an unchanged carrier-on notice after it clears linkdown (IPv4 and IPv6)");
+
+	add_link(&rib, 2, "br0", IFF_UP); /* carrier off, seen */
+	ok(linkdown_at(&rib, "10.1.0.0/16") == 1, "carrier loss sets linkdown");
+	mk(&x, "10.3.0.0/16", "192.0.2.2", 2, 0, 0);
+	x.h[0].flags = RTNH_F_LINKDOWN; /* consistent with what the mirror knows */
+	rib_route_apply(&rib, RIB_NEW, ADD, &x.r);
+	rib_route_apply(&rib, RIB_NEW, ADD, mk(&x, "10.4.0.0/16", "192.0.2.2", 2, 0, 0));
+	nh.gw = ip("192.0.2.2");
+	rib_nexthop_apply(&rib, RIB_NEW, 0, &nh); /* both added while it was back */
+	add_link(&rib, 2, "br0", IFF_UP);	  /* the merged notice: off */
+	ok(linkdown_at(&rib, "10.4.0.0/16") == 1 && !rib_nh_find(&rib, 7),
+	   "an unchanged carrier-off notice after them sets linkdown, flushes the nexthop");
+	ok(linkdown_at(&rib, "10.3.0.0/16") == 1, "and leaves the consistent route alone");
+
+	add_link(&rib, 2, "br0", IFF_UP | IFF_LOWER_UP);
+	mk(&x, "10.5.0.0/16", "192.0.2.2", 2, 0, 0);
+	x.h[0].flags = RTNH_F_LINKDOWN;
+	rib_route_apply(&rib, RIB_NEW, ADD, &x.r);
+	add_link(&rib, 2, "br0", IFF_UP | IFF_LOWER_UP | IFF_PROMISC);
+	ok(linkdown_at(&rib, "10.5.0.0/16") == 0, "a changed notice without a carrier change too");
+	rib_fini(&rib);
+}
+
 /* ------------------------------------------------ index vs brute force */
 
 struct hits {
@@ -700,6 +766,7 @@ int main(int argc, char **argv)
 	test_v4_order();
 	test_v6_siblings();
 	test_implicit();
+	test_merged_carrier();
 	test_index_random(seed);
 	test_diff_fields();
 	test_diff_many_hops();
