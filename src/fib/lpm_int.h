@@ -568,16 +568,18 @@ static void wn_del_kid(struct wnode *w, unsigned j)
 static unsigned wn_find(const struct wnode *w, unsigned h, bool *found)
 {
 	const uint8_t *ph = wn_ph(w);
-	unsigned lo = 0, hi = w->np;
+	unsigned lo = 0, n = w->np;
 
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
+	/* Branch-free: which half to keep is data the predictor cannot learn
+	 * (a staging or commit walk asks random nodes), so a conditional move
+	 * beats a branch mispredicted half the time. */
+	while (n > 1) {
+		unsigned half = n / 2;
 
-		if (ph[mid] < h)
-			lo = mid + 1;
-		else
-			hi = mid;
+		lo = ph[lo + half - 1] < h ? lo + half : lo;
+		n -= half;
 	}
+	lo += n == 1 && ph[lo] < h;
 	*found = lo < w->np && ph[lo] == h;
 	return lo;
 }
