@@ -375,11 +375,29 @@ struct lpm_vec {
 	uint32_t n, cap;
 };
 
-static int vec_push(struct lpm_vec *v, const void *e, size_t esz)
+/*
+ * Room for one more element at the end of @v, or NULL. Callers store the
+ * fields there directly: an element built on the stack and copied whole is
+ * a wide load of narrower stores, which the CPU cannot forward, so it waits
+ * for every older store to reach the cache, and a commit's are mostly misses
+ * (new nodes in cold pool memory).
+ */
+static void *vec_add(struct lpm_vec *v, size_t esz)
 {
 	if (lpm_grow(&v->a, &v->cap, (size_t)v->n + 1, esz))
+		return NULL;
+	return (char *)v->a + (size_t)v->n++ * esz;
+}
+
+/* Append the block @off of @words words to @v (elements of two words). */
+static int vec_add_blk(struct lpm_vec *v, uint32_t off, uint32_t words)
+{
+	uint32_t *e = vec_add(v, 2 * sizeof(uint32_t));
+
+	if (!e)
 		return -ENOMEM;
-	memcpy((char *)v->a + (size_t)v->n++ * esz, e, esz);
+	e[0] = off;
+	e[1] = words;
 	return 0;
 }
 
@@ -1608,9 +1626,10 @@ static int pool_grow(struct bctx *c, uint32_t words)
 static uint32_t pool_alloc(struct bctx *c, uint32_t words)
 {
 	struct lpm_pool *p = c->pool;
-	uint32_t off, e[2];
+	uint32_t off;
 
-	if (!c->full && lpm_grow(&c->nblk.a, &c->nblk.cap, (size_t)c->nblk.n + 1, sizeof(e)))
+	if (!c->full &&
+	    lpm_grow(&c->nblk.a, &c->nblk.cap, (size_t)c->nblk.n + 1, 2 * sizeof(uint32_t)))
 		goto nomem;
 	if (p->fln[words]) {
 		off = p->fl[words][--p->fln[words]];
@@ -1621,11 +1640,8 @@ static uint32_t pool_alloc(struct bctx *c, uint32_t words)
 		off = p->used;
 		p->used += words;
 	}
-	if (!c->full) {
-		e[0] = off;
-		e[1] = words;
-		vec_push(&c->nblk, e, sizeof(e)); /* reserved above */
-	}
+	if (!c->full)
+		vec_add_blk(&c->nblk, off, words); /* reserved above */
 	c->live += words;
 	return off;
 nomem:
@@ -1635,15 +1651,11 @@ nomem:
 
 static void retire_ref(struct bctx *c, uint32_t ref, uint32_t words)
 {
-	uint32_t e[2];
-
 	/* A full build retires the old pool as a whole. */
 	if ((ref & 1) || !ref || c->full)
 		return;
-	e[0] = ref >> 2;
-	e[1] = words;
-	c->retired += e[1];
-	if (vec_push(&c->gblk, e, sizeof(e)))
+	c->retired += words;
+	if (vec_add_blk(&c->gblk, ref >> 2, words))
 		bc_nomem(c);
 }
 
@@ -1772,18 +1784,30 @@ static uint32_t encode(struct bctx *c, const uint32_t slot[64])
 
 static void log_w(struct bctx *c, struct wnode *w, uint32_t ref, uint32_t inh, uint32_t words)
 {
-	struct wlog e = {w, ref, inh, words};
+	struct wlog *e = vec_add(&c->wlog, sizeof(*e));
 
-	if (vec_push(&c->wlog, &e, sizeof(e)))
+	if (!e) {
 		bc_nomem(c);
+		return;
+	}
+	e->w = w;
+	e->ref = ref;
+	e->inh = inh;
+	e->words = words;
 }
 
 static void log_dead(struct bctx *c, struct wnode *w, uint64_t dead)
 {
-	struct dlog e = {w, dead};
+	struct dlog *e;
 
-	if (dead && vec_push(&c->dlog, &e, sizeof(e)))
+	if (!dead)
+		return;
+	if (!(e = vec_add(&c->dlog, sizeof(*e)))) {
 		bc_nomem(c);
+		return;
+	}
+	e->w = w;
+	e->dead = dead;
 }
 
 /*
@@ -2119,11 +2143,13 @@ static void dir_finish(struct bctx *c)
 
 static void retire_ptr(struct bctx *c, const void *p, unsigned kind)
 {
-	uintptr_t x = (uintptr_t)p | kind;
+	uintptr_t *e = vec_add(&c->gptr, sizeof(*e));
 
 	c->big |= kind == LPM_O_FREE;
-	if (vec_push(&c->gptr, &x, sizeof(x)))
+	if (!e)
 		bc_nomem(c);
+	else
+		*e = (uintptr_t)p | kind;
 }
 
 /* Whether shared pages are still used by the new root (the other ones die). */
