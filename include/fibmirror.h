@@ -280,8 +280,10 @@ typedef int (*fm_diff_cb)(char sign, const char *line, void *arg);
 
 /**
  * fm_mirror_verify() - compare the mirror with a fresh kernel dump without
- * changing it. Pending events are applied first. Return: number of
- * differences (0 = equal) or -errno. Writer thread.
+ * changing it. Pending events are applied first. The copy of the RIB other
+ * threads' lookups read is then brought up to date and compared with the
+ * mirror too ('-' mirror only, '+' copy only: never expected). Return:
+ * number of differences (0 = equal) or -errno. Writer thread.
  */
 FM_API int fm_mirror_verify(struct fm_mirror *m, fm_diff_cb cb, void *arg);
 
@@ -300,7 +302,7 @@ struct fm_stats {
 	uint64_t malformed;    /**< messages dropped because they did not parse */
 	uint64_t truncated;    /**< MSG_TRUNC seen (buffer grown) */
 	uint64_t routes, rules, nexthops, links, addrs;
-	uint64_t mem_bytes; /**< bytes held by the RIB and its indexes */
+	uint64_t mem_bytes; /**< RIB, indexes and (live) the readers' copy of them */
 	uint64_t rcvbuf;    /**< event socket buffer now (raised during a dump: fm_open_opts) */
 	uint64_t fib_publications;    /**< FIBs published to readers */
 	uint64_t fib_tables_patched;  /**< ... tables patched at changed prefixes in them */
@@ -443,8 +445,10 @@ struct fm_result {
  * the writer has published it (at most a second after it, sooner once
  * changes pause); on the
  * writer's own thread they see it at once. Other flows and the few routes
- * the FIB leaves to it take the general path, which shares a read lock with
- * the writer's updates. A thread registers itself with liburcu (memb) on
+ * the FIB leaves to it take the general path: on the writer's thread over
+ * the RIB itself, elsewhere over the copy the writer hands over to readers
+ * under RCU (within 5 ms of a change, at once when the writer's queue is
+ * empty), again without locks or waiting. A thread registers itself with liburcu (memb) on
  * its first call and unregisters when it exits. In the writer's own event
  * callbacks the answer reflects the change being applied.
  */

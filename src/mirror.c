@@ -21,6 +21,10 @@
  * resync), then runs at once: one resync after the storm. Two resyncs start
  * at least resync_min_ms apart, and a storm that never pauses gets one every
  * STORM_RESYNC_FACTOR * resync_min_ms all the same.
+ *
+ * Readers never wait for the writer: plain flows read the FIB it publishes
+ * (fib/fib.h), other flows a copy of the RIB it hands over (fib/replica.h),
+ * both under RCU; the writer's own thread reads its RIB.
  */
 #include "fibmirror.h"
 
@@ -28,6 +32,7 @@
 
 #include "cache/cache.h"
 #include "fib/fib.h"
+#include "fib/replica.h"
 #include "index/index.h"
 #include "lookup/fast.h"
 #include "lookup/lookup.h"
@@ -59,12 +64,14 @@
 
 #define DEFAULT_RCVBUF	    (32u << 20)
 #define DEFAULT_RESYNC_MS   1000
-#define MAX_BATCH	    4096 /* datagrams per fm_mirror_process() call */
-#define QUIET_MS	    20	 /* no event for this long: the storm is over */
-#define QUIET_STORM_MS	    200	 /* ... when it had outlived the last resync */
-#define STORM_RESYNC_FACTOR 10	 /* a storm without pause: resync this rarely */
-#define PUBLISH_DUTY	    10	 /* compiling the FIB: at most 1/10 of the writer's time */
-#define PUBLISH_MAX_WAIT_MS 1000 /* a FIB behind the RIB: compiled by then at the latest */
+#define MAX_BATCH	    4096       /* datagrams per fm_mirror_process() call */
+#define QUIET_MS	    20	       /* no event for this long: the storm is over */
+#define QUIET_STORM_MS	    200	       /* ... when it had outlived the last resync */
+#define STORM_RESYNC_FACTOR 10	       /* a storm without pause: resync this rarely */
+#define PUBLISH_DUTY	    10	       /* compiling the FIB: at most 1/10 of the writer's time */
+#define PUBLISH_MAX_WAIT_MS 1000       /* a FIB behind the RIB: compiled by then at the latest */
+#define HANDOVER_MS	    5	       /* the readers' RIB lags the writer's at most this long */
+#define HANDOVER_LOG	    (1u << 20) /* ... or by this many bytes of datagrams */
 
 struct fm_mirror {
 	struct rib rib;
@@ -97,14 +104,17 @@ struct fm_mirror {
 				  * would make some wait ten times too long) */
 	uint64_t last_change_ms; /* of the RIB */
 	uint64_t dirty_since_ms; /* the FIB is behind the RIB since */
-	/* Held for writing while the writer changes the RIB, for reading by
-	 * lookups the FIB leaves to the general path (which reads the RIB). */
-	pthread_rwlock_t lock;
-	const char *writer; /* tl_self of the thread that last took it to write */
+	/* The RIB lookups the FIB leaves to the general path read, a copy
+	 * the writer hands over (fib/replica.h), and the FIBs' count. */
+	struct replica rp;
+	uint64_t logged_ms; /* when the first datagram not handed over came */
+	uint64_t fib_seq;
+	const char *writer; /* tl_self of the writer's thread */
 	/* Decisions taken before a change, and before the publication that
 	 * follows it, are stale: both bump the families' generations. */
 	struct fm_gens *gens;
 	unsigned unpublished; /* GEN_* bits changed since the last publication */
+	unsigned unhanded;    /* ... since the last handover to readers */
 	bool handed_out;      /* returned by fm_mirror_open*: decisions may exist */
 	uint32_t next_expiry; /* no route's lifetime ends before (rib_expiry); 0 none */
 	struct cache_reg caches;
@@ -165,6 +175,7 @@ static void changed(struct fm_mirror *m, unsigned fams)
 	if (m->handed_out) /* the initial load invalidates nothing */
 		gens_bump(m->gens, fams);
 	m->unpublished |= fams;
+	m->unhanded |= fams;
 	m->last_change_ms = now_ms();
 	if (!m->dirty_since_ms)
 		m->dirty_since_ms = m->last_change_ms;
@@ -327,41 +338,21 @@ static void reader_register(void)
 	reader_registered = true;
 }
 
-/* Set while this thread holds the writer lock of that mirror: its own
- * lookups (from event callbacks) read the RIB directly. */
-static __thread const struct fm_mirror *tl_writing FM_TLS_IE;
-
 /* Its address names this thread: the writer's is kept in the mirror. */
 static __thread char tl_self FM_TLS_IE;
 
-/*
- * The RIB's lock prefers its writer: readers (flows on the general path)
- * arriving while the writer waits queue behind it. glibc's default lets a
- * stream of overlapping readers hold it indefinitely, and the writer, which
- * takes it once per datagram, fell seconds behind a storm under two busy
- * readers. The readers never take it twice (general_get() alone takes it).
- */
-static void writer_first_lock(pthread_rwlock_t *lock)
+/* The calling thread is the writer from now on (fibmirror.h: one at a time). */
+static void writer_here(struct fm_mirror *m)
 {
-	pthread_rwlockattr_t a;
-
-	pthread_rwlockattr_init(&a);
-	pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(lock, &a);
-	pthread_rwlockattr_destroy(&a);
-}
-
-static void writer_lock(struct fm_mirror *m)
-{
-	pthread_rwlock_wrlock(&m->lock);
-	tl_writing = m;
 	__atomic_store_n(&m->writer, &tl_self, __ATOMIC_RELAXED);
 }
 
-static void writer_unlock(struct fm_mirror *m)
+/* The writer's own lookups (a daemon answering its clients, a program that
+ * applies and then asks, event callbacks) read its RIB: they see at once
+ * what it applied. */
+static bool is_writer(const struct fm_mirror *m)
 {
-	tl_writing = NULL;
-	pthread_rwlock_unlock(&m->lock);
+	return __atomic_load_n(&m->writer, __ATOMIC_RELAXED) == &tl_self;
 }
 
 static bool fib_current(const struct fm_mirror *m)
@@ -418,6 +409,8 @@ static void publish(struct fm_mirror *m)
 	reader_register();
 	if (fib_build(&env, old, &m->dirty, &nf))
 		nf = NULL;
+	if (nf)
+		nf->seq = ++m->fib_seq;
 	fm_rcu_publish(m->fib, nf);
 	if (nf) {
 		m->st.fib_publications++;
@@ -476,14 +469,15 @@ static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 	m->rib.emit_arg = m;
 	m->dirty.all = true;
 	m->gens = gens_new();
-	if (!m->gens) {
+	if (!m->gens || replica_init(&m->rp)) {
+		gens_kill(m->gens);
 		rib_fini(&m->rib);
 		free(m);
 		return NULL;
 	}
 	cache_reg_init(&m->caches);
 	ilist_init(&m->flow_watches);
-	writer_first_lock(&m->lock);
+	writer_here(m);
 	return m;
 }
 
@@ -534,20 +528,82 @@ static void retire_rib(struct fm_mirror *m, struct rib *old)
 static void tidy(struct fm_mirror *m)
 {
 	free_retired(m);
+	replica_tidy(&m->rp);
 	if (m->expiry_due) {
 		m->expiry_due = false;
 		m->next_expiry = rib_expiry_scan(&m->rib, lifetime_ended, m);
 	}
 }
 
-static int dump_into(struct fm_mirror *m, struct rib *rib)
+static int dump_into(struct fm_mirror *m, struct rib *rib, struct rib *twin)
 {
-	return nl_sync_dump(&m->req, rib, &m->st.malformed);
+	return nl_sync_dump(&m->req, rib, twin, &m->st.malformed);
+}
+
+/* ------------------------------------------------------- the readers' RIB */
+
+/* The messages of datagram @buf into @rib; return how many changed it.
+ * @malformed (may be NULL) counts the ones that did not parse. */
+static int apply_messages(struct rib *rib, const void *buf, int len, uint64_t *malformed)
+{
+	const struct nlmsghdr *nlh = buf;
+	int applied = 0, rc;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		rc = nl_apply(rib, nlh);
+		if (rc == -EBADMSG && malformed)
+			(*malformed)++;
+		else if (rc > 0)
+			applied++;
+	}
+	if (len > 0 && malformed)
+		(*malformed)++; /* trailing bytes that are not a message */
+	return applied;
+}
+
+static void replay_datagram(struct rib *rib, const void *dgram, size_t len)
+{
+	apply_messages(rib, dgram, (int)len, NULL);
+}
+
+/*
+ * Hand the writer's state to the general path's readers (fib/replica.h):
+ * once the event socket's backlog is read (@drained), HANDOVER_MS after the
+ * first change not handed over, or once HANDOVER_LOG bytes of datagrams
+ * wait. So they lag the writer by that at most, as the FIB's readers lag
+ * it by a publication. With nothing to hand over, a FIB just published of
+ * the same state guides their walks from now on. Decisions taken from the
+ * previous state are stale: the generations move on (as at publication).
+ */
+static void hand_over(struct fm_mirror *m, bool drained)
+{
+	uint64_t seq = fib_current(m) ? m->fib->seq : 0;
+
+	if (!replica_behind(&m->rp)) {
+		replica_fib(&m->rp, seq);
+		return;
+	}
+	if (!drained && now_ms() - m->logged_ms < HANDOVER_MS &&
+	    replica_log_bytes(&m->rp) < HANDOVER_LOG)
+		return;
+	if (!replica_handover(&m->rp, &m->rib, mirror_sysctls(m), seq, replay_datagram))
+		return;
+	if (m->handed_out)
+		gens_bump(m->gens, m->unhanded ? m->unhanded : GEN_BOTH);
+	m->unhanded = 0;
+}
+
+/* Something changed that the readers' RIB does not have yet: since now. */
+static void readers_behind(struct fm_mirror *m)
+{
+	if (!replica_behind(&m->rp))
+		m->logged_ms = now_ms();
 }
 
 int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 {
 	struct fm_mirror *m;
+	struct rib twin;
 	int rc;
 
 	if (!ret || (opts && opts->sz < sizeof(size_t)))
@@ -563,7 +619,12 @@ int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 		 * runs is lost too, and asks for a resync. */
 		m->drops = nl_sock_drops(&m->ev);
 		raise_rcvbuf(m);
-		rc = dump_into(m, &m->rib);
+		rc = rib_init(&twin);
+		twin.max_routes = m->max_routes;
+	}
+	if (!rc) {
+		rc = dump_into(m, &m->rib, &twin);
+		replica_twin(&m->rp, &twin);
 	}
 	if (rc) {
 		fm_mirror_free(m);
@@ -571,6 +632,7 @@ int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 	}
 	m->last_resync_ms = now_ms();
 	publish(m);
+	hand_over(m, true);
 	m->handed_out = true;
 	*ret = m;
 	return 0;
@@ -594,7 +656,9 @@ int fm_mirror_open_file(const char *path, const struct fm_open_opts *opts, struc
 		fm_mirror_free(m); /* nothing half-loaded survives */
 		return rc;
 	}
+	replica_fixed(&m->rp, &m->rib);
 	publish(m);
+	hand_over(m, true);
 	m->handed_out = true;
 	*ret = m;
 	return 0;
@@ -611,7 +675,7 @@ void fm_mirror_free(struct fm_mirror *m)
 	fib_free(m->fib);
 	cache_reg_fini(&m->caches);
 	gens_kill(m->gens);
-	pthread_rwlock_destroy(&m->lock);
+	replica_fini(&m->rp);
 	free_retired(m);
 	fib_dirty_fini(&m->dirty);
 	rib_fini(&m->rib);
@@ -681,67 +745,78 @@ static void drain(struct fm_mirror *m)
 
 /* The mirror's RIB becomes @shadow's state, and @shadow the old one, for the
  * caller to free once nothing needs it (freeing a million routes takes a
- * few hundred milliseconds, not to be spent under the lock). */
+ * few hundred milliseconds, better spent later). */
 static void rib_adopt(struct fm_mirror *m, struct rib *shadow)
 {
-	struct ilist watches, *p, *t;
+	struct rib_hooks h;
 	struct rib old;
 
-	ilist_init(&watches);
-	ilist_for_each_safe (p, t, &m->rib.watches) {
-		ilist_del(p);
-		ilist_add_tail(&watches, p);
-	}
-	m->rib.emit = NULL;
-	old = m->rib;
-	m->rib = *shadow;
-	*shadow = old;
-	ilist_init(&shadow->watches);
-	ilist_init(&m->rib.watches);
-	ilist_for_each_safe (p, t, &watches) {
-		ilist_del(p);
-		ilist_add_tail(&m->rib.watches, p);
-		container_of(p, struct rib_watch, link)->rib = &m->rib;
-	}
-	m->rib.emit = on_change;
-	m->rib.emit_arg = m;
+	rib_hooks_take(&m->rib, &h);
+	rib_move(&old, &m->rib);
+	rib_move(&m->rib, shadow);
+	rib_move(shadow, &old);
+	rib_hooks_give(&m->rib, &h);
+}
+
+/* An empty RIB for a dump of about as many prefixes as now: sized once,
+ * not grown 20 times. */
+static int shadow_init(struct fm_mirror *m, struct rib *shadow)
+{
+	int rc = rib_init(shadow);
+
+	if (rc)
+		return rc;
+	shadow->max_routes = m->max_routes;
+	htab_reserve(&shadow->routes, m->rib.routes.n);
+	return 0;
+}
+
+/* What a dump cannot show carries over: the count of silent changes, and
+ * what the IPv4 FIB remembers for good (rib.h). */
+static void carry_over(struct rib *to, const struct rib *from)
+{
+	to->implicit = from->implicit;
+	to->v4_rules_changed |= from->v4_rules_changed;
+	to->v4_local_added |= from->v4_local_added;
 }
 
 int fm_mirror_resync(struct fm_mirror *m)
 {
-	struct rib shadow;
+	struct rib shadow, twin;
 	struct resync_ctx c = {m, &shadow};
 	long diffs;
 	int rc;
 
 	if (!m || !m->live)
 		return -EOPNOTSUPP;
+	writer_here(m);
 	free_retired(m);
-	if ((rc = rib_init(&shadow)))
+	replica_tidy(&m->rp);
+	if ((rc = shadow_init(m, &shadow)))
 		return rc;
-	shadow.max_routes = m->max_routes;
-	/* About as many prefixes as now: sized once, not grown 20 times. */
-	htab_reserve(&shadow.routes, m->rib.routes.n);
+	if ((rc = shadow_init(m, &twin))) {
+		rib_fini(&shadow);
+		return rc;
+	}
 	m->last_resync_ms = now_ms();
 	raise_rcvbuf(m);
 	drain(m);
-	rc = dump_into(m, &shadow);
+	rc = dump_into(m, &shadow, &twin);
 	if (rc) {
 		rib_fini(&shadow);
+		rib_fini(&twin);
 		m->resync_pending = true;
 		return rc;
 	}
 	marker(m, FM_EV_RESYNC_BEGIN);
 	diffs = rib_diff(&m->rib, &shadow, NULL, NULL, resync_diff, &c);
-	shadow.implicit = m->rib.implicit;
-	shadow.v4_rules_changed |= m->rib.v4_rules_changed;
-	shadow.v4_local_added |= m->rib.v4_local_added;
-	writer_lock(m);
+	carry_over(&shadow, &m->rib);
+	carry_over(&twin, &m->rib);
 	rib_adopt(m, &shadow);
+	replica_twin(&m->rp, &twin);
 	changed(m, GEN_BOTH);
 	m->dirty.all = true;
-	writer_unlock(m);
-	/* A scan of every route: after the backlog (tidy()), not under the lock.
+	/* A scan of every route: after the backlog (tidy()), not now.
 	 * Lookups check lifetimes themselves meanwhile; events set it sooner. */
 	m->next_expiry = 0;
 	m->expiry_due = true;
@@ -750,6 +825,7 @@ int fm_mirror_resync(struct fm_mirror *m)
 	m->st.resync_diffs += diffs > 0 ? (uint64_t)diffs : 0;
 	m->resync_pending = false;
 	publish(m);
+	hand_over(m, true);
 	watch_settle(m);
 	retire_rib(m, &shadow); /* the old state */
 	return diffs < 0 ? (int)diffs : (int)(diffs > INT32_MAX ? INT32_MAX : diffs);
@@ -810,24 +886,6 @@ int fm_mirror_timeout(const struct fm_mirror *m)
 
 /* ----------------------------------------------------------------- events */
 
-static int apply_datagram(struct fm_mirror *m, ssize_t n)
-{
-	const struct nlmsghdr *nlh = (const void *)m->ev.buf;
-	int len = (int)n, applied = 0, rc;
-
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-		rc = nl_apply(&m->rib, nlh);
-		if (rc == -EBADMSG)
-			m->st.malformed++;
-		else if (rc > 0)
-			applied++;
-	}
-	if (len > 0)
-		m->st.malformed++; /* trailing bytes that are not a message */
-	m->st.events += (uint64_t)applied;
-	return applied;
-}
-
 static void loss(struct fm_mirror *m)
 {
 	m->st.overruns++;
@@ -836,17 +894,27 @@ static void loss(struct fm_mirror *m)
 	m->resync_pending = true;
 }
 
-/*
- * One datagram, or a receive error, under the write lock. The lock is taken
- * per datagram, never across a receive or a whole batch: readers on the
- * locked path (a flow naming a device) wait for one message's apply, not for
- * thousands of them during a storm.
- */
+/* The datagram in the event socket's buffer, into the RIB and the log of
+ * what the readers' copy has yet to replay (at the same clock). */
+static int apply_datagram(struct fm_mirror *m, ssize_t n)
+{
+	int applied;
+
+	m->rib.clock = rib_clock_now();
+	applied = apply_messages(&m->rib, m->ev.buf, (int)n, &m->st.malformed);
+	readers_behind(m);
+	if (replica_log(&m->rp, m->rib.clock, m->ev.buf, (size_t)n) && !m->resync_pending)
+		loss(m); /* the readers' copy can follow again after a dump */
+	m->rib.clock = 0;
+	m->st.events += (uint64_t)applied;
+	return applied;
+}
+
+/* One datagram, or a receive error. */
 static int take_datagram(struct fm_mirror *m, ssize_t n, bool foreign)
 {
 	int applied = 0;
 
-	writer_lock(m);
 	if (n == -ENOBUFS) {
 		m->last_rx_ms = now_ms();
 		loss(m);
@@ -858,28 +926,21 @@ static int take_datagram(struct fm_mirror *m, ssize_t n, bool foreign)
 		m->last_rx_ms = now_ms();
 		applied = apply_datagram(m, n);
 	}
-	writer_unlock(m);
 	return applied;
 }
 
 /*
  * What changes without a message: sysctls (a second of staleness at most)
- * and route lifetimes. The files are read, and the routes scanned, outside
- * the lock: both are the writer's alone, and neither changes the RIB. The
- * general path's readers wait only while changed values are copied in.
+ * and route lifetimes. Readers see the sysctls at the next handover.
  */
 static void unannounced(struct fm_mirror *m)
 {
-	struct sysctls now;
-
 	if (now_ms() - m->last_sysctl_ms >= 1000) {
-		now = m->sys;
-		if (sysctls_read(&now)) {
-			writer_lock(m);
-			m->sys = now;
+		if (sysctls_read(&m->sys)) {
+			readers_behind(m);
+			replica_sysctls_changed(&m->rp);
 			m->dirty.rules = true; /* the multipath hash's */
 			changed(m, GEN_BOTH);
-			writer_unlock(m);
 		}
 		m->last_sysctl_ms = now_ms();
 	}
@@ -889,11 +950,12 @@ static void unannounced(struct fm_mirror *m)
 int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 {
 	int applied = 0, i, rc;
-	bool foreign;
+	bool foreign, drained = false;
 	uint64_t drops;
 
 	if (!m || !m->live)
 		return -EOPNOTSUPP;
+	writer_here(m);
 	if (timeout_ms != 0) {
 		int due = fm_mirror_timeout(m);
 
@@ -918,9 +980,11 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 			/* the backlog is read */
 			restore_rcvbuf(m);
 			tidy(m);
+			drained = true;
 			break;
 		}
 		applied += take_datagram(m, n, foreign);
+		hand_over(m, false);
 	}
 	unannounced(m);
 	drops = nl_sock_drops(&m->ev);
@@ -931,11 +995,23 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 	}
 	maybe_resync(m);
 	publish(m);
+	hand_over(m, drained);
 	watch_settle(m);
 	return applied;
 }
 
 /* ----------------------------------------------------------------- verify */
+
+/* The copy other threads' lookups read, handed the current state, against
+ * the RIB: never a difference. (A log that lost a datagram hands nothing
+ * over until the resync it asked for: nothing to compare meanwhile.) */
+static long verify_readers(struct fm_mirror *m, fm_diff_cb cb, void *arg)
+{
+	hand_over(m, true);
+	if (replica_behind(&m->rp))
+		return 0;
+	return rib_diff(&m->rib, replica_read(&m->rp)->rib, cb, arg, NULL, NULL);
+}
 
 int fm_mirror_verify(struct fm_mirror *m, fm_diff_cb cb, void *arg)
 {
@@ -952,7 +1028,7 @@ int fm_mirror_verify(struct fm_mirror *m, fm_diff_cb cb, void *arg)
 			return rc;
 		if ((rc = rib_init(&shadow)))
 			return rc;
-		rc = dump_into(m, &shadow);
+		rc = dump_into(m, &shadow, NULL);
 		if (rc) {
 			rib_fini(&shadow);
 			return rc;
@@ -961,6 +1037,11 @@ int fm_mirror_verify(struct fm_mirror *m, fm_diff_cb cb, void *arg)
 		if (nl_sock_wait(&m->ev, 0) == 0 || tries == 2) {
 			diffs = rib_diff(&m->rib, &shadow, cb, arg, NULL, NULL);
 			rib_fini(&shadow);
+			if (diffs >= 0) {
+				long d = verify_readers(m, cb, arg);
+
+				diffs = d < 0 ? d : diffs + d;
+			}
 			break;
 		}
 		rib_fini(&shadow);
@@ -995,9 +1076,7 @@ void fm_mirror_stats(const struct fm_mirror *m, struct fm_stats *ret)
 	ret->nexthops = m->rib.n_nhs;
 	ret->links = m->rib.n_links;
 	ret->addrs = m->rib.n_addrs;
-	ret->mem_bytes = m->rib.mem + htab_mem(&m->rib.routes) + htab_mem(&m->rib.nhs) +
-			 htab_mem(&m->rib.links) + htab_mem(&m->rib.gw) + htab_mem(&m->rib.gwdev) +
-			 htab_mem(&m->rib.dev);
+	ret->mem_bytes = rib_mem(&m->rib) + replica_mem(&m->rp);
 	ret->incomplete = m->rib.incomplete;
 	ret->live = m->live;
 	if (m->live) /* as it is now: raised while a dump's backlog waits */
@@ -1179,28 +1258,36 @@ static const struct fib *fib_for_lookup(const struct fm_mirror *m)
 }
 
 /*
- * The reference over the RIB, under the read lock. A FIB that is the RIB's
- * (nothing changed since it was published; the lock keeps it so) tells the
- * table walks where to start, so a flow with a device or a source costs a
- * few hash probes, not one per prefix length. The writer never waits for a
- * grace period under its lock, so holding the RCU read side inside it is safe.
+ * The reference over the RIB: the writer's own (is_writer()), or for other
+ * threads the copy last handed over (fib/replica.h), under rcu_read_lock
+ * without waiting for anything. A FIB compiled from that very state tells
+ * the table walks where to start, so a flow with a device or a source
+ * costs a few hash probes, not one per prefix length.
  */
 static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret,
 		       uint32_t *deadline)
 {
-	struct lookup_env env = {.rib = &m->rib, .sys = mirror_sysctls(m), .deadline = deadline};
+	struct lookup_env env = {.deadline = deadline};
+	const struct replica_view *v;
+	const struct fib *f;
 	int rc;
 
-	if (tl_writing == m)
+	if (is_writer(m)) {
+		env.rib = &m->rib;
+		env.sys = mirror_sysctls(m);
+		env.fib = fib_now(m);
 		return lk_ref_route_get(&env, fl, ret);
+	}
 	reader_register();
-	pthread_rwlock_rdlock(&m->lock);
 	urcu_memb_read_lock();
-	env.fib = fib_now(m);
+	v = replica_read(&m->rp);
+	f = fm_rcu_deref(m->fib);
+	env.rib = v->rib;
+	env.sys = v->has_sys ? &v->sys : NULL;
+	env.fib = f && f->seq == __atomic_load_n(&v->fib_seq, __ATOMIC_ACQUIRE) ? f : NULL;
 	rc = lk_ref_route_get(&env, fl, ret);
 	fm_rcu_reader_left();
 	urcu_memb_read_unlock();
-	pthread_rwlock_unlock(&m->lock);
 	return rc;
 }
 
@@ -1218,14 +1305,12 @@ int mirror_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_re
 
 	if (!m || !fl || !ret || !flow_valid(fl))
 		return -EINVAL;
-	if (tl_writing != m) {
-		reader_register();
-		urcu_memb_read_lock();
-		if ((f = fib_for_lookup(m)))
-			rc = lk_fast_route_get(f, fl, ret, deadline);
-		fm_rcu_reader_left();
-		urcu_memb_read_unlock();
-	}
+	reader_register();
+	urcu_memb_read_lock();
+	if ((f = fib_for_lookup(m)))
+		rc = lk_fast_route_get(f, fl, ret, deadline);
+	fm_rcu_reader_left();
+	urcu_memb_read_unlock();
 	return rc == LK_GENERAL ? general_get(m, fl, ret, deadline) : rc;
 }
 
@@ -1244,14 +1329,12 @@ int fm_route_get_bulk(struct fm_mirror *m, const struct fm_flow *fl, struct fm_r
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		rc[i] = flow_valid(&fl[i]) ? LK_GENERAL : -EINVAL;
-	if (tl_writing != m) {
-		reader_register();
-		urcu_memb_read_lock();
-		if ((f = fib_for_lookup(m)))
-			lk_fast_route_get_bulk(f, fl, ret, rc, n);
-		fm_rcu_reader_left();
-		urcu_memb_read_unlock();
-	}
+	reader_register();
+	urcu_memb_read_lock();
+	if ((f = fib_for_lookup(m)))
+		lk_fast_route_get_bulk(f, fl, ret, rc, n);
+	fm_rcu_reader_left();
+	urcu_memb_read_unlock();
 	for (i = 0; i < n; i++)
 		if (rc[i] == LK_GENERAL)
 			rc[i] = general_get(m, &fl[i], &ret[i], NULL);

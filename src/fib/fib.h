@@ -152,6 +152,7 @@ struct fib {
 	struct lk_addrs4 addrs4; /* IPv4: whether a flow's source is ours */
 	struct fib_in4 in4;	 /* IPv4 input path */
 	uint64_t gen;
+	uint64_t seq;	   /* the publisher's count of FIBs (mirror.c), never reused */
 	uint32_t patched;  /* tables this build patched in place (writer) */
 	uint32_t compiled; /* tables this build compiled whole (writer) */
 	bool stale;	   /* the RIB changed since: readers take the general path

@@ -21,7 +21,7 @@
 #define INTR_RETRIES 3
 
 struct apply_ctx {
-	struct rib *rib;
+	struct rib *rib, *twin;
 	uint64_t *malformed;
 };
 
@@ -29,8 +29,15 @@ static void apply_one(const struct nlmsghdr *nlh, void *arg)
 {
 	struct apply_ctx *c = arg;
 
+	c->rib->clock = rib_clock_now();
 	if (nl_apply(c->rib, nlh) == -EBADMSG)
 		(*c->malformed)++;
+	if (c->twin) {
+		c->twin->clock = c->rib->clock;
+		nl_apply(c->twin, nlh);
+		c->twin->clock = 0;
+	}
+	c->rib->clock = 0;
 }
 
 static int dump_kind(struct nl_sock *req, struct apply_ctx *c, uint16_t type, uint8_t family)
@@ -44,7 +51,7 @@ static int dump_kind(struct nl_sock *req, struct apply_ctx *c, uint16_t type, ui
 	return rc;
 }
 
-int nl_sync_dump(struct nl_sock *req, struct rib *rib, uint64_t *malformed)
+int nl_sync_dump(struct nl_sock *req, struct rib *rib, struct rib *twin, uint64_t *malformed)
 {
 	static const struct {
 		uint16_t type;
@@ -54,7 +61,7 @@ int nl_sync_dump(struct nl_sock *req, struct rib *rib, uint64_t *malformed)
 	    {RTM_GETRULE, AF_INET},   {RTM_GETRULE, AF_INET6},	 {RTM_GETROUTE, AF_INET},
 	    {RTM_GETROUTE, AF_INET6}, {RTM_GETNETCONF, AF_INET}, {RTM_GETNETCONF, AF_INET6},
 	};
-	struct apply_ctx c = {rib, malformed};
+	struct apply_ctx c = {rib, twin, malformed};
 	size_t i;
 	int rc;
 

@@ -98,6 +98,49 @@ void rib_fini(struct rib *rib)
 	free(rib->netconf);
 	free(rib->scratch);
 	memset(rib, 0, sizeof(*rib));
+	ilist_init(&rib->watches); /* empty, and may be freed again */
+}
+
+void rib_hooks_take(struct rib *rib, struct rib_hooks *h)
+{
+	struct ilist *p, *t;
+
+	h->emit = rib->emit;
+	h->emit_arg = rib->emit_arg;
+	rib->emit = NULL;
+	ilist_init(&h->watches);
+	ilist_for_each_safe (p, t, &rib->watches) {
+		ilist_del(p);
+		ilist_add_tail(&h->watches, p);
+	}
+}
+
+void rib_hooks_give(struct rib *rib, struct rib_hooks *h)
+{
+	struct ilist *p, *t;
+
+	rib->emit = h->emit;
+	rib->emit_arg = h->emit_arg;
+	ilist_for_each_safe (p, t, &h->watches) {
+		ilist_del(p);
+		ilist_add_tail(&rib->watches, p);
+		container_of(p, struct rib_watch, link)->rib = rib;
+	}
+}
+
+/* The only pointer into struct rib itself is the (empty) watch list's head. */
+void rib_move(struct rib *dst, struct rib *src)
+{
+	*dst = *src;
+	ilist_init(&dst->watches);
+	memset(src, 0, sizeof(*src));
+	ilist_init(&src->watches);
+}
+
+uint64_t rib_mem(const struct rib *rib)
+{
+	return rib->mem + htab_mem(&rib->routes) + htab_mem(&rib->nhs) + htab_mem(&rib->links) +
+	       htab_mem(&rib->gw) + htab_mem(&rib->gwdev) + htab_mem(&rib->dev);
 }
 
 /* Deadlines in CLOCK_MONOTONIC deciseconds (u32: 13 years of uptime). A
@@ -111,9 +154,16 @@ static uint32_t now_ds(void)
 	return (uint32_t)(ts.tv_sec * 10 + ts.tv_nsec / 100000000);
 }
 
-uint32_t rib_expiry_deadline(uint32_t seconds_left)
+uint32_t rib_clock_now(void)
 {
-	uint32_t now = now_ds();
+	uint32_t t = now_ds();
+
+	return t ? t : 1;
+}
+
+uint32_t rib_expiry_deadline(const struct rib *rib, uint32_t seconds_left)
+{
+	uint32_t now = rib->clock ? rib->clock : now_ds();
 
 	if (seconds_left == FM_EXPIRED)
 		return now > 1 ? now - 1 : UINT32_MAX; /* already past; never 0 (none) */

@@ -154,6 +154,10 @@ struct rib {
 	uint64_t max_routes;
 	bool incomplete;
 	uint32_t mark;
+	/* The time a change is applied at (rib_clock_now()), or 0 for the
+	 * clock's: a change replayed onto a second copy (fib/replica.c) must
+	 * give a route the same deadline there. */
+	uint32_t clock;
 	rib_emit_fn emit;
 	void *emit_arg;
 	struct fm_hop *scratch; /* export buffer for hops */
@@ -165,6 +169,22 @@ enum rib_op { RIB_NEW, RIB_DEL };
 
 int rib_init(struct rib *rib);
 void rib_fini(struct rib *rib);
+
+/* What stays with a RIB when its state moves to another struct rib: the
+ * watches and the change hook (rib_hooks_take leaves @rib without them). */
+struct rib_hooks {
+	rib_emit_fn emit;
+	void *emit_arg;
+	struct ilist watches;
+};
+void rib_hooks_take(struct rib *rib, struct rib_hooks *h);
+void rib_hooks_give(struct rib *rib, struct rib_hooks *h);
+/* Move the state (objects, indexes, counters) of @src, which has no hooks,
+ * into @dst, whose own state is dropped unfreed; @src is left empty (only
+ * rib_fini or another move may follow). */
+void rib_move(struct rib *dst, struct rib *src);
+/* Bytes held by @rib's objects and indexes. */
+uint64_t rib_mem(const struct rib *rib);
 
 /* Apply one decoded object. @nlflags are the message's NLM_F_* flags.
  * Return 0 (also when the change was a no-op) or -errno; never half-applied. */
@@ -236,8 +256,11 @@ static inline int fam_alen(uint8_t family)
 {
 	return family == AF_INET6 ? 16 : 4;
 }
-/* IPv6 route lifetimes tick: the RIB keeps a deadline, export the time left. */
-uint32_t rib_expiry_deadline(uint32_t seconds_left);
+/* IPv6 route lifetimes tick: the RIB keeps a deadline, export the time left.
+ * Deadlines count from @rib->clock, else from now. */
+uint32_t rib_expiry_deadline(const struct rib *rib, uint32_t seconds_left);
+/* The clock deadlines are in (for rib->clock); never 0. */
+uint32_t rib_clock_now(void);
 uint32_t rib_expiry_left(uint32_t deadline);
 /* The earlier of two deadlines (0: none; they wrap). */
 uint32_t rib_expiry_earlier(uint32_t a, uint32_t b);

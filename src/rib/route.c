@@ -177,7 +177,7 @@ static struct rib_route *route_alloc(struct rib *rib, const struct fm_route *r)
 	n->priority = r->priority;
 	n->nhid = r->nhid;
 	n->flags = r->flags;
-	n->expires = r->expires ? rib_expiry_deadline(r->expires) : 0;
+	n->expires = r->expires ? rib_expiry_deadline(rib, r->expires) : 0;
 	n->tos = r->tos;
 	n->type = r->type;
 	n->protocol = r->protocol;

@@ -17,10 +17,17 @@
  *    is patched in, and so are changes of the prefix it inherits from,
  *    which plain flows to it follow (replaced, then removed), and its
  *    removal;
- *  - after every step the answer is the gateway the routes then give.
+ *  - after every step the answer is the gateway the routes then give, to
+ *    plain flows (the FIB) and to fibmatch (the general path, which other
+ *    threads answer from the RIB copy the writer hands over);
+ *  - while the writer is in the middle of applying a change (its event
+ *    callback for it), another thread's general-path lookup returns, with
+ *    the state before the change, and the writer's own sees the change:
+ *    readers never wait for the writer.
  */
 #include "fibmirror.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,20 +51,34 @@ static void *ask_main(void *arg)
 	return NULL;
 }
 
-/* The gateway another thread is told for @dst ("" when none), and the rc. */
-static int gw_seen(struct fm_mirror *m, const char *dst, char *gw, size_t len)
+static void ask_init(struct ask *a, struct fm_mirror *m, const char *dst, uint8_t flags)
 {
-	struct ask a = {.m = m};
+	memset(a, 0, sizeof(*a));
+	a->m = m;
+	fm_ip_parse(dst, &a->fl.dst);
+	a->fl.family = a->fl.dst.family;
+	a->fl.flags = flags;
+}
+
+/* The gateway of an answer ("" when none), and its rc. */
+static int gw_of(const struct ask *a, char *gw, size_t len)
+{
+	gw[0] = '\0';
+	if (!a->rc && a->res.gw.family)
+		fm_ip_format(&a->res.gw, gw, len);
+	return a->rc;
+}
+
+/* The gateway another thread is told for @dst with FM_FLOW_* @flags. */
+static int gw_seen(struct fm_mirror *m, const char *dst, uint8_t flags, char *gw, size_t len)
+{
+	struct ask a;
 	pthread_t t;
 
-	fm_ip_parse(dst, &a.fl.dst);
-	a.fl.family = a.fl.dst.family;
+	ask_init(&a, m, dst, flags);
 	if (pthread_create(&t, NULL, ask_main, &a) || pthread_join(t, NULL))
 		return -1;
-	gw[0] = '\0';
-	if (!a.rc && a.res.gw.family)
-		fm_ip_format(&a.res.gw, gw, len);
-	return a.rc;
+	return gw_of(&a, gw, len);
 }
 
 /* Process until nothing is due within a second: applied and published. */
@@ -73,18 +94,25 @@ static void quiet(struct fm_mirror *m)
 		fm_mirror_process(m, t + 1);
 }
 
-/* Another thread's answer for @dst names gateway @want (NULL: no route). */
+/* Another thread's answer for @dst names gateway @want (NULL: no route),
+ * to a plain flow and to fibmatch. */
 static void expect(struct fm_mirror *m, const char *dst, const char *want, const char *what)
 {
+	static const uint8_t flags[2] = {0, FM_FLOW_FIBMATCH};
 	char gw[64];
-	int rc = gw_seen(m, dst, gw, sizeof(gw));
+	int i, rc;
 
-	if (want)
-		ok(rc == 0 && !strcmp(gw, want), "%s: %s via %s (rc %d, via '%s')", what, dst, want,
-		   rc, gw);
-	else
-		ok(rc != 0 || !gw[0], "%s: %s has no gateway route (rc %d, via '%s')", what, dst,
-		   rc, gw);
+	for (i = 0; i < 2; i++) {
+		const char *how = flags[i] ? "fibmatch" : "plain";
+
+		rc = gw_seen(m, dst, flags[i], gw, sizeof(gw));
+		if (want)
+			ok(rc == 0 && !strcmp(gw, want), "%s: %s via %s, %s (rc %d, via '%s')",
+			   what, dst, want, how, rc, gw);
+		else
+			ok(rc != 0 || !gw[0], "%s: %s has no gateway route, %s (rc %d, via '%s')",
+			   what, dst, how, rc, gw);
+	}
 }
 
 struct counts {
@@ -123,6 +151,59 @@ static void patched(struct counts c, bool patch, const char *table)
 	else
 		ok(w >= 1 && p == 0, "... %s compiled whole (%llu tables), none patched (%llu)",
 		   table, w, p);
+}
+
+/*
+ * In the writer's event callback for a change to @dst: another thread's
+ * fibmatch, given 10 s, and the writer's own.
+ */
+struct midway {
+	const char *dst;
+	bool done, returned;
+	char other[64], own[64];
+};
+
+static void midway_cb(const struct fm_event *ev, void *arg)
+{
+	struct fm_mirror *m = ((void **)arg)[0];
+	struct midway *w = ((void **)arg)[1];
+	struct ask a, b;
+	struct timespec until;
+	pthread_t t;
+
+	if (w->done || ev->kind != FM_KIND_ROUTE || ev->type == FM_EV_DEL)
+		return;
+	w->done = true;
+	ask_init(&a, m, w->dst, FM_FLOW_FIBMATCH);
+	if (pthread_create(&t, NULL, ask_main, &a))
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	w->returned = pthread_timedjoin_np(t, NULL, &until) == 0;
+	ask_init(&b, m, w->dst, FM_FLOW_FIBMATCH);
+	b.rc = fm_route_get(m, &b.fl, &b.res);
+	gw_of(&b, w->own, sizeof(w->own));
+	if (!w->returned) /* it waits for the writer: let it finish later */
+		pthread_detach(t);
+	else
+		gw_of(&a, w->other, sizeof(w->other));
+}
+
+static void midway(struct fm_mirror *m, const char *cmd, const char *dst, const char *before,
+		   const char *after)
+{
+	struct midway w = {.dst = dst};
+	void *arg[2] = {m, &w};
+
+	fm_mirror_subscribe(m, midway_cb, arg);
+	run(m, cmd);
+	fm_mirror_subscribe(m, NULL, NULL);
+	ok(w.done && w.returned && !strcmp(w.other, before),
+	   "mid-apply of '%s': another thread's fibmatch of %s returns, via %s (done %d, "
+	   "returned %d, via '%s')",
+	   cmd, dst, before, w.done, w.returned, w.other);
+	ok(!strcmp(w.own, after), "... and the writer's own sees via %s (via '%s')", after, w.own);
+	expect(m, dst, after, "after it");
 }
 
 static int setup(void)
@@ -200,7 +281,7 @@ int main(void)
 		printf("Bail out! namespace setup failed\n");
 		return 1;
 	}
-	printf("1..27\n");
+	printf("1..46\n");
 	o.netns = netns_name;
 	rc = fm_mirror_open(&o, &m);
 	if (!ok(rc == 0, "fm_mirror_open(netns %s): %d", netns_name, rc))
@@ -218,6 +299,7 @@ int main(void)
 		if (t->table)
 			patched(c, t->patch, t->table);
 	}
+	midway(m, "route replace 10.1.9.0/24 via 10.0.0.47", "10.1.9.1", "10.0.0.44", "10.0.0.47");
 	fm_mirror_free(m);
 	return tap_done();
 }

@@ -11,8 +11,8 @@
  * B (10.1.0.3 / 2001:db8:1::3), so at every moment each has a route via one
  * of the two. The writer (main thread) runs fm_mirror_process(); two reader
  * threads ask, in a loop, for random addresses of those prefixes: plain
- * flows (the lock-free FIB path) and flows with an output device (the
- * general path under the read lock), of both families.
+ * flows (the FIB path) and flows with an output device (the general path,
+ * over the RIB copy the writer hands over), of both families, without locks.
  *
  * Every answer must be a route via A or B on v0: never an error, never
  * another gateway, whatever the moment (a half-applied change or a freed
