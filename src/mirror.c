@@ -341,7 +341,9 @@ static void reader_register(void)
 /* Its address names this thread: the writer's is kept in the mirror. */
 static __thread char tl_self FM_TLS_IE;
 
-/* The calling thread is the writer from now on (fibmirror.h: one at a time). */
+/* The calling thread changes the RIB: it is the writer from now on
+ * (fibmirror.h: one at a time). Until one does, every thread reads the
+ * readers' copy, which a thread that starts applying cannot pull away. */
 static void writer_here(struct fm_mirror *m)
 {
 	__atomic_store_n(&m->writer, &tl_self, __ATOMIC_RELAXED);
@@ -477,7 +479,6 @@ static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 	}
 	cache_reg_init(&m->caches);
 	ilist_init(&m->flow_watches);
-	writer_here(m);
 	return m;
 }
 
