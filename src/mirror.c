@@ -70,8 +70,8 @@
 #define STORM_RESYNC_FACTOR 10	       /* a storm without pause: resync this rarely */
 #define PUBLISH_DUTY	    10	       /* compiling the FIB: at most 1/10 of the writer's time */
 #define PUBLISH_MAX_WAIT_MS 1000       /* a FIB behind the RIB: compiled by then at the latest */
-#define HANDOVER_MS	    5	       /* the readers' RIB lags the writer's at most this long */
-#define HANDOVER_LOG	    (1u << 20) /* ... or by this many bytes of datagrams */
+#define HANDOVER_MS	    10	       /* handovers to the general path's readers: this apart */
+#define HANDOVER_LOG	    (1u << 20) /* ... unless this many bytes of datagrams wait */
 
 struct fm_mirror {
 	struct rib rib;
@@ -95,9 +95,13 @@ struct fm_mirror {
 	uint64_t max_routes;
 	struct sysctls sys;
 	uint64_t last_sysctl_ms;
-	/* What readers see (fib/fib.h): published by the writer with RCU. */
-	struct fib *fib;
-	struct fib_dirty dirty;
+	/* What readers see (fib/fib.h): published by the writer with RCU.
+	 * With the writer's identity, what every lookup reads, on a cache
+	 * line of its own: the writer's stores for each datagram (the log,
+	 * the dirty list) would otherwise take it from the readers' CPUs. */
+	struct fib *fib __attribute__((aligned(64)));
+	const char *writer; /* tl_self of the writer's thread */
+	struct fib_dirty dirty __attribute__((aligned(64)));
 	uint64_t publish_due_ms; /* the next compile may start then */
 	uint64_t patch_due_us;	 /* ... the next publication of patches only (they
 				  * take tens of microseconds: a millisecond clock
@@ -107,9 +111,8 @@ struct fm_mirror {
 	/* The RIB lookups the FIB leaves to the general path read, a copy
 	 * the writer hands over (fib/replica.h), and the FIBs' count. */
 	struct replica rp;
-	uint64_t logged_ms; /* when the first datagram not handed over came */
+	uint64_t handover_ms; /* the last handover */
 	uint64_t fib_seq;
-	const char *writer; /* tl_self of the writer's thread */
 	/* Decisions taken before a change, and before the publication that
 	 * follows it, are stale: both bump the families' generations. */
 	struct fm_gens *gens;
@@ -448,10 +451,11 @@ static int64_t publish_due(const struct fm_mirror *m)
 
 static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 {
-	struct fm_mirror *m = calloc(1, sizeof(*m));
+	struct fm_mirror *m = NULL;
 
-	if (!m)
+	if (posix_memalign((void **)&m, 64, sizeof(*m))) /* its cache-line members */
 		return NULL;
+	memset(m, 0, sizeof(*m));
 	if (rib_init(&m->rib)) {
 		free(m);
 		return NULL;
@@ -515,7 +519,9 @@ static void free_retired(struct fm_mirror *m)
  * Keep @old, the state a resync replaced, until the events queued during the
  * resync are applied: freeing a million routes takes about 0.3 s, which the
  * mirror's return to equality after a storm need not wait for. One at a time
- * (a resync frees the previous one before it dumps: two states at most).
+ * (a resync frees the previous one before it dumps). With the readers' copy
+ * and its twin (fib/replica.h) a resync holds four states at its peak: the
+ * writer's and the readers', and the dump's two.
  */
 static void retire_rib(struct fm_mirror *m, struct rib *old)
 {
@@ -567,16 +573,30 @@ static void replay_datagram(struct rib *rib, const void *dgram, size_t len)
 	apply_messages(rib, dgram, (int)len, NULL);
 }
 
+/* Milliseconds until the readers' copy is due to be handed the writer's
+ * state (0: now, -1: it has it). */
+static int64_t handover_due(const struct fm_mirror *m)
+{
+	int64_t d = (int64_t)(m->handover_ms + HANDOVER_MS) - (int64_t)now_ms();
+
+	if (!replica_behind(&m->rp) || m->rp.broken)
+		return -1;
+	if (replica_log_bytes(&m->rp) >= HANDOVER_LOG)
+		return 0;
+	return d > 0 ? d : 0;
+}
+
 /*
  * Hand the writer's state to the general path's readers (fib/replica.h):
- * once the event socket's backlog is read (@drained), HANDOVER_MS after the
- * first change not handed over, or once HANDOVER_LOG bytes of datagrams
- * wait. So they lag the writer by that at most, as the FIB's readers lag
- * it by a publication. With nothing to hand over, a FIB just published of
- * the same state guides their walks from now on. Decisions taken from the
- * previous state are stale: the generations move on (as at publication).
+ * at once after a quiet spell, during a storm every HANDOVER_MS (each waits
+ * for the previous copy's readers and replays what changed since), or once
+ * HANDOVER_LOG bytes of datagrams wait. So other threads lag the
+ * writer by that at most, as the FIB's readers lag it by a publication.
+ * With nothing to hand over, a FIB just published of the same state guides
+ * their walks from now on. Decisions taken from the previous state are
+ * stale: the generations move on (as at publication).
  */
-static void hand_over(struct fm_mirror *m, bool drained)
+static void hand_over(struct fm_mirror *m, bool now)
 {
 	uint64_t seq = fib_current(m) ? m->fib->seq : 0;
 
@@ -584,21 +604,14 @@ static void hand_over(struct fm_mirror *m, bool drained)
 		replica_fib(&m->rp, seq);
 		return;
 	}
-	if (!drained && now_ms() - m->logged_ms < HANDOVER_MS &&
-	    replica_log_bytes(&m->rp) < HANDOVER_LOG)
+	if (!now && handover_due(m) != 0)
 		return;
 	if (!replica_handover(&m->rp, &m->rib, mirror_sysctls(m), seq, replay_datagram))
 		return;
+	m->handover_ms = now_ms();
 	if (m->handed_out)
 		gens_bump(m->gens, m->unhanded ? m->unhanded : GEN_BOTH);
 	m->unhanded = 0;
-}
-
-/* Something changed that the readers' RIB does not have yet: since now. */
-static void readers_behind(struct fm_mirror *m)
-{
-	if (!replica_behind(&m->rp))
-		m->logged_ms = now_ms();
 }
 
 int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
@@ -881,6 +894,7 @@ int fm_mirror_timeout(const struct fm_mirror *m)
 	if (!m || !m->live)
 		return -1;
 	due = sooner(resync_due(m), publish_due(m));
+	due = sooner(due, handover_due(m));
 	due = sooner(due, m->next_expiry ? (int64_t)rib_expiry_ms(m->next_expiry) : -1);
 	return due < 0 ? -1 : due > INT32_MAX ? INT32_MAX : (int)due;
 }
@@ -903,7 +917,6 @@ static int apply_datagram(struct fm_mirror *m, ssize_t n)
 
 	m->rib.clock = rib_clock_now();
 	applied = apply_messages(&m->rib, m->ev.buf, (int)n, &m->st.malformed);
-	readers_behind(m);
 	if (replica_log(&m->rp, m->rib.clock, m->ev.buf, (size_t)n) && !m->resync_pending)
 		loss(m); /* the readers' copy can follow again after a dump */
 	m->rib.clock = 0;
@@ -938,7 +951,6 @@ static void unannounced(struct fm_mirror *m)
 {
 	if (now_ms() - m->last_sysctl_ms >= 1000) {
 		if (sysctls_read(&m->sys)) {
-			readers_behind(m);
 			replica_sysctls_changed(&m->rp);
 			m->dirty.rules = true; /* the multipath hash's */
 			changed(m, GEN_BOTH);
@@ -951,7 +963,7 @@ static void unannounced(struct fm_mirror *m)
 int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 {
 	int applied = 0, i, rc;
-	bool foreign, drained = false;
+	bool foreign;
 	uint64_t drops;
 
 	if (!m || !m->live)
@@ -981,7 +993,6 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 			/* the backlog is read */
 			restore_rcvbuf(m);
 			tidy(m);
-			drained = true;
 			break;
 		}
 		applied += take_datagram(m, n, foreign);
@@ -996,7 +1007,7 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 	}
 	maybe_resync(m);
 	publish(m);
-	hand_over(m, drained);
+	hand_over(m, false);
 	watch_settle(m);
 	return applied;
 }
@@ -1011,7 +1022,7 @@ static long verify_readers(struct fm_mirror *m, fm_diff_cb cb, void *arg)
 	hand_over(m, true);
 	if (replica_behind(&m->rp))
 		return 0;
-	return rib_diff(&m->rib, replica_read(&m->rp)->rib, cb, arg, NULL, NULL);
+	return rib_diff(&m->rib, replica_now(&m->rp)->rib, cb, arg, NULL, NULL);
 }
 
 int fm_mirror_verify(struct fm_mirror *m, fm_diff_cb cb, void *arg)
@@ -1260,10 +1271,10 @@ static const struct fib *fib_for_lookup(const struct fm_mirror *m)
 
 /*
  * The reference over the RIB: the writer's own (is_writer()), or for other
- * threads the copy last handed over (fib/replica.h), under rcu_read_lock
- * without waiting for anything. A FIB compiled from that very state tells
- * the table walks where to start, so a flow with a device or a source
- * costs a few hash probes, not one per prefix length.
+ * threads the copy last handed over (fib/replica.h), entered without
+ * waiting for anything. A FIB compiled from that very state (read under
+ * rcu_read_lock) tells the table walks where to start, so a flow with a
+ * device or a source costs a few hash probes, not one per prefix length.
  */
 static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret,
 		       uint32_t *deadline)
@@ -1281,12 +1292,13 @@ static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_
 	}
 	reader_register();
 	urcu_memb_read_lock();
-	v = replica_read(&m->rp);
+	v = replica_enter(&m->rp);
 	f = fm_rcu_deref(m->fib);
 	env.rib = v->rib;
 	env.sys = v->has_sys ? &v->sys : NULL;
-	env.fib = f && f->seq == __atomic_load_n(&v->fib_seq, __ATOMIC_ACQUIRE) ? f : NULL;
+	env.fib = f && f->seq == __atomic_load_n(&v->fib_seq, __ATOMIC_RELAXED) ? f : NULL;
 	rc = lk_ref_route_get(&env, fl, ret);
+	replica_leave(v);
 	fm_rcu_reader_left();
 	urcu_memb_read_unlock();
 	return rc;

@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The readers' RIB (replica.h): two views, one published, and the log of
- * what the writer applied since. A handover costs one grace period (the
- * memb flavour: a membarrier and the readers' current lookups, which take
- * microseconds) and the replay of the log.
+ * what the writer applied since. A handover costs the wait for the readers
+ * of the previous view (their current lookups: microseconds, unless one is
+ * preempted) and the replay of the log.
  */
 #include "replica.h"
 
-#include "util/rcu.h"
-
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#define _LGPL_SOURCE /* liburcu's inline read-side (we are LGPL too) */
-#include <urcu/urcu-memb.h>
+#include <time.h>
 
 /* One logged datagram, its bytes following, padded to the next entry. */
 struct entry {
@@ -53,7 +51,6 @@ void replica_fixed(struct replica *rp, struct rib *rib)
 
 void replica_fini(struct replica *rp)
 {
-	fm_rcu_reclaim();
 	rib_fini(&rp->v[0].own);
 	rib_fini(&rp->v[1].own);
 	rib_fini(&rp->twin);
@@ -102,6 +99,7 @@ int replica_log(struct replica *rp, uint32_t clock, const void *dgram, size_t le
 	e->len = (uint32_t)len;
 	e->clock = clock;
 	memcpy(e + 1, dgram, len);
+	memset((unsigned char *)(e + 1) + len, 0, need - sizeof(*e) - len); /* the padding */
 	rp->len += need;
 	return 0;
 lost:
@@ -134,6 +132,21 @@ static void replay(struct replica *rp, struct rib *w, replica_apply_fn apply)
 	rp->len = 0;
 }
 
+/* Until no reader is in @v: a few spins, then yielding the CPU (on a busy
+ * machine the reader still inside may be waiting for it), then naps. */
+static void wait_readers(struct replica_view *v)
+{
+	const struct timespec nap = {0, 20000};
+	unsigned i;
+
+	for (i = 0; __atomic_load_n(&v->readers, __ATOMIC_SEQ_CST); i++) {
+		if (i >= 64 && i < 256)
+			sched_yield();
+		else if (i >= 256)
+			nanosleep(&nap, NULL);
+	}
+}
+
 /* A log much bigger than a storm's usual backlog is not kept around. */
 static void trim_log(struct replica *rp)
 {
@@ -160,9 +173,8 @@ bool replica_handover(struct replica *rp, struct rib *w, const struct sysctls *s
 	if (sys)
 		next->sys = *sys;
 	next->fib_seq = fib_seq;
-	fm_rcu_publish(rp->cur, next);
-	urcu_memb_synchronize_rcu();
-	fm_rcu_reclaim(); /* no reader is left in @old */
+	__atomic_store_n(&rp->cur, next, __ATOMIC_SEQ_CST);
+	wait_readers(old);
 	if (rp->has_twin) {
 		rib_fini(&rp->retired);
 		rib_move(&rp->retired, &old->own);
@@ -181,7 +193,7 @@ bool replica_handover(struct replica *rp, struct rib *w, const struct sysctls *s
 
 void replica_fib(struct replica *rp, uint64_t fib_seq)
 {
-	__atomic_store_n(&rp->cur->fib_seq, fib_seq, __ATOMIC_RELEASE);
+	__atomic_store_n(&rp->cur->fib_seq, fib_seq, __ATOMIC_RELAXED);
 }
 
 void replica_tidy(struct replica *rp)
@@ -200,7 +212,29 @@ uint64_t replica_mem(const struct replica *rp)
 	       (rp->has_twin ? rib_mem(&rp->twin) : 0);
 }
 
-const struct replica_view *replica_read(const struct replica *rp)
+/* Counted in, then the view checked to be still the published one: a
+ * handover that published another meanwhile may have seen no reader in
+ * this one (its store and load and ours are sequentially consistent), so
+ * the count is taken back and the new view entered instead. */
+const struct replica_view *replica_enter(struct replica *rp)
 {
-	return fm_rcu_deref(rp->cur);
+	struct replica_view *v;
+
+	for (;;) {
+		v = __atomic_load_n(&rp->cur, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&v->readers, 1, __ATOMIC_SEQ_CST);
+		if (v == __atomic_load_n(&rp->cur, __ATOMIC_SEQ_CST))
+			return v;
+		__atomic_sub_fetch(&v->readers, 1, __ATOMIC_RELEASE);
+	}
+}
+
+void replica_leave(const struct replica_view *v)
+{
+	__atomic_sub_fetch(&((struct replica_view *)v)->readers, 1, __ATOMIC_RELEASE);
+}
+
+const struct replica_view *replica_now(const struct replica *rp)
+{
+	return rp->cur;
 }

@@ -11,10 +11,17 @@
  * (rib_diff(rib, rib) must be 0) and a snapshot written to memory, which runs
  * the encoders over whatever state the messages built.
  *
+ * The readers' copy (fib/replica.h) follows the RIB as in a live mirror:
+ * each message is logged with its clock, every HANDOVER_EVERY messages the
+ * RIB is handed over and the previous copy replayed, and at the end the
+ * RIB and the readers' copy must compare equal, else abort(): apply is
+ * deterministic and a moved RIB stays whole, whatever the messages.
+ *
  * With FM_FUZZ_ORACLE=1 in the environment the snapshot is also read back
  * into a second RIB and must compare equal (rib_diff() == 0), else abort():
  * a stronger but stricter oracle, for targeted runs.
  */
+#include "fib/replica.h"
 #include "io/io.h"
 #include "nl/nl.h"
 #include "rib/rib.h"
@@ -111,11 +118,31 @@ static void snapshot_check(struct rib *rib)
 	free(p);
 }
 
+#define HANDOVER_EVERY 4
+
+static void replay_one(struct rib *rib, const void *dgram, size_t len)
+{
+	(void)len;
+	nl_apply(rib, dgram);
+}
+
+/* The readers' copy handed the RIB's state equals it. */
+static void replica_check(struct replica *rp, struct rib *rib)
+{
+	replica_handover(rp, rib, NULL, 0, replay_one);
+	if (rib_diff(rib, replica_now(rp)->rib, NULL, NULL, NULL, NULL) != 0) {
+		fprintf(stderr, "the readers' copy differs from the RIB\n");
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
+	struct replica rp;
 	struct rib rib;
 	uint8_t *msg;
 	size_t off = 0;
+	uint32_t i = 0;
 
 	/* One aligned copy, zero-padded: the frames sit at 4-byte offsets of it, and libmnl
 	 * reads a message up to NLMSG_ALIGN(nlmsg_len), as a socket buffer allows. */
@@ -128,18 +155,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		free(msg);
 		return 0;
 	}
+	if (replica_init(&rp)) {
+		rib_fini(&rib);
+		free(msg);
+		return 0;
+	}
 	while (len - off >= sizeof(struct nlmsghdr)) {
 		struct nlmsghdr *nlh = (void *)(msg + off);
 
 		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - off)
 			break;
+		rib.clock = 1000 + i; /* deciseconds: lifetimes count from here */
 		nl_apply(&rib, nlh);
+		replica_log(&rp, rib.clock, nlh, IO_ALIGN4(nlh->nlmsg_len));
+		rib.clock = 0;
+		if (++i % HANDOVER_EVERY == 0)
+			replica_handover(&rp, &rib, NULL, 0, replay_one);
 		off += IO_ALIGN4(nlh->nlmsg_len);
 		if (off > len)
 			break;
 	}
+	replica_check(&rp, &rib);
 	touch_all(&rib);
 	snapshot_check(&rib);
+	replica_fini(&rp);
 	rib_fini(&rib);
 	free(msg);
 	return 0;
