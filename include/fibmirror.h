@@ -219,6 +219,19 @@ struct fm_open_opts {
 	uint32_t resync_min_ms; /**< minimum interval between resync starts; 0 = 1000.
 				     A resync waits for the events to pause, or for
 				     10 x this interval during a storm that never does. */
+	uint32_t flags;		/**< FM_OPEN_* */
+};
+
+enum {
+	/**
+	 * Only the writer's thread (the one that opens the mirror) asks what
+	 * the published FIB cannot answer, as a daemon answering its clients
+	 * or a one-shot command does: no copy of the RIB is kept for other
+	 * threads' general-path lookups, which halves the RIB's memory and
+	 * saves an apply per change. Other threads' plain lookups still work;
+	 * those that need the general path return -EPERM.
+	 */
+	FM_OPEN_WRITER_ONLY = 1 << 0,
 };
 
 /**
@@ -447,9 +460,9 @@ struct fm_result {
  * writer's own thread they see it at once. Other flows and the few routes
  * the FIB leaves to it take the general path: on the writer's thread over
  * the RIB itself, elsewhere over the copy the writer hands over to readers
- * under RCU (within 5 ms of a change, at once when the writer's queue is
- * empty), again without locks or waiting. A thread registers itself with liburcu (memb) on
- * its first call and unregisters when it exits. In the writer's own event
+ * (as soon as it reads a change, at most 10 ms later during a storm),
+ * again without locks or waiting. A thread registers itself with liburcu
+ * (memb) on its first call and unregisters when it exits. In the writer's own event
  * callbacks the answer reflects the change being applied.
  */
 FM_API int fm_route_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_result *ret);

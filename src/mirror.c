@@ -112,6 +112,7 @@ struct fm_mirror {
 	 * the writer hands over (fib/replica.h), and the FIBs' count. */
 	struct replica rp;
 	uint64_t handover_ms; /* the last handover */
+	bool writer_only;     /* FM_OPEN_WRITER_ONLY: no readers' copy */
 	uint64_t fib_seq;
 	/* Decisions taken before a change, and before the publication that
 	 * follows it, are stale: both bump the families' generations. */
@@ -470,6 +471,11 @@ static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 		if (o->resync_min_ms)
 			m->resync_min_ms = o->resync_min_ms;
 	}
+	if (o && o->sz >= offsetof(struct fm_open_opts, flags) + sizeof(uint32_t) &&
+	    (o->flags & FM_OPEN_WRITER_ONLY)) {
+		m->writer_only = true;
+		writer_here(m);
+	}
 	m->rib.max_routes = m->max_routes;
 	m->rib.emit = on_change;
 	m->rib.emit_arg = m;
@@ -573,13 +579,41 @@ static void replay_datagram(struct rib *rib, const void *dgram, size_t len)
 	apply_messages(rib, dgram, (int)len, NULL);
 }
 
+/* An empty RIB for a dump of about as many prefixes as now: sized once,
+ * not grown 20 times. */
+static int shadow_init(struct fm_mirror *m, struct rib *shadow)
+{
+	int rc = rib_init(shadow);
+
+	if (rc)
+		return rc;
+	shadow->max_routes = m->max_routes;
+	htab_reserve(&shadow->routes, m->rib.routes.n);
+	return 0;
+}
+
+/* An empty RIB for a dump's second copy, the readers' (*@ret = @twin), or
+ * none for a writer-only mirror (*@ret = NULL). Return 0 or -ENOMEM. */
+static int twin_init(struct fm_mirror *m, struct rib *twin, struct rib **ret)
+{
+	int rc;
+
+	*ret = NULL;
+	if (m->writer_only)
+		return 0;
+	if ((rc = shadow_init(m, twin)))
+		return rc;
+	*ret = twin;
+	return 0;
+}
+
 /* Milliseconds until the readers' copy is due to be handed the writer's
  * state (0: now, -1: it has it). */
 static int64_t handover_due(const struct fm_mirror *m)
 {
 	int64_t d = (int64_t)(m->handover_ms + HANDOVER_MS) - (int64_t)now_ms();
 
-	if (!replica_behind(&m->rp) || m->rp.broken)
+	if (m->writer_only || !replica_behind(&m->rp) || m->rp.broken)
 		return -1;
 	if (replica_log_bytes(&m->rp) >= HANDOVER_LOG)
 		return 0;
@@ -600,6 +634,8 @@ static void hand_over(struct fm_mirror *m, bool now)
 {
 	uint64_t seq = fib_current(m) ? m->fib->seq : 0;
 
+	if (m->writer_only)
+		return;
 	if (!replica_behind(&m->rp)) {
 		replica_fib(&m->rp, seq);
 		return;
@@ -617,7 +653,7 @@ static void hand_over(struct fm_mirror *m, bool now)
 int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 {
 	struct fm_mirror *m;
-	struct rib twin;
+	struct rib twin, *tw = NULL;
 	int rc;
 
 	if (!ret || (opts && opts->sz < sizeof(size_t)))
@@ -633,12 +669,12 @@ int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 		 * runs is lost too, and asks for a resync. */
 		m->drops = nl_sock_drops(&m->ev);
 		raise_rcvbuf(m);
-		rc = rib_init(&twin);
-		twin.max_routes = m->max_routes;
+		rc = twin_init(m, &twin, &tw);
 	}
 	if (!rc) {
-		rc = dump_into(m, &m->rib, &twin);
-		replica_twin(&m->rp, &twin);
+		rc = dump_into(m, &m->rib, tw);
+		if (tw)
+			replica_twin(&m->rp, tw);
 	}
 	if (rc) {
 		fm_mirror_free(m);
@@ -772,19 +808,6 @@ static void rib_adopt(struct fm_mirror *m, struct rib *shadow)
 	rib_hooks_give(&m->rib, &h);
 }
 
-/* An empty RIB for a dump of about as many prefixes as now: sized once,
- * not grown 20 times. */
-static int shadow_init(struct fm_mirror *m, struct rib *shadow)
-{
-	int rc = rib_init(shadow);
-
-	if (rc)
-		return rc;
-	shadow->max_routes = m->max_routes;
-	htab_reserve(&shadow->routes, m->rib.routes.n);
-	return 0;
-}
-
 /* What a dump cannot show carries over: the count of silent changes, and
  * what the IPv4 FIB remembers for good (rib.h). */
 static void carry_over(struct rib *to, const struct rib *from)
@@ -796,7 +819,7 @@ static void carry_over(struct rib *to, const struct rib *from)
 
 int fm_mirror_resync(struct fm_mirror *m)
 {
-	struct rib shadow, twin;
+	struct rib shadow, twin, *tw;
 	struct resync_ctx c = {m, &shadow};
 	long diffs;
 	int rc;
@@ -808,26 +831,29 @@ int fm_mirror_resync(struct fm_mirror *m)
 	replica_tidy(&m->rp);
 	if ((rc = shadow_init(m, &shadow)))
 		return rc;
-	if ((rc = shadow_init(m, &twin))) {
+	if ((rc = twin_init(m, &twin, &tw))) {
 		rib_fini(&shadow);
 		return rc;
 	}
 	m->last_resync_ms = now_ms();
 	raise_rcvbuf(m);
 	drain(m);
-	rc = dump_into(m, &shadow, &twin);
+	rc = dump_into(m, &shadow, tw);
 	if (rc) {
 		rib_fini(&shadow);
-		rib_fini(&twin);
+		if (tw)
+			rib_fini(tw);
 		m->resync_pending = true;
 		return rc;
 	}
 	marker(m, FM_EV_RESYNC_BEGIN);
 	diffs = rib_diff(&m->rib, &shadow, NULL, NULL, resync_diff, &c);
 	carry_over(&shadow, &m->rib);
-	carry_over(&twin, &m->rib);
+	if (tw)
+		carry_over(tw, &m->rib);
 	rib_adopt(m, &shadow);
-	replica_twin(&m->rp, &twin);
+	if (tw)
+		replica_twin(&m->rp, tw);
 	changed(m, GEN_BOTH);
 	m->dirty.all = true;
 	/* A scan of every route: after the backlog (tidy()), not now.
@@ -917,7 +943,8 @@ static int apply_datagram(struct fm_mirror *m, ssize_t n)
 
 	m->rib.clock = rib_clock_now();
 	applied = apply_messages(&m->rib, m->ev.buf, (int)n, &m->st.malformed);
-	if (replica_log(&m->rp, m->rib.clock, m->ev.buf, (size_t)n) && !m->resync_pending)
+	if (!m->writer_only && replica_log(&m->rp, m->rib.clock, m->ev.buf, (size_t)n) &&
+	    !m->resync_pending)
 		loss(m); /* the readers' copy can follow again after a dump */
 	m->rib.clock = 0;
 	m->st.events += (uint64_t)applied;
@@ -951,7 +978,8 @@ static void unannounced(struct fm_mirror *m)
 {
 	if (now_ms() - m->last_sysctl_ms >= 1000) {
 		if (sysctls_read(&m->sys)) {
-			replica_sysctls_changed(&m->rp);
+			if (!m->writer_only)
+				replica_sysctls_changed(&m->rp);
 			m->dirty.rules = true; /* the multipath hash's */
 			changed(m, GEN_BOTH);
 		}
@@ -1019,6 +1047,8 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
  * over until the resync it asked for: nothing to compare meanwhile.) */
 static long verify_readers(struct fm_mirror *m, fm_diff_cb cb, void *arg)
 {
+	if (m->writer_only)
+		return 0;
 	hand_over(m, true);
 	if (replica_behind(&m->rp))
 		return 0;
@@ -1290,6 +1320,8 @@ static int general_get(struct fm_mirror *m, const struct fm_flow *fl, struct fm_
 		env.fib = fib_now(m);
 		return lk_ref_route_get(&env, fl, ret);
 	}
+	if (m->writer_only)
+		return -EPERM;
 	reader_register();
 	urcu_memb_read_lock();
 	v = replica_enter(&m->rp);

@@ -36,6 +36,7 @@ int cli_mirror(struct cli *c)
 	o.netns = c->netns;
 	o.max_routes = c->max_routes;
 	o.rcvbuf = c->rcvbuf;
+	o.flags = FM_OPEN_WRITER_ONLY; /* one thread: the daemon's, or a command's */
 	if (c->file)
 		rc = fm_mirror_open_file(c->file, &o, &c->m, err, sizeof(err));
 	else

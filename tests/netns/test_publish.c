@@ -23,7 +23,11 @@
  *  - while the writer is in the middle of applying a change (its event
  *    callback for it), another thread's general-path lookup returns, with
  *    the state before the change, and the writer's own sees the change:
- *    readers never wait for the writer.
+ *    readers never wait for the writer;
+ *  - a second mirror opened FM_OPEN_WRITER_ONLY: other threads' plain
+ *    lookups answer, their general-path ones get -EPERM, the opener's own
+ *    answer, and it holds well under the first mirror's memory (no
+ *    readers' copy).
  */
 #include "fibmirror.h"
 
@@ -206,6 +210,35 @@ static void midway(struct fm_mirror *m, const char *cmd, const char *dst, const 
 	expect(m, dst, after, "after it");
 }
 
+static void writer_only(const char *dst, const char *want, uint64_t full_mem)
+{
+	struct fm_open_opts o = {
+	    .sz = sizeof(o), .netns = netns_name, .flags = FM_OPEN_WRITER_ONLY};
+	struct fm_mirror *w = NULL;
+	struct fm_stats st;
+	struct ask a;
+	char gw[64];
+	int rc;
+
+	rc = fm_mirror_open(&o, &w);
+	if (!ok(rc == 0, "fm_mirror_open(FM_OPEN_WRITER_ONLY): %d", rc))
+		return;
+	rc = gw_seen(w, dst, 0, gw, sizeof(gw));
+	ok(rc == 0 && !strcmp(gw, want),
+	   "writer-only: another thread's plain %s via %s (rc %d, '%s')", dst, want, rc, gw);
+	rc = gw_seen(w, dst, FM_FLOW_FIBMATCH, gw, sizeof(gw));
+	ok(rc == -EPERM, "writer-only: another thread's fibmatch refused (rc %d)", rc);
+	ask_init(&a, w, dst, FM_FLOW_FIBMATCH);
+	a.rc = fm_route_get(w, &a.fl, &a.res);
+	rc = gw_of(&a, gw, sizeof(gw));
+	ok(rc == 0 && !strcmp(gw, want), "writer-only: the opener's fibmatch via %s (rc %d, '%s')",
+	   want, rc, gw);
+	fm_mirror_stats(w, &st);
+	ok(st.mem_bytes * 4 < full_mem * 3, "writer-only: %llu bytes, under 3/4 of %llu",
+	   (unsigned long long)st.mem_bytes, (unsigned long long)full_mem);
+	fm_mirror_free(w);
+}
+
 static int setup(void)
 {
 	char path[64];
@@ -271,6 +304,7 @@ int main(void)
 {
 	struct fm_open_opts o = {.sz = sizeof(o)};
 	struct fm_mirror *m = NULL;
+	struct fm_stats st;
 	struct counts c;
 	size_t i;
 	int rc;
@@ -281,7 +315,7 @@ int main(void)
 		printf("Bail out! namespace setup failed\n");
 		return 1;
 	}
-	printf("1..46\n");
+	printf("1..51\n");
 	o.netns = netns_name;
 	rc = fm_mirror_open(&o, &m);
 	if (!ok(rc == 0, "fm_mirror_open(netns %s): %d", netns_name, rc))
@@ -300,6 +334,8 @@ int main(void)
 			patched(c, t->patch, t->table);
 	}
 	midway(m, "route replace 10.1.9.0/24 via 10.0.0.47", "10.1.9.1", "10.0.0.44", "10.0.0.47");
+	fm_mirror_stats(m, &st);
+	writer_only("10.1.9.1", "10.0.0.47", st.mem_bytes);
 	fm_mirror_free(m);
 	return tap_done();
 }
