@@ -240,7 +240,9 @@ enum {
  * routes and netconf, then applies the events queued meanwhile. Works without
  * privileges. On success *ret owns sockets; release with fm_mirror_free().
  * Return: 0, or -errno (-ENOENT: no such netns, -ENOMEM, socket errors).
- * Thread: any; the calling thread becomes the writer.
+ * Thread: any. The writer is the thread that then calls fm_mirror_process()
+ * (or the caller at once with FM_OPEN_WRITER_ONLY); its lookups read the
+ * RIB itself.
  */
 FM_API int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret);
 
