@@ -219,7 +219,7 @@ struct fm_open_opts {
 	uint32_t resync_min_ms; /**< minimum interval between resync starts; 0 = 1000.
 				     A resync waits for the events to pause, or for
 				     10 x this interval during a storm that never does. */
-	uint32_t flags;		/**< FM_OPEN_* */
+	uint32_t flags;		/**< FM_OPEN_*; another bit: -EINVAL */
 };
 
 enum {
@@ -229,7 +229,8 @@ enum {
 	 * or a one-shot command does: no copy of the RIB is kept for other
 	 * threads' general-path lookups, which halves the RIB's memory and
 	 * saves an apply per change. Other threads' plain lookups still work;
-	 * those that need the general path return -EPERM.
+	 * those that need the general path return -EPERM. Live mirrors only:
+	 * a file's never changes, so any thread reads its one RIB.
 	 */
 	FM_OPEN_WRITER_ONLY = 1 << 0,
 };

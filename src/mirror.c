@@ -450,6 +450,16 @@ static int64_t publish_due(const struct fm_mirror *m)
 
 /* ------------------------------------------------------------------- open */
 
+#define FM_OPEN_ALL FM_OPEN_WRITER_ONLY /* every flag this version knows */
+
+/* @o's flags, 0 when its version has none. */
+static uint32_t open_flags(const struct fm_open_opts *o)
+{
+	if (!o || o->sz < offsetof(struct fm_open_opts, flags) + sizeof(uint32_t))
+		return 0;
+	return o->flags;
+}
+
 static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 {
 	struct fm_mirror *m = NULL;
@@ -470,11 +480,6 @@ static struct fm_mirror *mirror_new(const struct fm_open_opts *o)
 		m->max_routes = o->max_routes;
 		if (o->resync_min_ms)
 			m->resync_min_ms = o->resync_min_ms;
-	}
-	if (o && o->sz >= offsetof(struct fm_open_opts, flags) + sizeof(uint32_t) &&
-	    (o->flags & FM_OPEN_WRITER_ONLY)) {
-		m->writer_only = true;
-		writer_here(m);
 	}
 	m->rib.max_routes = m->max_routes;
 	m->rib.emit = on_change;
@@ -656,12 +661,17 @@ int fm_mirror_open(const struct fm_open_opts *opts, struct fm_mirror **ret)
 	struct rib twin, *tw = NULL;
 	int rc;
 
-	if (!ret || (opts && opts->sz < sizeof(size_t)))
+	if (!ret || (opts && opts->sz < sizeof(size_t)) || (open_flags(opts) & ~FM_OPEN_ALL))
 		return -EINVAL;
 	m = mirror_new(opts);
 	if (!m)
 		return -ENOMEM;
 	m->live = true;
+	/* A file's mirror never changes: its readers read the one RIB anyway. */
+	if (open_flags(opts) & FM_OPEN_WRITER_ONLY) {
+		m->writer_only = true;
+		writer_here(m);
+	}
 	rc = in_netns(opts ? opts->netns : NULL, open_sockets, m);
 	if (!rc) {
 		m->st.rcvbuf = nl_sock_rcvbuf(&m->ev);
@@ -696,7 +706,7 @@ int fm_mirror_open_file(const char *path, const struct fm_open_opts *opts, struc
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (!path || !ret)
+	if (!path || !ret || (open_flags(opts) & ~FM_OPEN_ALL))
 		return -EINVAL;
 	m = mirror_new(opts);
 	if (!m)
@@ -1024,7 +1034,8 @@ int fm_mirror_process(struct fm_mirror *m, int timeout_ms)
 			break;
 		}
 		applied += take_datagram(m, n, foreign);
-		hand_over(m, false);
+		if (handover_due(m) == 0)
+			hand_over(m, true);
 	}
 	unannounced(m);
 	drops = nl_sock_drops(&m->ev);

@@ -14,7 +14,8 @@
  * The readers' copy (fib/replica.h) follows the RIB as in a live mirror:
  * each message is logged with its clock, every HANDOVER_EVERY messages the
  * RIB is handed over and the previous copy replayed, and at the end the
- * RIB and the readers' copy must compare equal, else abort(): apply is
+ * RIB and the readers' copy must compare equal, route lifetimes included,
+ * else abort(): apply is
  * deterministic and a moved RIB stays whole, whatever the messages.
  *
  * With FM_FUZZ_ORACLE=1 in the environment the snapshot is also read back
@@ -126,11 +127,27 @@ static void replay_one(struct rib *rib, const void *dgram, size_t len)
 	nl_apply(rib, dgram);
 }
 
+/* The routes' lifetime deadlines, summed: the canonical comparison leaves
+ * them out (they tick), but a replay must reproduce them exactly. */
+static uint64_t deadlines(const struct rib *rib)
+{
+	const struct hnode *n;
+	const struct rib_route *r;
+	uint64_t sum = 0;
+	size_t i;
+
+	htab_for_each (&rib->routes, i, n)
+		for (r = container_of(n, struct rib_route, hn); r; r = r->next)
+			sum += r->expires;
+	return sum;
+}
+
 /* The readers' copy handed the RIB's state equals it. */
 static void replica_check(struct replica *rp, struct rib *rib)
 {
 	replica_handover(rp, rib, NULL, 0, replay_one);
-	if (rib_diff(rib, replica_now(rp)->rib, NULL, NULL, NULL, NULL) != 0) {
+	if (rib_diff(rib, replica_now(rp)->rib, NULL, NULL, NULL, NULL) != 0 ||
+	    deadlines(rib) != deadlines(replica_now(rp)->rib)) {
 		fprintf(stderr, "the readers' copy differs from the RIB\n");
 		abort();
 	}

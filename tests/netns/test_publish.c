@@ -24,6 +24,9 @@
  *    callback for it), another thread's general-path lookup returns, with
  *    the state before the change, and the writer's own sees the change:
  *    readers never wait for the writer;
+ *  - two changes in one burst both reach other threads (the second by the
+ *    handover the writer's loop waits for);
+ *  - an unknown open flag is refused (-EINVAL);
  *  - a second mirror opened FM_OPEN_WRITER_ONLY: other threads' plain
  *    lookups answer, their general-path ones get -EPERM, the opener's own
  *    answer, and it holds well under the first mirror's memory (no
@@ -210,6 +213,42 @@ static void midway(struct fm_mirror *m, const char *cmd, const char *dst, const 
 	expect(m, dst, after, "after it");
 }
 
+/* Apply what is queued, then process only as long as fm_mirror_timeout()
+ * says something is due: what a poll loop built on it does. */
+static void settle(struct fm_mirror *m)
+{
+	int i, t;
+
+	while (fm_mirror_process(m, 0) > 0)
+		;
+	for (i = 0; i < 100 && (t = fm_mirror_timeout(m)) >= 0 && t < 1000; i++)
+		fm_mirror_process(m, t + 1);
+}
+
+/*
+ * Two changes in one burst: the first is handed to other threads at once,
+ * the second, milliseconds later, when the next handover falls due, which
+ * fm_mirror_timeout() tells the writer's loop to wait for (settle()).
+ */
+static void burst(struct fm_mirror *m)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/fmpublish-%d.burst", (int)getpid());
+	if (!(f = fopen(path, "w")))
+		return;
+	fprintf(f, "route replace 10.1.9.0/24 via 10.0.0.48\n"
+		   "route replace 10.1.5.128/25 via 10.0.0.49\n");
+	fclose(f);
+	if (sh("ip -n %s -batch %s", netns_name, path))
+		diag("ip -batch %s failed", path);
+	unlink(path);
+	settle(m);
+	expect(m, "10.1.9.1", "10.0.0.48", "burst, first change");
+	expect(m, "10.1.5.200", "10.0.0.49", "burst, second change");
+}
+
 static void writer_only(const char *dst, const char *want, uint64_t full_mem)
 {
 	struct fm_open_opts o = {
@@ -220,6 +259,10 @@ static void writer_only(const char *dst, const char *want, uint64_t full_mem)
 	char gw[64];
 	int rc;
 
+	o.flags = 1u << 31;
+	rc = fm_mirror_open(&o, &w);
+	ok(rc == -EINVAL && !w, "fm_mirror_open with an unknown flag: %d", rc);
+	o.flags = FM_OPEN_WRITER_ONLY;
 	rc = fm_mirror_open(&o, &w);
 	if (!ok(rc == 0, "fm_mirror_open(FM_OPEN_WRITER_ONLY): %d", rc))
 		return;
@@ -315,7 +358,7 @@ int main(void)
 		printf("Bail out! namespace setup failed\n");
 		return 1;
 	}
-	printf("1..51\n");
+	printf("1..56\n");
 	o.netns = netns_name;
 	rc = fm_mirror_open(&o, &m);
 	if (!ok(rc == 0, "fm_mirror_open(netns %s): %d", netns_name, rc))
@@ -334,8 +377,9 @@ int main(void)
 			patched(c, t->patch, t->table);
 	}
 	midway(m, "route replace 10.1.9.0/24 via 10.0.0.47", "10.1.9.1", "10.0.0.44", "10.0.0.47");
+	burst(m);
 	fm_mirror_stats(m, &st);
-	writer_only("10.1.9.1", "10.0.0.47", st.mem_bytes);
+	writer_only("10.1.9.1", "10.0.0.48", st.mem_bytes);
 	fm_mirror_free(m);
 	return tap_done();
 }
