@@ -29,10 +29,11 @@ struct lookup_env {
 	 * walks start at the longest prefix it finds for the destination and
 	 * skip prefix lengths a table does not have (ref_walk_hint). */
 	const struct fib *fib;
-	/* IPv6 table walks scan every route, as they must with source-specific
-	 * routes, even without: the plain oracle the probing walk is tested
-	 * against (tests/unit/test_fast.c). */
-	bool scan6;
+	/* The plain oracle the guided walks are tested against
+	 * (tests/unit/test_fast.c): IPv4 table walks probe all 33 prefix
+	 * lengths, IPv6 walks scan every route, as they must with
+	 * source-specific routes, even without. */
+	bool plain;
 	/* May be NULL. Lowered to the expiry deadline of every route with a
 	 * lifetime the lookup looked at (rib_expiry_earlier): until then its
 	 * answer cannot change by itself. */

@@ -267,7 +267,7 @@ static int walk_by_scan(const struct lookup_env *env, uint32_t table, const stru
 static int v6_table(const struct lookup_env *env, uint32_t table, const struct kflow *fl,
 		    struct kres *res)
 {
-	if (!env->rib->n_src_routes && !env->scan6)
+	if (!env->rib->n_src_routes && !env->plain)
 		return walk_by_probe(env, table, fl, res);
 	return walk_by_scan(env, table, fl, res);
 }

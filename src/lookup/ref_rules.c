@@ -83,14 +83,29 @@ bool ref_ignore_linkdown(const struct lookup_env *env, uint8_t family, int ifind
 	       (dev && dev->ignore_routes_with_linkdown > 0);
 }
 
+/* The longest length in @lens, -1 if none. */
+static int top_len(const uint64_t lens[3])
+{
+	int w;
+
+	for (w = 2; w >= 0; w--)
+		if (lens[w])
+			return w * 64 + 63 - __builtin_clzll(lens[w]);
+	return -1;
+}
+
 int ref_walk_hint(const struct lookup_env *env, uint8_t family, uint32_t table, const uint8_t *dst,
 		  const uint64_t **lens)
 {
 	const struct fib_table *t;
 
 	*lens = NULL;
-	if (!env->fib)
+	if (env->plain)
 		return family == AF_INET ? 32 : 128;
+	if (!env->fib) { /* the lengths of every table's keys */
+		*lens = env->rib->lens[family == AF_INET6];
+		return top_len(*lens);
+	}
 	if (!(t = fib_table_find(env->fib, family, table)))
 		return -1; /* no route in the table at all */
 	*lens = t->lens;

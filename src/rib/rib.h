@@ -142,6 +142,15 @@ struct rib {
 	uint64_t n_routes, n_nhs, n_links, n_addrs;
 	uint64_t n_src_routes; /* IPv6 source-specific routes (lookups need subtrees) */
 	/*
+	 * Route keys per destination prefix length, all tables together
+	 * ([0] IPv4, [1] IPv6), and the lengths in use as bitmaps (bit l:
+	 * length l). The general path's table walks probe only these lengths
+	 * when no FIB of this very state guides them (ref_walk_hint), as
+	 * during a storm, when the FIB lags the readers' copy.
+	 */
+	uint32_t len_keys[2][129];
+	uint64_t lens[2][3];
+	/*
 	 * What the IPv4 FIB remembers for good once it happened, as far as the
 	 * mirror saw it (kept across resyncs): a rule added or removed
 	 * (fib_has_custom_rules: local and main are apart from then on), a
@@ -208,6 +217,10 @@ struct rib_route *rib_route_head(const struct rib *rib, const struct rib_key *k)
  * no source prefix), or NULL. */
 struct rib_route *rib_route_at(const struct rib *rib, uint8_t family, uint32_t table,
 			       const uint8_t *addr, int len);
+
+/* Whether rib->len_keys and rib->lens count @rib's route keys (a check for
+ * tests and fuzzers: it visits every key). */
+bool rib_lens_valid(const struct rib *rib);
 
 /* Nexthop objects. */
 struct rib_nh *rib_nh_find(const struct rib *rib, uint32_t id);

@@ -226,6 +226,21 @@ static void route_unindex(struct rib *rib, struct rib_route *n)
 
 /* --------------------------------------------------------- list surgery */
 
+/* A key like @k appears in the table (@d 1) or goes (@d -1): rib->lens. */
+static void lens_count(struct rib *rib, const struct rib_key *k, int d)
+{
+	int f = k->family == AF_INET6, l = k->dst_len;
+	uint64_t bit = 1ull << (l % 64);
+
+	if ((k->family != AF_INET && k->family != AF_INET6) || l > 128)
+		return; /* (decode refuses both) */
+	rib->len_keys[f][l] += (uint32_t)d;
+	if (rib->len_keys[f][l])
+		rib->lens[f][l / 64] |= bit;
+	else
+		rib->lens[f][l / 64] &= ~bit;
+}
+
 /* Link @n into the alias list of its key, before @before (NULL: at the end). */
 static void list_insert(struct rib *rib, struct rib_route *n, struct rib_route *before)
 {
@@ -235,6 +250,8 @@ static void list_insert(struct rib *rib, struct rib_route *n, struct rib_route *
 		/* the new route becomes the list head held by the hash table */
 		if (head)
 			htab_remove(&rib->routes, &head->hn);
+		else
+			lens_count(rib, &n->key, 1);
 		n->next = head;
 		htab_insert(&rib->routes, &n->hn, fm_hash(&n->key, sizeof(n->key)));
 		return;
@@ -253,6 +270,8 @@ static void list_unlink(struct rib *rib, struct rib_route *n)
 		htab_remove(&rib->routes, &n->hn);
 		if (n->next)
 			htab_insert(&rib->routes, &n->next->hn, fm_hash(&n->key, sizeof(n->key)));
+		else
+			lens_count(rib, &n->key, -1);
 		return;
 	}
 	for (pp = &head->next; *pp; pp = &(*pp)->next) {
@@ -261,6 +280,23 @@ static void list_unlink(struct rib *rib, struct rib_route *n)
 			return;
 		}
 	}
+}
+
+bool rib_lens_valid(const struct rib *rib)
+{
+	uint32_t keys[2][129] = {{0}};
+	uint64_t lens[2][3] = {{0}};
+	struct hnode *hn;
+	size_t i;
+
+	htab_for_each (&rib->routes, i, hn) {
+		const struct rib_key *k = &container_of(hn, struct rib_route, hn)->key;
+		int f = k->family == AF_INET6;
+
+		keys[f][k->dst_len]++;
+		lens[f][k->dst_len / 64] |= 1ull << (k->dst_len % 64);
+	}
+	return !memcmp(keys, rib->len_keys, sizeof(keys)) && !memcmp(lens, rib->lens, sizeof(lens));
 }
 
 /* The first alias for which @stop is true, or NULL (the end). */

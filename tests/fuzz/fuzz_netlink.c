@@ -8,7 +8,8 @@
  * one RIB, so sequences (link then route, nexthop group then member removal,
  * add then delete) reach the RIB's side effects. Afterwards everything is
  * touched: each foreach walk, every netconf entry, a self-comparison
- * (rib_diff(rib, rib) must be 0) and a snapshot written to memory, which runs
+ * (rib_diff(rib, rib) must be 0), the prefix lengths in use against the
+ * route keys (rib_lens_valid) and a snapshot written to memory, which runs
  * the encoders over whatever state the messages built.
  *
  * The readers' copy (fib/replica.h) follows the RIB as in a live mirror:
@@ -87,6 +88,8 @@ static void touch_all(struct rib *rib)
 		n += (size_t)rib->netconf[i].forwarding;
 	if (rib_diff(rib, rib, NULL, NULL, NULL, NULL) > 0)
 		abort(); /* a RIB differs from itself */
+	if (!rib_lens_valid(rib))
+		abort(); /* the prefix lengths in use are not the keys' */
 }
 
 static void snapshot_check(struct rib *rib)

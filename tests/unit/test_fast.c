@@ -21,7 +21,7 @@
  * The general path is checked too, on the flows the fast path hands over and
  * on every IPv6 one: its table walks guided by the FIB (lookup_env.fib) and
  * unguided against the plainest reference (IPv6 walks that scan every route,
- * lookup_env.scan6). Every other round has no IPv6 source-specific route, so
+ * lookup_env.plain). Every other round has no IPv6 source-specific route, so
  * that the probing IPv6 walk runs.
  *
  * Seed: FM_TEST_SEED or a fixed default, printed.
@@ -580,6 +580,7 @@ static void rnd_flow(struct fm_flow *f, uint8_t fam)
 struct tally {
 	unsigned checked, fast, mismatches, fast6, bulk_mismatches, hinted, hint_mismatches;
 	unsigned steps, patched, plain_steps, plain_patched, lookups, fresh_mismatches;
+	unsigned lens_checked, lens_mismatches; /* rib->lens against the keys */
 	/* flows naming an output device, and those answered, per family */
 	unsigned oif[2], fast_oif[2];
 	unsigned src[2], fast_src[2]; /* flows with a source (and no device) */
@@ -590,7 +591,7 @@ struct tally {
 /*
  * The general path's table walks guided by the FIB (lookup_env.fib), and
  * unguided, against the plain reference: IPv6 walks that scan every route
- * (lookup_env.scan6) instead of probing prefix lengths and stopping early.
+ * (lookup_env.plain) instead of probing prefix lengths and stopping early.
  */
 static void check_hinted(const struct lookup_env *env, const struct fib *f,
 			 const struct fm_flow *fl, struct tally *t)
@@ -600,7 +601,7 @@ static void check_hinted(const struct lookup_env *env, const struct fib *f,
 	char s[64];
 	int ra, rb, i;
 
-	plain.scan6 = true;
+	plain.plain = true;
 	rb = lk_ref_route_get(&plain, fl, &b);
 	for (i = 0; i < 2; i++) {
 		walk.fib = i ? NULL : f;
@@ -797,6 +798,15 @@ static void same_at(const struct fib_table *t, const struct fib_table *fresh, co
 		     a->top, b->kind, b->plen, b->top);
 }
 
+/* The RIB's prefix lengths in use (rib->lens, the unguided walks' hint) are
+ * those of its route keys, counted afresh. */
+static void lens_as_keys(const struct rib *rib, struct tally *t)
+{
+	t->lens_checked++;
+	if (!rib_lens_valid(rib) && t->lens_mismatches++ < 5)
+		diag("rib->lens differs from the route keys (%zu keys)", rib->routes.n);
+}
+
 /* Every table of @f gives what a fresh build of the RIB gives: at every
  * route's prefix and at random addresses. */
 static void same_as_fresh(const struct lookup_env *env, const struct fib *f, struct tally *tl)
@@ -865,6 +875,7 @@ static void round_trip(unsigned round, struct tally *t)
 	check_bulk(f, 20, t);
 	for (step = 0; step < 3; step++) {
 		churn(&rib, &d);
+		lens_as_keys(&rib, t);
 		if (!ok(fib_build(&env, f, &d, &g) == 0, "round %u: incremental rebuild %d", round,
 			step))
 			goto out;
@@ -878,6 +889,7 @@ static void round_trip(unsigned round, struct tally *t)
 		same_as_fresh(&env, f, t);
 	}
 	check(&env, f, 3000, t);
+	lens_as_keys(&rib, t);
 out:
 	fib_free(f);
 	fib_dirty_fini(&d);
@@ -1152,6 +1164,9 @@ int main(void)
 	   "the general path's walks, guided by the FIB and not, agree with the plain "
 	   "reference (%u lookups, %u disagreements)",
 	   t.hinted, t.hint_mismatches);
+	ok(t.lens_mismatches == 0 && t.lens_checked > 0,
+	   "the RIB's prefix lengths in use are its route keys' (%u checks, %u differ)",
+	   t.lens_checked, t.lens_mismatches);
 	diag("%u incremental builds (%u plain), %u tables patched (%u in plain rounds), %u "
 	     "lookups against fresh builds",
 	     t.steps, t.plain_steps, t.patched, t.plain_patched, t.lookups);
