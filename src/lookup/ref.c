@@ -34,10 +34,16 @@ static void fibmatch_prefsrc(const struct lookup_env *env, const struct fm_flow 
 	}
 }
 
-int lk_ref_route_get(const struct lookup_env *env, const struct fm_flow *fl, struct fm_result *ret)
+int lk_ref_route_get(const struct lookup_env *env, const struct fm_flow *flow,
+		     struct fm_result *ret)
 {
+	struct fm_flow f = *flow, *fl = &f;
 	int rc;
 
+	/* A device is one a positive index names (struct fm_flow), as the
+	 * fast path reads it: any other index is none. */
+	f.iif = f.iif > 0 ? f.iif : 0;
+	f.oif = f.oif > 0 ? f.oif : 0;
 	memset(ret, 0, sizeof(*ret));
 	ret->family = fl->family;
 	ret->chosen = -1;

@@ -19,12 +19,24 @@
  * else abort(): apply is
  * deterministic and a moved RIB stays whole, whatever the messages.
  *
+ * Then the lookups: a FIB compiled from the RIB must answer every flow it
+ * takes as the reference lookup (lookup/ref*.c) does, and the reference's
+ * walks, guided by that FIB, unguided, and plain (every prefix length,
+ * every IPv6 route), must agree, else abort(). The flows come from what
+ * the messages built: to the first and last address of each route's prefix
+ * (up to FLOW_ROUTES of them), plain, fibmatch, with a tos and a mark, out
+ * of the route's first hop's device, from one of our addresses, and
+ * received on that device.
+ *
  * With FM_FUZZ_ORACLE=1 in the environment the snapshot is also read back
  * into a second RIB and must compare equal (rib_diff() == 0), else abort():
  * a stronger but stricter oracle, for targeted runs.
  */
+#include "fib/fib.h"
 #include "fib/replica.h"
 #include "io/io.h"
+#include "lookup/fast.h"
+#include "lookup/lookup.h"
 #include "nl/nl.h"
 #include "rib/rib.h"
 
@@ -124,6 +136,129 @@ static void snapshot_check(struct rib *rib)
 
 #define HANDOVER_EVERY 4
 
+/* ---------------------------------------------------------------- lookups */
+
+#define FLOW_ROUTES 32
+
+/* What the flows are made of: some routes' prefixes and devices, and one
+ * address of ours per family. */
+struct seeds {
+	struct fm_ip dst[FLOW_ROUTES];
+	uint8_t len[FLOW_ROUTES];
+	int dev[FLOW_ROUTES];
+	size_t n;
+	struct fm_ip ours[2];
+};
+
+static int seed_route(const struct fm_route *r, void *arg)
+{
+	struct seeds *s = arg;
+
+	if (s->n == FLOW_ROUTES)
+		return 1;
+	s->dst[s->n] = r->dst;
+	s->len[s->n] = r->dst_len;
+	s->dev[s->n++] = r->nhops ? r->hops[0].ifindex : 0;
+	return 0;
+}
+
+static int seed_addr(const struct fm_address *a, void *arg)
+{
+	struct seeds *s = arg;
+
+	if (a->local.family == AF_INET || a->local.family == AF_INET6)
+		s->ours[a->local.family == AF_INET6] = a->local;
+	return 0;
+}
+
+/* The last address of @a/@len. */
+static struct fm_ip last_addr(struct fm_ip a, int len)
+{
+	int bits = a.family == AF_INET ? 32 : 128, i;
+
+	for (i = len; i < bits; i++)
+		a.b[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	return a;
+}
+
+/* @fl answered alike by the FIB (where it answers) and by every walk. */
+static void same_answers(struct lookup_env *env, const struct fib *f, const struct fm_flow *fl)
+{
+	static struct fm_result ref, other;
+	int rr, ro, i;
+
+	env->fib = NULL;
+	env->plain = true;
+	rr = lk_ref_route_get(env, fl, &ref);
+	env->plain = false;
+	for (i = 0; i < 3; i++) {
+		env->fib = i == 1 ? f : NULL;
+		ro = i == 2 ? lk_fast_route_get(f, fl, &other, NULL)
+			    : lk_ref_route_get(env, fl, &other);
+		if (ro == LK_GENERAL)
+			continue;
+		if (!lk_same_answer(ro, &other, rr, &ref)) {
+			char d[64], src[64];
+
+			fprintf(stderr,
+				"%s answers %d (oif %d), the plain reference %d (oif %d): dst %s "
+				"src %s iif %d oif %d flags %#x tos %#x mark %u\n",
+				i == 2 ? "the FIB" : i ? "a guided walk" : "an unguided walk", ro,
+				other.oif, rr, ref.oif, fm_ip_format(&fl->dst, d, sizeof(d)),
+				fm_ip_format(&fl->src, src, sizeof(src)), fl->iif, fl->oif,
+				fl->flags, fl->tos, fl->mark);
+			abort();
+		}
+	}
+}
+
+static void flows_of(struct lookup_env *env, const struct fib *f, const struct seeds *s, size_t i)
+{
+	struct fm_flow fl = {.family = s->dst[i].family, .dst = s->dst[i]};
+	const struct fm_ip *ours = &s->ours[fl.family == AF_INET6];
+
+	if (fl.family != AF_INET && fl.family != AF_INET6)
+		return;
+	fl.ip_proto = fl.family == AF_INET ? 17 : 0;
+	same_answers(env, f, &fl);
+	fl.dst = last_addr(fl.dst, s->len[i]);
+	same_answers(env, f, &fl);
+	fl.flags = FM_FLOW_FIBMATCH;
+	same_answers(env, f, &fl);
+	fl.flags = 0;
+	fl.tos = 0x10;
+	fl.mark = 1;
+	same_answers(env, f, &fl);
+	fl.tos = 0;
+	fl.mark = 0;
+	fl.oif = s->dev[i];
+	same_answers(env, f, &fl);
+	fl.oif = 0;
+	if (ours->family) {
+		fl.src = *ours;
+		same_answers(env, f, &fl);
+		fl.iif = s->dev[i] ? s->dev[i] : 1;
+		same_answers(env, f, &fl);
+	}
+}
+
+static void lookup_check(struct rib *rib)
+{
+	const struct fm_route_filter all = {.any_table = true};
+	struct lookup_env env = {.rib = rib};
+	struct seeds s = {.n = 0};
+	struct fib *f = NULL;
+	size_t i;
+
+	rib_route_foreach(rib, &all, seed_route, &s);
+	rib_addr_foreach(rib, 0, seed_addr, &s);
+	if (fib_build(&env, NULL, NULL, &f))
+		return;
+	for (i = 0; i < s.n; i++)
+		flows_of(&env, f, &s, i);
+	fib_free(f);
+}
+
 static void replay_one(struct rib *rib, const void *dgram, size_t len)
 {
 	(void)len;
@@ -196,6 +331,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			break;
 	}
 	replica_check(&rp, &rib);
+	lookup_check(&rib);
 	touch_all(&rib);
 	snapshot_check(&rib);
 	replica_fini(&rp);
