@@ -217,18 +217,15 @@ static void on_change(struct rib *rib, enum fm_event_type type, enum fm_kind kin
 	struct fm_event ev = {.type = type, .kind = kind, .implicit = implicit};
 	unsigned fams = GEN_BOTH;
 
+	fib_dirty_change(&m->dirty, kind, obj);
 	if (kind == FM_KIND_ROUTE) {
 		const struct rib_route *r = obj;
 
-		fib_dirty_route(&m->dirty, &r->key);
 		fams = gen_bit(r->key.family);
 		if (r->expires && type != FM_EV_DEL && rib_expiry_left(r->expires))
 			m->next_expiry = rib_expiry_earlier(m->next_expiry, r->expires);
 	} else if (kind == FM_KIND_RULE) {
-		m->dirty.rules = true;
 		fams = gen_bit(((const struct fm_rule *)obj)->family);
-	} else {
-		m->dirty.all = true; /* hop states, sources, rules: everything */
 	}
 	changed(m, fams);
 	if (!m->sub)

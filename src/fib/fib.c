@@ -73,6 +73,16 @@ void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table)
 	d->v[d->n++].table = table;
 }
 
+void fib_dirty_change(struct fib_dirty *d, enum fm_kind kind, const void *obj)
+{
+	if (kind == FM_KIND_ROUTE)
+		fib_dirty_route(d, &((const struct rib_route *)obj)->key);
+	else if (kind == FM_KIND_RULE)
+		d->rules = true;
+	else
+		d->all = true;
+}
+
 /* A source-specific route makes its destination a subtree (merge_dups): the
  * whole table is compiled again. */
 void fib_dirty_route(struct fib_dirty *d, const struct rib_key *k)

@@ -191,6 +191,10 @@ struct fib_dirty {
 void fib_dirty_table(struct fib_dirty *d, uint8_t family, uint32_t table);
 /* The routes of prefix @k changed (added, replaced, removed). */
 void fib_dirty_route(struct fib_dirty *d, const struct rib_key *k);
+/* What a RIB change (rib_emit_fn's @kind and @obj) leaves to compile
+ * again: a route its prefix, a rule the rules, anything else (hop states,
+ * sources, nexthop objects) every table. */
+void fib_dirty_change(struct fib_dirty *d, enum fm_kind kind, const void *obj);
 /* Anything for fib_build to do. */
 bool fib_dirty_any(const struct fib_dirty *d);
 /* Nothing dirty any more (after a build); the prefix list is kept. */

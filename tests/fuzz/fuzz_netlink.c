@@ -19,8 +19,11 @@
  * else abort(): apply is
  * deterministic and a moved RIB stays whole, whatever the messages.
  *
- * Then the lookups: a FIB compiled from the RIB must answer every flow it
- * takes as the reference lookup (lookup/ref*.c) does, and the reference's
+ * A FIB follows the RIB as in a live mirror too: every PATCH_EVERY messages
+ * it is built again from the last one and what the messages dirtied
+ * (fib_dirty_change(): prefixes patched, tables or rules compiled again).
+ * Then the lookups: that FIB and one compiled afresh must answer every
+ * flow they take as the reference lookup (lookup/ref*.c) does, and the reference's
  * walks, guided by that FIB, unguided, and plain (every prefix length,
  * every IPv6 route), must agree, else abort(). The flows come from what
  * the messages built: to the first and last address of each route's prefix
@@ -181,8 +184,14 @@ static struct fm_ip last_addr(struct fm_ip a, int len)
 	return a;
 }
 
-/* @fl answered alike by the FIB (where it answers) and by every walk. */
-static void same_answers(struct lookup_env *env, const struct fib *f, const struct fm_flow *fl)
+/* The FIBs a flow is asked of: [0] compiled afresh, [1] patched along. */
+typedef const struct fib *const fibs_t[2];
+
+static const char *const answerer[] = {"an unguided walk", "a guided walk", "the fresh FIB",
+				       "the patched FIB"};
+
+/* @fl answered alike by each FIB (where it answers) and by every walk. */
+static void same_answers(struct lookup_env *env, fibs_t f, const struct fm_flow *fl)
 {
 	static struct fm_result ref, other;
 	int rr, ro, i;
@@ -191,28 +200,26 @@ static void same_answers(struct lookup_env *env, const struct fib *f, const stru
 	env->plain = true;
 	rr = lk_ref_route_get(env, fl, &ref);
 	env->plain = false;
-	for (i = 0; i < 3; i++) {
-		env->fib = i == 1 ? f : NULL;
-		ro = i == 2 ? lk_fast_route_get(f, fl, &other, NULL)
+	for (i = 0; i < 4; i++) {
+		env->fib = i == 1 ? f[0] : NULL;
+		ro = i >= 2 ? lk_fast_route_get(f[i - 2], fl, &other, NULL)
 			    : lk_ref_route_get(env, fl, &other);
-		if (ro == LK_GENERAL)
+		if (ro == LK_GENERAL || lk_same_answer(ro, &other, rr, &ref))
 			continue;
-		if (!lk_same_answer(ro, &other, rr, &ref)) {
-			char d[64], src[64];
+		char d[64], src[64];
 
-			fprintf(stderr,
-				"%s answers %d (oif %d), the plain reference %d (oif %d): dst %s "
-				"src %s iif %d oif %d flags %#x tos %#x mark %u\n",
-				i == 2 ? "the FIB" : i ? "a guided walk" : "an unguided walk", ro,
-				other.oif, rr, ref.oif, fm_ip_format(&fl->dst, d, sizeof(d)),
-				fm_ip_format(&fl->src, src, sizeof(src)), fl->iif, fl->oif,
-				fl->flags, fl->tos, fl->mark);
-			abort();
-		}
+		fprintf(stderr,
+			"%s answers %d (oif %d), the plain reference %d (oif %d): dst %s src %s "
+			"iif %d oif %d flags %#x tos %#x mark %u\n",
+			answerer[i], ro, other.oif, rr, ref.oif,
+			fm_ip_format(&fl->dst, d, sizeof(d)),
+			fm_ip_format(&fl->src, src, sizeof(src)), fl->iif, fl->oif, fl->flags,
+			fl->tos, fl->mark);
+		abort();
 	}
 }
 
-static void flows_of(struct lookup_env *env, const struct fib *f, const struct seeds *s, size_t i)
+static void flows_of(struct lookup_env *env, fibs_t f, const struct seeds *s, size_t i)
 {
 	struct fm_flow fl = {.family = s->dst[i].family, .dst = s->dst[i]};
 	const struct fm_ip *ours = &s->ours[fl.family == AF_INET6];
@@ -242,21 +249,46 @@ static void flows_of(struct lookup_env *env, const struct fib *f, const struct s
 	}
 }
 
-static void lookup_check(struct rib *rib)
+static void lookup_check(struct rib *rib, const struct fib *patched)
 {
 	const struct fm_route_filter all = {.any_table = true};
 	struct lookup_env env = {.rib = rib};
 	struct seeds s = {.n = 0};
-	struct fib *f = NULL;
+	struct fib *fresh = NULL;
 	size_t i;
 
 	rib_route_foreach(rib, &all, seed_route, &s);
 	rib_addr_foreach(rib, 0, seed_addr, &s);
-	if (fib_build(&env, NULL, NULL, &f))
+	if (fib_build(&env, NULL, NULL, &fresh))
 		return;
 	for (i = 0; i < s.n; i++)
-		flows_of(&env, f, &s, i);
+		flows_of(&env, (fibs_t){fresh, patched ? patched : fresh}, &s, i);
+	fib_free(fresh);
+}
+
+/* ------------------------------------------------------- the patched FIB */
+
+#define PATCH_EVERY 8
+
+static void note_change(struct rib *rib, enum fm_event_type type, enum fm_kind kind, bool implicit,
+			const void *obj, void *arg)
+{
+	(void)rib, (void)type, (void)implicit;
+	fib_dirty_change(arg, kind, obj);
+}
+
+/* The FIB built again from @f and what changed since, as the mirror
+ * publishes; @f itself where that fails (it is still the RIB's then). */
+static struct fib *patch(struct rib *rib, struct fib *f, struct fib_dirty *d)
+{
+	struct lookup_env env = {.rib = rib};
+	struct fib *g;
+
+	if (fib_build(&env, f, f ? d : NULL, &g))
+		return f;
+	fib_dirty_clear(d);
 	fib_free(f);
+	return g;
 }
 
 static void replay_one(struct rib *rib, const void *dgram, size_t len)
@@ -293,6 +325,8 @@ static void replica_check(struct replica *rp, struct rib *rib)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
+	struct fib_dirty dirty = {0};
+	struct fib *patched = NULL;
 	struct replica rp;
 	struct rib rib;
 	uint8_t *msg;
@@ -315,6 +349,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		free(msg);
 		return 0;
 	}
+	rib.emit = note_change;
+	rib.emit_arg = &dirty;
 	while (len - off >= sizeof(struct nlmsghdr)) {
 		struct nlmsghdr *nlh = (void *)(msg + off);
 
@@ -326,12 +362,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		rib.clock = 0;
 		if (++i % HANDOVER_EVERY == 0)
 			replica_handover(&rp, &rib, NULL, 0, replay_one);
+		if (i % PATCH_EVERY == 0)
+			patched = patch(&rib, patched, &dirty);
 		off += IO_ALIGN4(nlh->nlmsg_len);
 		if (off > len)
 			break;
 	}
 	replica_check(&rp, &rib);
-	lookup_check(&rib);
+	patched = patch(&rib, patched, &dirty);
+	lookup_check(&rib, patched);
+	fib_free(patched);
+	fib_dirty_fini(&dirty);
 	touch_all(&rib);
 	snapshot_check(&rib);
 	replica_fini(&rp);

@@ -718,10 +718,7 @@ static void record(struct rib *rib, enum fm_event_type type, enum fm_kind kind, 
 		   const void *obj, void *arg)
 {
 	(void)rib, (void)type, (void)implicit, (void)arg;
-	if (kind == FM_KIND_ROUTE)
-		fib_dirty_route(dirt, &((const struct rib_route *)obj)->key);
-	else
-		dirt->all = true;
+	fib_dirty_change(dirt, kind, obj);
 }
 
 static int key_cmp(const void *a, const void *b)
