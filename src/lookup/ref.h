@@ -63,7 +63,8 @@ int ref6_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t t
  * The longest prefix length a walk of @table for @dst must start at, and in
  * *lens (NULL: all) the lengths to probe: from env->fib when it is set (the
  * table's own; -1 when it holds nothing for @dst); without one, the lengths
- * of every table's route keys in the RIB (rib->lens); for the plain oracle
+ * of the table's route keys in the RIB (rib->tlens; -1 when it has none);
+ * for the plain oracle
  * (env->plain), 32 or 128 and all.
  */
 int ref_walk_hint(const struct lookup_env *env, uint8_t family, uint32_t table, const uint8_t *dst,

@@ -102,8 +102,12 @@ int ref_walk_hint(const struct lookup_env *env, uint8_t family, uint32_t table, 
 	*lens = NULL;
 	if (env->plain)
 		return family == AF_INET ? 32 : 128;
-	if (!env->fib) { /* the lengths of every table's keys */
-		*lens = env->rib->lens[family == AF_INET6];
+	if (!env->fib) { /* the lengths of the table's route keys */
+		const struct rib_tlens *tl = rib_tlens_find(env->rib, family, table);
+
+		if (!tl)
+			return -1;
+		*lens = tl->lens;
 		return top_len(*lens);
 	}
 	if (!(t = fib_table_find(env->fib, family, table)))

@@ -17,9 +17,9 @@ int rib_init(struct rib *rib)
 {
 	memset(rib, 0, sizeof(*rib));
 	ilist_init(&rib->watches);
-	if (htab_init(&rib->routes, 1024) || htab_init(&rib->nhs, 64) ||
-	    htab_init(&rib->links, 64) || htab_init(&rib->gw, 256) || htab_init(&rib->gwdev, 256) ||
-	    htab_init(&rib->dev, 64)) {
+	if (htab_init(&rib->routes, 1024) || htab_init(&rib->tlens, 16) ||
+	    htab_init(&rib->nhs, 64) || htab_init(&rib->links, 64) || htab_init(&rib->gw, 256) ||
+	    htab_init(&rib->gwdev, 256) || htab_init(&rib->dev, 64)) {
 		rib_fini(rib);
 		return -ENOMEM;
 	}
@@ -85,12 +85,14 @@ void rib_fini(struct rib *rib)
 	struct ilist *p, *t;
 
 	free_routes(rib);
+	free_table(&rib->tlens, offsetof(struct rib_tlens, hn), NULL);
 	free_table(&rib->nhs, offsetof(struct rib_nh, hn), nh_extra);
 	free_table(&rib->links, offsetof(struct rib_link, hn), link_extra);
 	idx_fini(rib);
 	ilist_for_each_safe (p, t, &rib->watches)
 		ilist_del(p); /* watches belong to their owners */
 	htab_fini(&rib->routes);
+	htab_fini(&rib->tlens);
 	htab_fini(&rib->nhs);
 	htab_fini(&rib->links);
 	free(rib->rules[0].v);
@@ -139,8 +141,10 @@ void rib_move(struct rib *dst, struct rib *src)
 
 uint64_t rib_mem(const struct rib *rib)
 {
-	return rib->mem + htab_mem(&rib->routes) + htab_mem(&rib->nhs) + htab_mem(&rib->links) +
-	       htab_mem(&rib->gw) + htab_mem(&rib->gwdev) + htab_mem(&rib->dev);
+	return rib->mem + htab_mem(&rib->routes) + htab_mem(&rib->tlens) +
+	       rib->tlens.n * sizeof(struct rib_tlens) + htab_mem(&rib->nhs) +
+	       htab_mem(&rib->links) + htab_mem(&rib->gw) + htab_mem(&rib->gwdev) +
+	       htab_mem(&rib->dev);
 }
 
 /* Deadlines in CLOCK_MONOTONIC deciseconds (u32: 13 years of uptime). A

@@ -110,6 +110,17 @@ struct rib_link {
 	bool carrier_doubt;
 };
 
+/* The prefix lengths one table's route keys use (rib->tlens); there is one
+ * while the table has a route. */
+struct rib_tlens {
+	struct hnode hn;
+	uint32_t table;
+	uint8_t family;
+	uint64_t n;	    /* keys */
+	uint32_t keys[129]; /* keys per destination prefix length */
+	uint64_t lens[3];   /* bit l: keys[l] != 0 */
+};
+
 struct rib_watch {
 	struct ilist link;
 	struct rib *rib;
@@ -142,14 +153,13 @@ struct rib {
 	uint64_t n_routes, n_nhs, n_links, n_addrs;
 	uint64_t n_src_routes; /* IPv6 source-specific routes (lookups need subtrees) */
 	/*
-	 * Route keys per destination prefix length, all tables together
-	 * ([0] IPv4, [1] IPv6), and the lengths in use as bitmaps (bit l:
-	 * length l). The general path's table walks probe only these lengths
-	 * when no FIB of this very state guides them (ref_walk_hint), as
-	 * during a storm, when the FIB lags the readers' copy.
+	 * Per table, the prefix lengths its route keys use (struct
+	 * rib_tlens). The general path's table walks probe only these lengths,
+	 * and skip a table without routes, when no FIB of this very state
+	 * guides them (ref_walk_hint), as during a storm, when the FIB lags
+	 * the readers' copy.
 	 */
-	uint32_t len_keys[2][129];
-	uint64_t lens[2][3];
+	struct htab tlens;
 	/*
 	 * What the IPv4 FIB remembers for good once it happened, as far as the
 	 * mirror saw it (kept across resyncs): a rule added or removed
@@ -218,8 +228,10 @@ struct rib_route *rib_route_head(const struct rib *rib, const struct rib_key *k)
 struct rib_route *rib_route_at(const struct rib *rib, uint8_t family, uint32_t table,
 			       const uint8_t *addr, int len);
 
-/* Whether rib->len_keys and rib->lens count @rib's route keys (a check for
- * tests and fuzzers: it visits every key). */
+/* The prefix lengths table (@family, @table) uses, or NULL: no route. */
+const struct rib_tlens *rib_tlens_find(const struct rib *rib, uint8_t family, uint32_t table);
+/* Whether rib->tlens counts @rib's route keys, table by table (a check for
+ * tests and fuzzers: it visits every key once per table). */
 bool rib_lens_valid(const struct rib *rib);
 
 /* Nexthop objects. */

@@ -226,19 +226,73 @@ static void route_unindex(struct rib *rib, struct rib_route *n)
 
 /* --------------------------------------------------------- list surgery */
 
-/* A key like @k appears in the table (@d 1) or goes (@d -1): rib->lens. */
+/* ------------------------------------------------ prefix lengths in use */
+
+static uint64_t tlens_hash(uint8_t family, uint32_t table)
+{
+	return fm_hash_u64((uint64_t)family << 32 | table);
+}
+
+struct tlens_key {
+	uint8_t family;
+	uint32_t table;
+};
+
+static bool tlens_eq(const struct hnode *n, const void *key)
+{
+	const struct rib_tlens *t = container_of(n, struct rib_tlens, hn);
+	const struct tlens_key *k = key;
+
+	return t->family == k->family && t->table == k->table;
+}
+
+const struct rib_tlens *rib_tlens_find(const struct rib *rib, uint8_t family, uint32_t table)
+{
+	struct tlens_key k = {family, table};
+	struct hnode *n = htab_find(&rib->tlens, tlens_hash(family, table), tlens_eq, &k);
+
+	return n ? container_of(n, struct rib_tlens, hn) : NULL;
+}
+
+/* The lengths of @r's table, made for @r about to be added: NULL only when
+ * that fails (-ENOMEM, nothing changed). */
+static struct rib_tlens *tlens_get(struct rib *rib, const struct fm_route *r)
+{
+	struct rib_tlens *t = (struct rib_tlens *)rib_tlens_find(rib, r->family, r->table);
+
+	if (t || !(t = calloc(1, sizeof(*t))))
+		return t;
+	t->family = r->family;
+	t->table = r->table;
+	htab_insert(&rib->tlens, &t->hn, tlens_hash(r->family, r->table));
+	return t;
+}
+
+/* A table left without routes has no lengths. */
+static void tlens_put(struct rib *rib, struct rib_tlens *t)
+{
+	if (t->n)
+		return;
+	htab_remove(&rib->tlens, &t->hn);
+	free(t);
+}
+
+/* A key like @k appears in its table (@d 1: tlens_get() made the table's
+ * lengths) or goes (@d -1). */
 static void lens_count(struct rib *rib, const struct rib_key *k, int d)
 {
-	int f = k->family == AF_INET6, l = k->dst_len;
-	uint64_t bit = 1ull << (l % 64);
+	struct rib_tlens *t = (struct rib_tlens *)rib_tlens_find(rib, k->family, k->table);
+	int l = k->dst_len;
 
-	if ((k->family != AF_INET && k->family != AF_INET6) || l > 128)
-		return; /* (decode refuses both) */
-	rib->len_keys[f][l] += (uint32_t)d;
-	if (rib->len_keys[f][l])
-		rib->lens[f][l / 64] |= bit;
+	if (!t || l > 128)
+		return; /* (decode refuses such a length) */
+	t->n += (uint64_t)(int64_t)d;
+	t->keys[l] += (uint32_t)d;
+	if (t->keys[l])
+		t->lens[l / 64] |= 1ull << (l % 64);
 	else
-		rib->lens[f][l / 64] &= ~bit;
+		t->lens[l / 64] &= ~(1ull << (l % 64));
+	tlens_put(rib, t);
 }
 
 /* Link @n into the alias list of its key, before @before (NULL: at the end). */
@@ -282,21 +336,40 @@ static void list_unlink(struct rib *rib, struct rib_route *n)
 	}
 }
 
-bool rib_lens_valid(const struct rib *rib)
+/* @t counts the keys of its table. */
+static bool tlens_valid(const struct rib *rib, const struct rib_tlens *t)
 {
-	uint32_t keys[2][129] = {{0}};
-	uint64_t lens[2][3] = {{0}};
+	struct rib_tlens c = {.n = 0};
 	struct hnode *hn;
 	size_t i;
 
 	htab_for_each (&rib->routes, i, hn) {
 		const struct rib_key *k = &container_of(hn, struct rib_route, hn)->key;
-		int f = k->family == AF_INET6;
 
-		keys[f][k->dst_len]++;
-		lens[f][k->dst_len / 64] |= 1ull << (k->dst_len % 64);
+		if (k->family != t->family || k->table != t->table)
+			continue;
+		c.n++;
+		c.keys[k->dst_len]++;
+		c.lens[k->dst_len / 64] |= 1ull << (k->dst_len % 64);
 	}
-	return !memcmp(keys, rib->len_keys, sizeof(keys)) && !memcmp(lens, rib->lens, sizeof(lens));
+	return c.n && c.n == t->n && !memcmp(c.keys, t->keys, sizeof(c.keys)) &&
+	       !memcmp(c.lens, t->lens, sizeof(c.lens));
+}
+
+bool rib_lens_valid(const struct rib *rib)
+{
+	struct hnode *hn;
+	uint64_t keys = 0;
+	size_t i;
+
+	htab_for_each (&rib->tlens, i, hn) {
+		const struct rib_tlens *t = container_of(hn, struct rib_tlens, hn);
+
+		if (!tlens_valid(rib, t))
+			return false;
+		keys += t->n;
+	}
+	return keys == rib->routes.n; /* and so no key lacks its table's */
 }
 
 /* The first alias for which @stop is true, or NULL (the end). */
@@ -358,15 +431,20 @@ void rib_route_changed(struct rib *rib, struct rib_route *r, bool implicit)
 
 static int insert_new(struct rib *rib, const struct fm_route *r, struct rib_route *before)
 {
+	struct rib_tlens *t;
 	struct rib_route *n;
 
 	if (rib->max_routes && rib->n_routes >= rib->max_routes) {
 		rib->incomplete = true;
 		return -ENOSPC;
 	}
-	n = route_alloc(rib, r);
-	if (!n)
+	t = tlens_get(rib, r);
+	n = t ? route_alloc(rib, r) : NULL;
+	if (!n) {
+		if (t)
+			tlens_put(rib, t);
 		return -ENOMEM;
+	}
 	list_insert(rib, n, before);
 	route_added(rib, n, FM_EV_NEW, true);
 	return 0;

@@ -135,6 +135,11 @@ static void test_lost(struct replica *rp, struct rib *w)
 	writer_apply(rp, w, 0, 2);
 	ok(handover(rp, w) && same(rp, w) && !has_net(w, 2),
 	   "the twin, now the writer's, follows the log like any copy");
+	for (c.net = 3; c.net <= 6; c.net++)
+		writer_apply(rp, w, 0, c.net);
+	ok(handover(rp, w) && view_is(rp, NULL, 0) && same(rp, w) && !w->tlens.n &&
+		   !replica_now(rp)->rib->tlens.n,
+	   "every route deleted: in both copies the table's prefix lengths went with them");
 }
 
 int main(void)
