@@ -138,7 +138,7 @@ static void test_lost(struct replica *rp, struct rib *w)
 	for (c.net = 3; c.net <= 6; c.net++)
 		writer_apply(rp, w, 0, c.net);
 	ok(handover(rp, w) && view_is(rp, NULL, 0) && same(rp, w) && !w->tlens.n &&
-		   !replica_now(rp)->rib->tlens.n,
+	       !replica_now(rp)->rib->tlens.n,
 	   "every route deleted: in both copies the table's prefix lengths went with them");
 }
 
