@@ -64,8 +64,7 @@ int ref6_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t t
  * *lens (NULL: all) the lengths to probe: from env->fib when it is set (the
  * table's own; -1 when it holds nothing for @dst); without one, the lengths
  * of the table's route keys in the RIB (rib->tlens; -1 when it has none);
- * for the plain oracle
- * (env->plain), 32 or 128 and all.
+ * for the plain oracle (env->plain), 32 or 128 and all.
  */
 int ref_walk_hint(const struct lookup_env *env, uint8_t family, uint32_t table, const uint8_t *dst,
 		  const uint64_t **lens);

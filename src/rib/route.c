@@ -16,6 +16,10 @@
  * queued during a dump are then applied with the rules above; because an
  * exact duplicate is a no-op, replaying an event already reflected in the dump
  * changes nothing (the subscribe-dump-replay order of DESIGN.md).
+ *
+ * Each table also counts its prefixes per length (rib->tlens), as a key
+ * comes and goes, so that lookups without a FIB of this state probe only
+ * the lengths in use (lookup/ref_rules.c ref_walk_hint).
  */
 #include "rib.h"
 #include "index/index.h"
@@ -224,8 +228,6 @@ static void route_unindex(struct rib *rib, struct rib_route *n)
 		ilist_del(nh_user_link(n));
 }
 
-/* --------------------------------------------------------- list surgery */
-
 /* ------------------------------------------------ prefix lengths in use */
 
 static uint64_t tlens_hash(uint8_t family, uint32_t table)
@@ -294,6 +296,8 @@ static void lens_count(struct rib *rib, const struct rib_key *k, int d)
 		t->lens[l / 64] &= ~(1ull << (l % 64));
 	tlens_put(rib, t);
 }
+
+/* --------------------------------------------------------- list surgery */
 
 /* Link @n into the alias list of its key, before @before (NULL: at the end). */
 static void list_insert(struct rib *rib, struct rib_route *n, struct rib_route *before)
