@@ -286,8 +286,8 @@ static void lens_count(struct rib *rib, const struct rib_key *k, int d)
 	struct rib_tlens *t = (struct rib_tlens *)rib_tlens_find(rib, k->family, k->table);
 	int l = k->dst_len;
 
-	if (!t || l > 128)
-		return; /* (decode refuses such a length) */
+	if (!t)
+		return;
 	t->n += (uint64_t)(int64_t)d;
 	t->keys[l] += (uint32_t)d;
 	if (t->keys[l])
@@ -720,6 +720,8 @@ int rib_route_apply(struct rib *rib, enum rib_op op, uint16_t nlflags, const str
 
 	if (in->family != AF_INET && in->family != AF_INET6)
 		return -EAFNOSUPPORT;
+	if (in->dst_len > fam_alen(in->family) * 8 || in->src_len > fam_alen(in->family) * 8)
+		return -EINVAL; /* (decode refuses it too; rib->tlens counts up to 128) */
 	if (in->nhid && in->nhops) {
 		/* nexthop_compat_mode repeats the object's nexthops in the route
 		 * message; they belong to the object, which the route follows. */
