@@ -85,11 +85,14 @@
  * readers and a writer on two CPUs, that share is CPU the readers lose
  * (CFS shares the CPUs out; a writer that never waits takes a third of
  * them), the rest of their loss is what the writer's stores cost their
- * caches. Streams: "bgp-linx", the one-hour LINX update trace
- * (shared/data/bgp-updates-linx-20141217-23446.txt.xz: announcements are
- * sets, withdrawals deletes; a withdrawal of an absent prefix is a no-op,
- * counted), replayed in a loop; IPv4 with the real table only. "random":
- * delete up to 65,536 random prefixes of the table and re-add each, with
+ * caches. So the paced share is printed a second way too, per second of
+ * the readers' own CPU time (each reader thread's CPU clock, read at the
+ * window edges): their lookups per CPU second while the writer writes over
+ * those while it idles, which leaves out the CPU the writer takes and keeps
+ * the cost to their caches and of the RCU read side. Streams: "bgp-linx", the one-hour LINX update
+ * trace (shared/data/bgp-updates-linx-20141217-23446.txt.xz: announcements are sets, withdrawals
+ * deletes; a withdrawal of an absent prefix is a no-op, counted), replayed in a loop; IPv4 with the
+ * real table only. "random": delete up to 65,536 random prefixes of the table and re-add each, with
  * another next hop, 1,024 changes later; a whole pass leaves the same
  * prefixes in the table, so it loops too (the paced measurement goes on
  * where the flat-out one stopped). The random stream runs first (the trace
@@ -1741,6 +1744,20 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/* The CPU seconds the reader threads have run so far. */
+static double readers_cpu_s(struct readers *rs)
+{
+	struct timespec ts;
+	clockid_t id;
+	double s = 0;
+	unsigned i;
+
+	for (i = 0; i < opt.readers; i++)
+		if (!pthread_getcpuclockid(rs->r[i].th, &id) && !clock_gettime(id, &ts))
+			s += (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return s;
+}
+
 static uint64_t readers_lookups(struct readers *rs)
 {
 	uint64_t n = 0;
@@ -1761,10 +1778,12 @@ struct writes {
 	size_t copy_lines, copy_pages; /* what the commits copied (ops->copies) */
 };
 
-/* Lookups of the readers, and time, with the writer idle and writing. */
+/* Lookups of the readers, wall time and the readers' CPU time, with the
+ * writer idle and writing. */
 struct windows {
 	uint64_t quiet_n, churn_n;
 	double quiet_s, churn_s;
+	double quiet_cpu, churn_cpu;
 };
 
 static double thread_cpu_s(void)
@@ -1954,7 +1973,7 @@ static void upd_measure(struct run *r, struct impl *im, const struct churn *ch, 
 {
 	struct readers *rs = xcalloc(1, sizeof(*rs) + opt.readers * sizeof(rs->r[0]));
 	bool more = true;
-	double t, busy = 0;
+	double t, c, busy = 0;
 	uint64_t n;
 	unsigned i;
 
@@ -1974,16 +1993,20 @@ static void upd_measure(struct run *r, struct impl *im, const struct churn *ch, 
 		double span = opt.upd_time - busy < UPD_WINDOW ? opt.upd_time - busy : UPD_WINDOW;
 
 		n = readers_lookups(rs);
+		c = readers_cpu_s(rs);
 		t = now();
 		sleep_s(span);
 		win->quiet_s += now() - t;
 		win->quiet_n += readers_lookups(rs) - n;
+		win->quiet_cpu += readers_cpu_s(rs) - c;
 		n = readers_lookups(rs);
+		c = readers_cpu_s(rs);
 		t = now();
 		more = write_churn(im, ch, w, span, rate);
 		t = now() - t;
 		win->churn_s += t;
 		win->churn_n += readers_lookups(rs) - n;
+		win->churn_cpu += readers_cpu_s(rs) - c;
 		busy += t;
 	}
 	atomic_store(&rs->phase, 2);
@@ -2056,8 +2079,8 @@ static void churn_row(struct run *r, const struct churn *ch, struct upd_result *
 
 /* The figures of one implementation on one stream. */
 struct upd_fig {
-	double max_s, max_pct, max_cc, paced_s, paced_pct, paced_cc, lat_mean, lat_max, paced_cpu,
-	    paced_lines, paced_pages, quiet, refused;
+	double max_s, max_pct, max_cc, paced_s, paced_pct, paced_pct_cpu, paced_cc, lat_mean,
+	    lat_max, paced_cpu, paced_lines, paced_pages, quiet, refused;
 };
 
 /* @a / @b, NAN (printed "-") when @b is 0. */
@@ -2073,6 +2096,14 @@ static double win_pct(const struct windows *w)
 	return 100.0 * ((double)w->churn_n / w->churn_s) / ((double)w->quiet_n / w->quiet_s);
 }
 
+/* win_pct() per second of the readers' CPU time. */
+static double win_pct_cpu(const struct windows *w)
+{
+	if (!w->quiet_n || !w->churn_cpu || !w->quiet_cpu)
+		return NAN;
+	return 100.0 * ((double)w->churn_n / w->churn_cpu) / ((double)w->quiet_n / w->quiet_cpu);
+}
+
 static struct upd_fig upd_fig(const struct upd_result *u, const struct impl *im)
 {
 	const struct windows *f = &u->win[0], *p = &u->win[1];
@@ -2083,6 +2114,7 @@ static struct upd_fig upd_fig(const struct upd_result *u, const struct impl *im)
 	    .max_cc = ratio((double)u->w[0].changes, (double)u->w[0].commits),
 	    .paced_s = u->w[1].seconds ? (double)u->w[1].changes / u->w[1].seconds : 0,
 	    .paced_pct = win_pct(p),
+	    .paced_pct_cpu = win_pct_cpu(p),
 	    .paced_cc = ratio((double)u->w[1].changes, (double)u->w[1].commits),
 	    .lat_mean = 1e6 * ratio(u->w[1].lat_sum, (double)u->w[1].changes),
 	    .lat_max = 1e6 * u->w[1].lat_max,
@@ -2127,6 +2159,7 @@ static void json_churn(const struct run *r, const struct churn *ch, const struct
 		printf(",\"update_rate\":%.0f,\"paced_changes_per_s\":%.0f", opt.upd_rate,
 		       g.paced_s);
 		json_f1("paced_reader_churn_pct", g.paced_pct);
+		json_f1("paced_reader_churn_pct_per_cpu_s", g.paced_pct_cpu);
 		json_f1("paced_changes_per_commit", g.paced_cc);
 		json_f1("paced_latency_mean_us", g.lat_mean);
 		json_f1("paced_latency_max_us", g.lat_max);
@@ -2148,6 +2181,7 @@ static void print_churn(const struct run *r, const struct churn *ch, const struc
 	    {"changes/commit at max", "%16.1f", false},
 	    {"paced changes/s", "%16.4g", true},
 	    {"readers at paced %", "%16.2f", true},
+	    {"  same, per reader CPU s", "%16.2f", true},
 	    {"changes/commit at paced", "%16.1f", true},
 	    {"paced latency mean us", "%16.1f", true},
 	    {"paced latency max us", "%16.1f", true},
@@ -2170,10 +2204,10 @@ static void print_churn(const struct run *r, const struct churn *ch, const struc
 		printf("    %-26s", rows[k].name);
 		for (i = 0; i < r->nimpl; i++) {
 			struct upd_fig g = upd_fig(&res[i], &r->im[i]);
-			double v[] = {g.max_s,	   g.max_pct,	  g.max_cc,	 g.paced_s,
-				      g.paced_pct, g.paced_cc,	  g.lat_mean,	 g.lat_max,
-				      g.paced_cpu, g.paced_lines, g.paced_pages, g.quiet / 1e6,
-				      g.refused};
+			double v[] = {g.max_s,	     g.max_pct,	      g.max_cc,	     g.paced_s,
+				      g.paced_pct,   g.paced_pct_cpu, g.paced_cc,    g.lat_mean,
+				      g.lat_max,     g.paced_cpu,     g.paced_lines, g.paced_pages,
+				      g.quiet / 1e6, g.refused};
 
 			if (isnan(v[k]))
 				printf("%16s", "-");
