@@ -11,6 +11,7 @@
 #include "util/bigmem.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -162,6 +163,30 @@ static void test_v4_order(void)
 	rib_route_apply(&rib, RIB_NEW, DUMP, mk(&x, "10.0.0.0/8", "192.0.2.8", 2, 5, 0));
 	ok(!strcmp(aliases(&rib, "10.0.0.0/8"), "0/5/192.0.2.9 0/5/192.0.2.8"),
 	   "dumped aliases keep dump order: %s", aliases(&rib, "10.0.0.0/8"));
+	rib_fini(&rib);
+}
+
+/* A prefix length past the family's address is refused whole, before the
+ * RIB (or its per-table length count, sized for 128) sees it. */
+static void test_bad_lengths(void)
+{
+	struct rib rib;
+	struct rt x;
+	int rc;
+
+	rib_init(&rib);
+	rc = rib_route_apply(&rib, RIB_NEW, ADD, mk(&x, "10.0.0.0/33", "192.0.2.1", 2, 0, 0));
+	ok(rc == -EINVAL, "IPv4 /33: -EINVAL (%d)", rc);
+	rc = rib_route_apply(&rib, RIB_NEW, ADD, mk(&x, "2001:db8::/129", "fe80::1", 2, 0, 0));
+	ok(rc == -EINVAL, "IPv6 /129: -EINVAL (%d)", rc);
+	mk(&x, "2001:db8::/64", "fe80::1", 2, 0, 0)->src_len = 129;
+	rc = rib_route_apply(&rib, RIB_NEW, ADD, &x.r);
+	ok(rc == -EINVAL, "IPv6 from ::/129: -EINVAL (%d)", rc);
+	ok(rib.n_routes == 0 && !rib_tlens_find(&rib, AF_INET, RT_TABLE_MAIN) &&
+	       !rib_tlens_find(&rib, AF_INET6, RT_TABLE_MAIN),
+	   "nothing applied, no table counted (%llu routes)", (unsigned long long)rib.n_routes);
+	rc = rib_route_apply(&rib, RIB_NEW, ADD, mk(&x, "10.0.0.1/32", "192.0.2.1", 2, 0, 0));
+	ok(rc == 0 && rib.n_routes == 1, "IPv4 /32 is taken (%d)", rc);
 	rib_fini(&rib);
 }
 
@@ -764,6 +789,7 @@ int main(int argc, char **argv)
 
 	test_ip_format();
 	test_v4_order();
+	test_bad_lengths();
 	test_v6_siblings();
 	test_implicit();
 	test_merged_carrier();
