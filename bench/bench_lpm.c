@@ -1744,7 +1744,8 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* The CPU seconds the reader threads have run so far. */
+/* The CPU seconds the reader threads have run so far; NAN (the share is
+ * printed "-") if a thread's clock cannot be read. */
 static double readers_cpu_s(struct readers *rs)
 {
 	struct timespec ts;
@@ -1752,9 +1753,11 @@ static double readers_cpu_s(struct readers *rs)
 	double s = 0;
 	unsigned i;
 
-	for (i = 0; i < opt.readers; i++)
-		if (!pthread_getcpuclockid(rs->r[i].th, &id) && !clock_gettime(id, &ts))
-			s += (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	for (i = 0; i < opt.readers; i++) {
+		if (pthread_getcpuclockid(rs->r[i].th, &id) || clock_gettime(id, &ts))
+			return NAN;
+		s += (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	}
 	return s;
 }
 
@@ -2099,8 +2102,8 @@ static double win_pct(const struct windows *w)
 /* win_pct() per second of the readers' CPU time. */
 static double win_pct_cpu(const struct windows *w)
 {
-	if (!w->quiet_n || !w->churn_cpu || !w->quiet_cpu)
-		return NAN;
+	if (!w->quiet_n || !(w->churn_cpu > 0) || !(w->quiet_cpu > 0))
+		return NAN; /* (NAN, from readers_cpu_s(), fails both) */
 	return 100.0 * ((double)w->churn_n / w->churn_cpu) / ((double)w->quiet_n / w->quiet_cpu);
 }
 
