@@ -34,6 +34,9 @@
 _Static_assert(RTA_MAX < TB_MAX && FRA_MAX < TB_MAX && NHA_MAX < TB_MAX && IFLA_MAX < TB_MAX * 2 &&
 		   IFA_MAX < TB_MAX && NETCONFA_MAX < TB_MAX,
 	       "attribute table too small");
+_Static_assert(sizeof(struct nl_nh_grp) == sizeof(struct nexthop_grp) &&
+		   offsetof(struct nl_nh_grp, weight) == offsetof(struct nexthop_grp, weight),
+	       "struct nl_nh_grp is the kernel's NHA_GROUP entry");
 
 struct tb {
 	const struct nlattr *a[TB_MAX * 2];
@@ -408,18 +411,17 @@ static int decode_group(const struct nlattr *a, struct fm_nexthop *nh, struct fm
 			size_t max)
 {
 	size_t n = mnl_attr_get_payload_len(a), i;
-	const struct nexthop_grp *g = mnl_attr_get_payload(a);
+	const struct nl_nh_grp *g = mnl_attr_get_payload(a);
 
 	if (n == 0 || n % sizeof(*g) || n / sizeof(*g) > max)
 		return -EBADMSG;
 	nh->nmembers = n / sizeof(*g);
 	for (i = 0; i < nh->nmembers; i++) {
-		struct nexthop_grp e;
+		struct nl_nh_grp e;
 
 		memcpy(&e, &g[i], sizeof(e));
 		m[i].id = e.id;
-		/* resvd1 carries the high weight byte on kernels >= 6.12 */
-		m[i].weight = (uint16_t)(e.weight | (uint16_t)e.resvd1 << 8) + 1;
+		m[i].weight = (uint16_t)(e.weight | (uint16_t)e.weight_high << 8) + 1;
 		m[i].pad = 0;
 	}
 	nh->members = m;

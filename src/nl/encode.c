@@ -427,7 +427,7 @@ int nl_encode_rule(void *buf, size_t len, uint16_t type, uint16_t flags, const s
 
 static void put_group(struct enc *e, const struct fm_nexthop *nh)
 {
-	struct nexthop_grp *g;
+	struct nl_nh_grp *g;
 	size_t size = (size_t)nh->nmembers * sizeof(*g);
 	struct nlattr *a;
 	uint16_t i;
@@ -450,7 +450,8 @@ static void put_group(struct enc *e, const struct fm_nexthop *nh)
 
 		g[i].id = nh->members[i].id;
 		g[i].weight = (uint8_t)w;
-		g[i].resvd1 = (uint8_t)(w >> 8); /* weight_high in newer kernels */
+		g[i].weight_high = (uint8_t)(w >> 8);
+		g[i].resvd = 0;
 	}
 	put_u16(e, NHA_GROUP_TYPE, nh->group_type);
 	if (nh->group_type == NEXTHOP_GRP_TYPE_RES) {

@@ -20,6 +20,20 @@ struct rib;
 #define NL_MAX_GROUP 1024
 
 /*
+ * One NHA_GROUP entry as the kernel lays it out (struct nexthop_grp, 8
+ * bytes). Our own declaration because the byte after the weight is named
+ * resvd1 in older <linux/nexthop.h> and weight_high in newer ones (and in
+ * Debian's 6.1 headers since a stable update), while its meaning on the
+ * wire is the same on every kernel we read: the high byte of weight - 1.
+ */
+struct nl_nh_grp {
+	uint32_t id;
+	uint8_t weight;	     /* low byte of weight - 1 */
+	uint8_t weight_high; /* high byte of weight - 1 (kernels >= 6.12) */
+	uint16_t resvd;
+};
+
+/*
  * Decoders: validate every length before reading, fill the struct, return 0
  * or -EBADMSG. Pointers inside the result (hops, members) point into the
  * caller's arrays.
