@@ -1112,6 +1112,7 @@ static int rules_compile(const struct lookup_env *env, struct fib *f, int fam)
 
 	if (!v)
 		return -ENOMEM;
+	f->rules_any[fam] = true;
 	for (i = 0; i < l->n; i++) {
 		struct fib_rule *fr = &v[i];
 
@@ -1134,6 +1135,10 @@ static int rules_compile(const struct lookup_env *env, struct fib *f, int fam)
 			}
 		fr->table = fib_table_find(f, fam ? AF_INET6 : AF_INET, fr->r.table);
 		fr->any = rule_any(&fr->r);
+		fr->merged = !fam && fr->r.table == RT_TABLE_LOCAL && f->v4_merged;
+		fr->suppress =
+		    fr->r.attrs & (FM_RULE_SUPPRESS_PREFIXLEN | FM_RULE_SUPPRESS_IFGROUP);
+		f->rules_any[fam] &= fr->any;
 	}
 	f->rules[fam] = v;
 	f->n_rules[fam] = l->n;
@@ -1333,9 +1338,9 @@ int fib_build(const struct lookup_env *env, struct fib *prev, struct fib_dirty *
 	if (f->n_tables)
 		qsort(f->tables, f->n_tables, sizeof(*f->tables), table_cmp);
 	f->main4 = fib_table_find(f, AF_INET, RT_TABLE_MAIN);
+	f->v4_merged = !lk_v4_custom_rules(env->rib);
 	if ((rc = rules_compile(env, f, 0)) || (rc = rules_compile(env, f, 1)))
 		goto fail;
-	f->v4_merged = !lk_v4_custom_rules(env->rib);
 	lk_mp_params(env, &f->mp);
 	f->gen = prev ? prev->gen + 1 : 1;
 	free(v);

@@ -117,6 +117,8 @@ struct fib_rule {
 	int iif, oif;	  /* 0 any, > 0 that ifindex, -1 never (detached) */
 	bool never;	  /* tunnel id or l3mdev: cannot match a route lookup here */
 	bool any;	  /* no selector at all: matches every flow */
+	bool merged;	  /* IPv4 local, looked up with main as one trie (fib->v4_merged) */
+	bool suppress;	  /* suppress_prefixlength or suppress_ifgroup */
 	int32_t goto_idx; /* FR_ACT_GOTO: index of the target, -1 unresolved */
 	uint32_t fwmask;  /* the mark bits compared */
 	uint32_t dst4, dmask4, src4, smask4; /* IPv4 selectors, host order */
@@ -143,6 +145,8 @@ struct fib_in4 {
 struct fib {
 	struct fib_rule *rules[2];
 	size_t n_rules[2];
+	bool rules_any[2];	   /* every rule has no selector (the defaults): a walk
+				    * reads none of the flow's marks, ports, uid... */
 	struct fib_table **tables; /* sorted by (family, id) */
 	size_t n_tables;
 	const struct fib_table *main4; /* IPv4 main, for the merged lookup */

@@ -54,17 +54,22 @@
 /* The fields of a flow the rules and tables look at. */
 struct pflow {
 	uint8_t family;
-	uint8_t tos, proto;
-	uint16_t sport, dport;
-	uint32_t dst4, src4; /* IPv4, host order; src4 0: no source (src_flow()) */
-	uint32_t mark, uid;
-	int oif; /* 0, or the output device (oif_flow()) */
-	int iif; /* loopback on the output path, else the input device (in_flow()) */
+	uint8_t tos;
+	uint32_t src4; /* IPv4, host order; 0: no source (src_flow()) */
+	int oif;       /* 0, or the output device (oif_flow()) */
+	int iif;       /* loopback on the output path, else the input device (in_flow()) */
 	const uint8_t *dst, *src; /* src NULL: no source */
 	/* The main table's outcome for dst, when a burst looked it up already. */
 	const struct fib_table *pre_t;
 	const struct fib_outcome *pre_o;
 	uint32_t *deadline; /* NULL, or where to note the routes' lifetimes */
+	/* Read by rules with selectors only (pflow_selectors()), so left unset
+	 * while every rule matches every flow (fib->rules_any), as with the
+	 * default rules: the kernel's own shortcut without custom rules. */
+	uint8_t proto;
+	uint16_t sport, dport;
+	uint32_t dst4; /* host order */
+	uint32_t mark, uid;
 };
 
 /* A destination the tables decide for alone. IPv4: not 0.0.0.0 ("this
@@ -230,7 +235,7 @@ FAST_INLINE const struct fib_outcome *lookup(const struct fib *f, const struct f
 
 	*tab = fr->r.table;
 	l = table(fr->table, p);
-	if (p->family != AF_INET || fr->r.table != RT_TABLE_LOCAL || !f->v4_merged)
+	if (!fr->merged)
 		return l;
 	m = table(f->main4, p);
 	if (l->kind == FO_GENERAL || m->kind == FO_GENERAL)
@@ -282,13 +287,14 @@ static int oif_hop(const struct fib_outcome *o, const struct pflow *p)
 FAST_INLINE int member(const struct fib *f, const struct fib_outcome *o, const struct fm_flow *fl,
 		       bool *exact)
 {
-	uint32_t hash, src4 = fl->family == AF_INET && fl->src.family ? ntohl(fl->src.v4) : 0;
 	bool mine[FM_RESULT_MAX_HOPS];
+	uint32_t hash, src4;
 	int sel, i;
 
 	*exact = o->nhops <= 1;
 	if (*exact || o->resilient || lk_mp_hash_p(&f->mp, fl, &hash))
 		return o->sel;
+	src4 = fl->family == AF_INET && fl->src.family ? ntohl(fl->src.v4) : 0;
 	if (src4 && !o->nhid) {
 		/* ref4.c's select4: the members whose own source (nh_saddr,
 		 * the hop's prefsrc without a configured one: src_multipath())
@@ -305,13 +311,18 @@ FAST_INLINE int member(const struct fib *f, const struct fib_outcome *o, const s
 	return sel;
 }
 
-/* @a with the bits past @len cleared, a word at a time. */
+/* @a with the bits past @len cleared, a word at a time (IPv4: one; the
+ * rest of @out is zero already, as the outcome's head has it). */
 FAST_INLINE void masked(struct fm_ip *out, const struct fm_ip *a, int len)
 {
 	uint64_t w[2], m;
 	int i;
 
 	out->family = a->family;
+	if (a->family == AF_INET) {
+		out->v4 = len > 0 ? a->v4 & htonl(UINT32_MAX << (32 - len)) : 0;
+		return;
+	}
 	memcpy(w, a->b, 16);
 	for (i = 0; i < 2; i++, len -= 64) {
 		m = len <= 0 ? 0 : len >= 64 ? UINT64_MAX : UINT64_MAX << (64 - len);
@@ -513,7 +524,7 @@ FAST_INLINE int walk(const struct fib *f, const struct pflow *p, struct pick *pk
 		sel = p->oif ? oif_hop(o, p) : o->sel;
 		if (sel < 0)
 			return LK_GENERAL;
-		if (suppressed(fr, o, sel))
+		if (fr->suppress && suppressed(fr, o, sel))
 			continue;
 		*pk = (struct pick){o, tab, sel};
 		return 0;
@@ -706,17 +717,22 @@ FAST_INLINE void pflow_init(struct pflow *p, const struct fm_flow *fl)
 {
 	p->family = fl->family;
 	p->dst = fl->dst.b;
-	p->dst4 = fl->family == AF_INET ? ntohl(fl->dst.v4) : 0;
 	p->src = fl->src.family ? fl->src.b : NULL;
 	p->src4 = fl->src.family == AF_INET ? ntohl(fl->src.v4) : 0;
+	p->tos = fl->family == AF_INET ? fl->tos & 0xfc : fl->tos;
+	p->oif = fl->oif > 0 ? fl->oif : 0;
+	p->iif = LOOPBACK_IFINDEX;
+}
+
+/* What only selectors() reads. */
+FAST_INLINE void pflow_selectors(struct pflow *p, const struct fm_flow *fl)
+{
+	p->dst4 = fl->family == AF_INET ? ntohl(fl->dst.v4) : 0;
 	p->mark = fl->mark;
 	p->uid = (fl->flags & FM_FLOW_UID) ? fl->uid : 0;
-	p->tos = fl->family == AF_INET ? fl->tos & 0xfc : fl->tos;
 	p->proto = fl->ip_proto;
 	p->sport = fl->sport;
 	p->dport = fl->dport;
-	p->oif = fl->oif > 0 ? fl->oif : 0;
-	p->iif = LOOPBACK_IFINDEX;
 }
 
 FAST_INLINE int route_get(const struct fib *f, const struct fm_flow *fl, struct fm_result *ret,
@@ -730,6 +746,10 @@ FAST_INLINE int route_get(const struct fib *f, const struct fm_flow *fl, struct 
 	if (!fast_flow(fl))
 		return LK_GENERAL;
 	pflow_init(&p, fl);
+	/* The input path's source check walks the rules for a reversed flow
+	 * made from these fields (validate()). */
+	if (!f->rules_any[fl->family == AF_INET6] || fl->iif > 0)
+		pflow_selectors(&p, fl);
 	p.deadline = deadline;
 	p.pre_t = pre_t;
 	p.pre_o = pre_o;
