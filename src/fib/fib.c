@@ -989,7 +989,9 @@ static int table_patch(const struct lookup_env *env, const struct fib *f, struct
 	/* First, so a prefix finds a parent the same patch added. */
 	for (i = 0; i < nw; i++)
 		if (rib_route_at(env->rib, w[i].family, w[i].table, w[i].dst, w[i].len)) {
-			t->lens[w[i].len / 64] |= 1ull << (w[i].len % 64);
+			/* Readers may be walking @t: atomically, as top8. */
+			__atomic_fetch_or(&t->lens[w[i].len / 64], 1ull << (w[i].len % 64),
+					  __ATOMIC_RELAXED);
 			top8_add(t, w[i].dst, w[i].len);
 		}
 	for (i = 0; i < nw; i++)

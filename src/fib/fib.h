@@ -98,7 +98,8 @@ struct fib_table {
 	struct lpm4 *lpm4;
 	struct lpm6 *lpm6;
 	struct fib_outcome *out; /* indexed by LPM value; [0] is "no prefix" */
-	uint64_t lens[3];	 /* bit l: the table has prefixes of length l */
+	uint64_t lens[3];	 /* bit l: the table has prefixes of length l (patches
+				  * only add bits, before the commit; read atomically) */
 	/* IPv4, bit b: a prefix lies in or covers b.0.0.0/8 (patches only add
 	 * bits, before the commit; read atomically). Most tables but main have
 	 * a few /8s at most, so most lookups in them skip the LPM walk. */

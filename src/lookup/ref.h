@@ -69,9 +69,12 @@ int ref6_prefix(const struct lookup_env *env, struct rib_route *head, uint32_t t
 int ref_walk_hint(const struct lookup_env *env, uint8_t family, uint32_t table, const uint8_t *dst,
 		  const uint64_t **lens);
 
+/* Read atomically: a published FIB table's lengths gain bits in place
+ * while readers walk it (fib.c table_patch, before the commit that
+ * publishes the new prefixes, so an old word only costs a probe). */
 static inline bool ref_len_in(const uint64_t *lens, int len)
 {
-	return !lens || ((lens[len / 64] >> (len % 64)) & 1);
+	return !lens || ((__atomic_load_n(&lens[len / 64], __ATOMIC_RELAXED) >> (len % 64)) & 1);
 }
 
 int ref_type_error(uint8_t type);
