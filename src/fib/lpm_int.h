@@ -50,7 +50,9 @@
  * value, so its cost follows the change, not the table. A random change
  * misses the cache at each level of the writer trie; lpm_stage_() warms
  * the paths of a burst level by level first, so those misses overlap. A
- * rebuilt node is encoded without a branch on its data (slot_masks()).
+ * rebuilt node is encoded without a branch on its data (slot_masks()); a
+ * node of leaves only in which at most four slots changed (most random
+ * changes) is patched from its published copy instead (patch()).
  *
  * Publication is copy-on-write: new root, copied pages for the entries
  * that change, new nodes for the rebuilt regions; one release store
@@ -465,7 +467,7 @@ static uint64_t heap_slots(unsigned h)
  */
 struct wnode {
 	uint64_t cmap;	     /* slots with a child */
-	uint64_t rmask;	     /* above the directory: slots whose inherited value changed */
+	uint64_t rmask;	     /* slots whose value may have changed since the last build */
 	uint64_t dmask;	     /* slots whose child is dirty (no need to visit every child) */
 	struct wnode **kids; /* kcap, in slot order */
 	uint32_t *pv;	     /* pcap value indexes, then pcap heap indexes (bytes); sorted */
@@ -665,18 +667,28 @@ static void wn_push(const struct wnode *w, uint32_t inh, uint32_t val[128])
 		val[ph[i]] = w->pv[i];
 }
 
-/* The value index slot @j of @w gets: its longest prefix over j, else @inh. */
+/*
+ * The value index slot @j of @w gets: its longest prefix over j, else @inh.
+ * Heap order puts a node's one-slot prefixes last (usually most of them):
+ * one search for j's own, then the shorter ones are scanned longest first
+ * (a shorter prefix has a smaller heap index), without the one-slot ones.
+ */
 static uint32_t wn_slot_value(const struct wnode *w, unsigned j, uint32_t inh)
 {
-	unsigned h;
+	const uint8_t *ph = wn_ph(w);
+	unsigned h = 64 | j, pos, i;
 	bool found;
 
-	for (h = 64 | j; h && w->np; h >>= 1) {
-		unsigned pos = wn_find(w, h, &found);
-
-		if (found)
-			return w->pv[pos];
-	}
+	if (!w->np)
+		return inh;
+	pos = wn_find(w, h, &found);
+	if (found)
+		return w->pv[pos];
+	if (pos && ph[pos - 1] >= 64)
+		pos = wn_find(w, 64, &found);
+	for (i = pos; i--;)
+		if (h >> (LPM_STRIDE - (31 - (unsigned)__builtin_clz(ph[i]))) == ph[i])
+			return w->pv[i];
 	return inh;
 }
 
@@ -1331,10 +1343,13 @@ static void lpm_fini(struct lpm *t)
 
 /* ------------------------------------------------------------- set / del */
 
-/* Mark the path dirty; above the directory, note the slots the prefix covers.
+/*
+ * Mark the path dirty and note the slots the prefix covers: above the
+ * directory they say which regions to visit, below it which slots a patch
+ * (patch()) changes.
  */
 static void lpm_mark(struct lpm *t, const struct lpm_key *k, struct wnode **path, unsigned n,
-		     unsigned d, unsigned h)
+		     unsigned h)
 {
 	unsigned i;
 
@@ -1343,8 +1358,7 @@ static void lpm_mark(struct lpm *t, const struct lpm_key *k, struct wnode **path
 		if (i + 1 < n)
 			path[i]->dmask |= 1ull << key_chunk(k, LPM_STRIDE * i);
 	}
-	if (d < LPM_S)
-		path[n - 1]->rmask |= heap_slots(h);
+	path[n - 1]->rmask |= heap_slots(h);
 	t->changes++;
 }
 
@@ -1401,7 +1415,7 @@ static int lpm_set_(struct lpm *t, const struct lpm_key *k, unsigned len, uint32
 		wn_insert_pfx(w, pos, h, idx);
 		t->count++;
 	}
-	lpm_mark(t, k, path, n, d, h);
+	lpm_mark(t, k, path, n, h);
 	return 0;
 nomem:
 	/* Nodes made for this prefix go again: nothing is staged. */
@@ -1438,7 +1452,7 @@ static int lpm_del_(struct lpm *t, const struct lpm_key *k, unsigned len)
 	vals_put(&t->v, idx);
 	t->count--;
 	/* An emptied node stays until the commit retires what it was built into. */
-	lpm_mark(t, k, path, n, d, h);
+	lpm_mark(t, k, path, n, h);
 	return 0;
 }
 
@@ -1782,6 +1796,109 @@ static uint32_t encode(struct bctx *c, const uint32_t slot[64])
 	return (off << 2) | (vec ? LPM_FULL : 0);
 }
 
+/*
+ * Patching. A random change to a full table is nearly always one prefix of
+ * /19-/24 (IPv6: its node's last 6 bits) in a node with leaves only: one to
+ * four of its 64 slots change value. Leaf-pushing the node's prefixes and
+ * encoding its 64 slots again was over half of such a commit's
+ * instructions; a slot's new value splits or merges only the runs beside
+ * it, so the published node's leaves are copied around it instead.
+ */
+#define LPM_PATCH_MAX 4 /* changed slots a patch takes; more: a rebuild */
+
+/* Whether @w's new node can be its published one patched (see above). */
+static bool patchable(const struct bctx *c, const struct wnode *w, uint32_t inh)
+{
+	return !c->full && w->ref && !(w->ref & (1 | LPM_FULL)) && !w->cmap && w->np &&
+	       w->inh == inh && pop64(w->rmask) <= LPM_PATCH_MAX;
+}
+
+/* Leaf @r of an array of @es-byte leaves. */
+static uint32_t leaf_get(const uint8_t *lb, unsigned r, unsigned es)
+{
+	return es == 4 ? lpm_ld32(lb + 4 * r) : lpm_ld16(lb + 2 * r);
+}
+
+static void leaf_put(uint8_t *lb, unsigned r, unsigned es, uint32_t v)
+{
+	uint16_t x = (uint16_t)v;
+
+	if (es == 4)
+		memcpy(lb + 4 * r, &v, 4);
+	else
+		memcpy(lb + 2 * r, &x, 2);
+}
+
+/*
+ * Slot @j of the leaf-only node (@lv, *@nl leaves of @es bytes at @lb) gets
+ * value index @v. Runs that start before j are kept; j starts a run unless
+ * it joins the run on its left, j + 1 unless it joins j's; the runs from
+ * j + 2 on are kept. Returns whether anything changed.
+ */
+static bool patch_slot(uint64_t *lv, uint8_t *lb, unsigned es, unsigned *nl, unsigned j, uint32_t v)
+{
+	uint64_t m = *lv;
+	unsigned r = pop64(m & ((2ull << j) - 1)) - 1, before = pop64(m & ((1ull << j) - 1));
+	unsigned q = r + 1, to;
+	uint32_t old = leaf_get(lb, r, es), right = old;
+	bool sj, sj1 = false;
+
+	if (old == v)
+		return false;
+	/* The run on j's left: j's own run if j is inside it, else the one before. */
+	sj = !j || ((m >> j) & 1 ? leaf_get(lb, r - 1, es) : old) != v;
+	if (j < 63) {
+		if ((m >> (j + 1)) & 1)
+			right = leaf_get(lb, q++, es);
+		sj1 = right != v;
+		m = (m & ~(2ull << j)) | ((uint64_t)sj1 << (j + 1));
+	}
+	m = (m & ~(1ull << j)) | ((uint64_t)sj << j);
+	to = before + sj + sj1;
+	memmove(lb + es * to, lb + es * q, es * (*nl - q));
+	if (sj)
+		leaf_put(lb, before, es, v);
+	if (sj1)
+		leaf_put(lb, before + sj, es, right);
+	*nl = to + (*nl - q);
+	*lv = m;
+	return true;
+}
+
+/* @w's node: its published one with the slots in w->rmask set anew. */
+static uint32_t patch(struct bctx *c, const struct wnode *w, uint32_t inh)
+{
+	const uint8_t *p = c->pool->base + LPM_OFF(w->ref);
+	unsigned es = c->wide ? 4 : 2, nl;
+	uint64_t lv = lpm_ld64(p), m;
+	uint8_t lb[65 * 4], *q; /* room for the pad after 64 leaves */
+	bool changed = false;
+	uint32_t off;
+
+	nl = pop64(lv);
+	memcpy(lb, p + 8, es * nl);
+	for (m = w->rmask; m; m &= m - 1) {
+		unsigned j = (unsigned)__builtin_ctzll(m);
+
+		changed |= patch_slot(&lv, lb, es, &nl, j, wn_slot_value(w, j, inh));
+	}
+	c->words = changed ? 0 : w->words;
+	if (!changed)
+		return w->ref;
+	if (nl == 1)
+		return LPM_LEAF(leaf_get(lb, 0, es));
+	/* As encode() lays out a leaf-only node: the leafvec, then the leaves. */
+	leaf_put(lb, nl, es, 0); /* the pad of an odd count of 16-bit leaves */
+	c->words = 2 + (es * nl + 3) / 4;
+	off = pool_alloc(c, c->words);
+	if (!off)
+		return 0;
+	q = c->pool->base + 4 * (size_t)off;
+	memcpy(q, &lv, 8);
+	memcpy(q + 8, lb, 4 * (c->words - 2));
+	return off << 2;
+}
+
 static void log_w(struct bctx *c, struct wnode *w, uint32_t ref, uint32_t inh, uint32_t words)
 {
 	struct wlog *e = vec_add(&c->wlog, sizeof(*e));
@@ -1810,6 +1927,17 @@ static void log_dead(struct bctx *c, struct wnode *w, uint64_t dead)
 	e->dead = dead;
 }
 
+/* @w was built into @ref (c->words long): its old node retires. */
+static uint32_t built(struct bctx *c, struct wnode *w, uint32_t ref, uint32_t inh)
+{
+	if (c->err)
+		return 0;
+	if (w->ref != ref)
+		retire_ref(c, w->ref, w->words);
+	log_w(c, w, ref, inh, c->words);
+	return ref;
+}
+
 /*
  * The reader ref for the region of @w at depth @d (>= LPM_S), inheriting
  * value index @inh. A clean node that inherits what it did last time is its
@@ -1818,7 +1946,7 @@ static void log_dead(struct bctx *c, struct wnode *w, uint64_t dead)
  */
 static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh, bool *empty)
 {
-	uint32_t val[128], slot[64], ref;
+	uint32_t val[128], slot[64];
 	uint64_t cm, dead = 0;
 	unsigned j, k = 0;
 
@@ -1827,6 +1955,8 @@ static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh,
 		return LPM_LEAF(inh);
 	if (!c->full && !w->dirty && w->ref && w->inh == inh)
 		return w->ref;
+	if (patchable(c, w, inh))
+		return built(c, w, patch(c, w, inh), inh);
 	wn_push(w, inh, val);
 	for (j = 0; j < 64; j++)
 		slot[j] = LPM_LEAF(val[64 | j]);
@@ -1846,13 +1976,7 @@ static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh,
 		return LPM_LEAF(inh);
 	}
 	log_dead(c, w, dead);
-	ref = encode(c, slot);
-	if (c->err)
-		return 0;
-	if (w->ref != ref)
-		retire_ref(c, w->ref, w->words);
-	log_w(c, w, ref, inh, c->words);
-	return ref;
+	return built(c, w, encode(c, slot), inh);
 }
 
 /* ---------------------------------------------------------------- directory */
