@@ -1757,20 +1757,41 @@ static void split_slots(const uint32_t slot[64], uint64_t *vec, uint64_t *lv, ui
 	*nl = n;
 }
 
-static uint32_t encode(struct bctx *c, const uint32_t slot[64])
+/* Leaf @r of an array of @es-byte leaves. */
+static uint32_t leaf_get(const uint8_t *lb, unsigned r, unsigned es)
 {
-	uint32_t kids[64], leaves[64], off, words;
-	uint64_t vec, lv;
-	unsigned j, nc, nl;
+	return es == 4 ? lpm_ld32(lb + 4 * r) : lpm_ld16(lb + 2 * r);
+}
+
+static void leaf_put(uint8_t *lb, unsigned r, unsigned es, uint32_t v)
+{
+	uint16_t x = (uint16_t)v;
+
+	if (es == 4)
+		memcpy(lb + 4 * r, &v, 4);
+	else
+		memcpy(lb + 2 * r, &x, 2);
+}
+
+/*
+ * Node @vec (0: leaves only), @lv into the pool, with @nc child refs and @nl
+ * leaves of the commit's width at @lb, which has room for one more (the pad
+ * that keeps an odd count of 16-bit leaves whole words). A node of leaves
+ * only with one run is that leaf. Sets c->words.
+ */
+static uint32_t node_put(struct bctx *c, uint64_t vec, uint64_t lv, const uint32_t *kids,
+			 unsigned nc, uint8_t *lb, unsigned nl)
+{
+	unsigned es = c->wide ? 4 : 2, lw = (es * nl + 3) / 4;
+	uint32_t off;
 	uint8_t *p;
 
-	split_slots(slot, &vec, &lv, kids, &nc, leaves, &nl);
 	c->words = 0;
 	if (!vec && nl == 1)
-		return slot[0];
-	words = (vec ? 4 : 2) + nc + (c->wide ? nl : (nl + 1) / 2);
-	c->words = words;
-	off = pool_alloc(c, words);
+		return LPM_LEAF(leaf_get(lb, 0, es));
+	leaf_put(lb, nl, es, 0);
+	c->words = (vec ? 4 : 2) + nc + lw;
+	off = pool_alloc(c, c->words);
 	if (!off)
 		return 0;
 	p = c->pool->base + 4 * (size_t)off;
@@ -1780,20 +1801,23 @@ static uint32_t encode(struct bctx *c, const uint32_t slot[64])
 	}
 	memcpy(p, &lv, 8);
 	p += 8;
-	memcpy(p, kids, 4 * nc);
-	p += 4 * nc;
-	if (c->wide) {
-		memcpy(p, leaves, 4 * nl);
-	} else {
-		for (j = 0; j < nl; j++) {
-			uint16_t x = (uint16_t)leaves[j];
-
-			memcpy(p + 2 * j, &x, 2);
-		}
-		if (nl & 1)
-			memset(p + 2 * nl, 0, 2);
-	}
+	if (nc)
+		memcpy(p, kids, 4 * nc);
+	memcpy(p + 4 * nc, lb, 4 * lw);
 	return (off << 2) | (vec ? LPM_FULL : 0);
+}
+
+static uint32_t encode(struct bctx *c, const uint32_t slot[64])
+{
+	uint32_t kids[64], leaves[64];
+	uint8_t lb[65 * 4];
+	uint64_t vec, lv;
+	unsigned j, nc, nl;
+
+	split_slots(slot, &vec, &lv, kids, &nc, leaves, &nl);
+	for (j = 0; j < nl; j++)
+		leaf_put(lb, j, c->wide ? 4 : 2, leaves[j]);
+	return node_put(c, vec, lv, kids, nc, lb, nl);
 }
 
 /*
@@ -1811,22 +1835,6 @@ static bool patchable(const struct bctx *c, const struct wnode *w, uint32_t inh)
 {
 	return !c->full && w->ref && !(w->ref & (1 | LPM_FULL)) && !w->cmap && w->np &&
 	       w->inh == inh && pop64(w->rmask) <= LPM_PATCH_MAX;
-}
-
-/* Leaf @r of an array of @es-byte leaves. */
-static uint32_t leaf_get(const uint8_t *lb, unsigned r, unsigned es)
-{
-	return es == 4 ? lpm_ld32(lb + 4 * r) : lpm_ld16(lb + 2 * r);
-}
-
-static void leaf_put(uint8_t *lb, unsigned r, unsigned es, uint32_t v)
-{
-	uint16_t x = (uint16_t)v;
-
-	if (es == 4)
-		memcpy(lb + 4 * r, &v, 4);
-	else
-		memcpy(lb + 2 * r, &x, 2);
 }
 
 /*
@@ -1871,9 +1879,8 @@ static uint32_t patch(struct bctx *c, const struct wnode *w, uint32_t inh)
 	const uint8_t *p = c->pool->base + LPM_OFF(w->ref);
 	unsigned es = c->wide ? 4 : 2, nl;
 	uint64_t lv = lpm_ld64(p), m;
-	uint8_t lb[65 * 4], *q; /* room for the pad after 64 leaves */
+	uint8_t lb[65 * 4]; /* room for node_put()'s pad */
 	bool changed = false;
-	uint32_t off;
 
 	nl = pop64(lv);
 	memcpy(lb, p + 8, es * nl);
@@ -1882,21 +1889,11 @@ static uint32_t patch(struct bctx *c, const struct wnode *w, uint32_t inh)
 
 		changed |= patch_slot(&lv, lb, es, &nl, j, wn_slot_value(w, j, inh));
 	}
-	c->words = changed ? 0 : w->words;
-	if (!changed)
+	if (!changed) {
+		c->words = w->words;
 		return w->ref;
-	if (nl == 1)
-		return LPM_LEAF(leaf_get(lb, 0, es));
-	/* As encode() lays out a leaf-only node: the leafvec, then the leaves. */
-	leaf_put(lb, nl, es, 0); /* the pad of an odd count of 16-bit leaves */
-	c->words = 2 + (es * nl + 3) / 4;
-	off = pool_alloc(c, c->words);
-	if (!off)
-		return 0;
-	q = c->pool->base + 4 * (size_t)off;
-	memcpy(q, &lv, 8);
-	memcpy(q + 8, lb, 4 * (c->words - 2));
-	return off << 2;
+	}
+	return node_put(c, 0, lv, NULL, 0, lb, nl);
 }
 
 static void log_w(struct bctx *c, struct wnode *w, uint32_t ref, uint32_t inh, uint32_t words)
