@@ -1016,10 +1016,16 @@ enum { LPM_B_PENDING, LPM_B_DONE, LPM_B_ORPHAN };
  */
 enum { LPM_O_FREE, LPM_O_ROOT, LPM_O_PAGE, LPM_O_KINDS };
 /*
- * Recycled bytes kept per kind: enough for the roots and pages a burst of
- * commits copies while their grace period runs (beyond that, malloc).
+ * Recycled roots and pages. A grace period's worth of them comes back at
+ * once (liburcu runs callbacks some 10 ms late: at a thousand commits a
+ * second, thousands of pages), and the commits of the next grace period
+ * copy as many again; so what reclaims return is kept, which is never more
+ * than what was in flight, and once per LPM_TRIM_NS what is unused is
+ * trimmed to LPM_O_BYTES per kind. (A fixed cap of 4 MiB sent a third of
+ * the page copies of 1,000-change commits to malloc.)
  */
 #define LPM_O_BYTES (4u << 20)
+#define LPM_TRIM_NS 1000000000u
 
 _Static_assert(sizeof(struct lpm_root) % 8 == 0, "copy_diff() copies roots by words");
 
@@ -1087,6 +1093,7 @@ struct lpm {
 	struct lpm_batch *batches, **btail; /* published, oldest first */
 	uint32_t held;			    /* batches since the last flushed one */
 	uint64_t flush_ns;		    /* when it was flushed */
+	uint64_t trim_ns;		    /* when the recycled objects were trimmed */
 	struct lpm_cache cache[LPM_O_KINDS];
 	struct lpm_vec keep[5]; /* commit logs, kept for their capacity */
 	size_t count, pub_count, changes;
@@ -1110,11 +1117,37 @@ static void obj_put(struct lpm *t, unsigned kind, void *p)
 {
 	struct lpm_cache *c = &t->cache[kind];
 
-	if (kind == LPM_O_FREE || (c->n + 1) * lpm_obj_size[kind] > LPM_O_BYTES ||
+	if (kind == LPM_O_FREE ||
 	    lpm_grow((void **)&c->v, &c->cap, (size_t)c->n + 1, sizeof(*c->v)))
 		free(p);
 	else
 		c->v[c->n++] = p;
+}
+
+static uint64_t lpm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Before a reclaim returns objects: once per LPM_TRIM_NS, trim what is
+ * still unused to LPM_O_BYTES per kind. */
+static void obj_trim(struct lpm *t)
+{
+	uint64_t now = lpm_now();
+	unsigned kind;
+
+	if (now - t->trim_ns < LPM_TRIM_NS)
+		return;
+	t->trim_ns = now;
+	for (kind = LPM_O_FREE + 1; kind < LPM_O_KINDS; kind++) {
+		struct lpm_cache *c = &t->cache[kind];
+
+		while (c->n && c->n * lpm_obj_size[kind] > LPM_O_BYTES)
+			free(c->v[--c->n]);
+	}
 }
 
 static void batch_free(struct lpm_batch *b)
@@ -1157,6 +1190,7 @@ static void lpm_reclaim(struct lpm *t)
 		if (!f || __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != LPM_B_DONE)
 			return;
 		/* f's grace period covers every batch before it. */
+		obj_trim(t);
 		do {
 			b = t->batches;
 			t->batches = b->next;
@@ -2592,14 +2626,6 @@ static bool want_full(const struct lpm *t, bool wide)
 
 	return !t->built || wide != t->wide || t->changes > t->count / 8 ||
 	       (p->used > (1u << 16) && p->freew > p->used / 2);
-}
-
-static uint64_t lpm_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Give @b (the newest batch) to call_rcu if it is time to. */
