@@ -2291,6 +2291,24 @@ static void commit_warm(const struct bctx *c, const struct wnode *w, uint32_t pf
 }
 
 /*
+ * The value @w passes down to its slot @j, where @kid (NULL: unknown) is a
+ * directory-level child. A child's last build recorded what it inherited,
+ * and @w's last commit visited every slot whose value changed; so while
+ * neither @w's prefixes over j (rmask) nor what @w inherits changed since,
+ * that record is the value, without a search of @w's prefixes (a random
+ * change's commit made one per directory-level child it visited). The
+ * caller passes an unchanged @inh whenever it asks for one slot at a time;
+ * the test says so here.
+ */
+static uint32_t slot_inh(const struct bctx *c, const struct wnode *w, const struct wnode *kid,
+			 unsigned j, uint32_t inh)
+{
+	if (!c->full && kid && kid->ref && !((w->rmask >> j) & 1) && w->inh == inh)
+		return kid->inh;
+	return wn_slot_value(w, j, inh);
+}
+
+/*
  * Above the directory (@d < LPM_S): visit the children that are dirty or
  * whose inherited value may have changed (@all: every one), down to the
  * directory entries. Returns whether @w is left empty.
@@ -2330,7 +2348,8 @@ static bool commit_top(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh
 		j = (unsigned)__builtin_ctzll(visit);
 		kid = wn_kid(w, j);
 		cpfx = (pfx << LPM_STRIDE) | j;
-		cinh = few ? wn_slot_value(w, j, inh) : val[64 | j];
+		cinh = few ? slot_inh(c, w, d + LPM_STRIDE == LPM_S ? kid : NULL, j, inh)
+			   : val[64 | j];
 		if (d + LPM_STRIDE == LPM_S) {
 			uint32_t ref = build(c, kid, LPM_S, cinh, &e);
 
