@@ -2296,9 +2296,9 @@ static void commit_warm(const struct bctx *c, const struct wnode *w, uint32_t pf
  * and @w's last commit visited every slot whose value changed; so while
  * neither @w's prefixes over j (rmask) nor what @w inherits changed since,
  * that record is the value, without a search of @w's prefixes (a random
- * change's commit made one per directory-level child it visited). The
- * caller passes an unchanged @inh whenever it asks for one slot at a time;
- * the test says so here.
+ * change's commit made one per directory-level child it visited).
+ * commit_top() asks slot by slot only when what @w inherits is unchanged;
+ * the last test restates that.
  */
 static uint32_t slot_inh(const struct bctx *c, const struct wnode *w, const struct wnode *kid,
 			 unsigned j, uint32_t inh)
