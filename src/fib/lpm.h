@@ -94,6 +94,7 @@ struct lpm_stats {
 	 * wrote: each is a line the readers fetch again. */
 	size_t copy_lines;
 	size_t page_copies, spare_copies; /* the latter over the entry's former page */
+	size_t recycled_bytes;		  /* retired roots and pages kept for reuse */
 	int wide;			  /* leaves are 32-bit (more than 65535 values) */
 };
 /* Fill @s. Writer. */

@@ -2736,7 +2736,7 @@ static int lpm_commit_(struct lpm *t)
 static void lpm_stats_(const struct lpm *t, struct lpm_stats *s)
 {
 	const struct lpm_root *r = t->root;
-	unsigned g;
+	unsigned g, kind;
 
 	memset(s, 0, sizeof(*s));
 	s->prefixes = t->pub_count;
@@ -2753,6 +2753,8 @@ static void lpm_stats_(const struct lpm *t, struct lpm_stats *s)
 	s->copy_lines = t->copy_lines;
 	s->page_copies = t->page_copies;
 	s->spare_copies = t->spare_copies;
+	for (kind = LPM_O_FREE + 1; kind < LPM_O_KINDS; kind++)
+		s->recycled_bytes += t->cache[kind].n * lpm_obj_size[kind];
 	s->wide = t->wide;
 }
 

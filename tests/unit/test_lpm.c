@@ -1201,6 +1201,60 @@ static void test_recycled_copies(const struct fam *f)
 }
 
 /*
+ * What a reclaim returns is kept, however much (a fixed cap used to send
+ * the page copies of busy commits to malloc), and once a second what is
+ * still unused is trimmed to 4 MiB a kind. Commits inside a read-side
+ * critical section keep every retired page in flight, so the amount that
+ * comes back does not depend on when grace periods happen to end.
+ */
+static void test_recycled_kept(const struct fam *f)
+{
+	unsigned rbits = f->bits == 32 ? 10 : 12, len = f->bits == 32 ? 24 : 32, k, i;
+	size_t page, n;
+	struct lpm_stats st, kept, trimmed;
+	void *t = f->make(), *e = f->make();
+	int errs = !t || !e;
+
+	f->stats(e, &st);
+	page = st.page_bytes;		    /* an empty table: one page */
+	n = (12u << 20) / (256 * page) + 1; /* commits retiring 12 MiB of pages */
+	/* Prefixes that stay, so that 256 changes are no reason for a full build. */
+	for (i = 0; i < 256 * 16; i++)
+		errs += f->set(t,
+			       (struct a128){((uint64_t)(i / 16) << (64 - rbits)) |
+						 ((uint64_t)(1 + i % 16) << (64 - len)),
+					     0},
+			       len, 7) != 0;
+	urcu_memb_read_lock();
+	for (k = 0; k <= n && !errs; k++) {
+		/* A prefix below the directory in each of 256 pages: all copied. */
+		for (i = 0; i < 256; i++)
+			errs += f->set(t, (struct a128){(uint64_t)i << (64 - rbits), 0}, len,
+				       1 + (uint32_t)k) != 0;
+		errs += f->commit(t) != 0;
+	}
+	urcu_memb_read_unlock();
+	/* A flushed batch after all the others, then the commit that reclaims. */
+	for (k = 0; k < 2; k++) {
+		settle();
+		errs += f->set(t, (struct a128){0, 0}, len, 100 + k) || f->commit(t);
+	}
+	f->stats(t, &kept);
+	usleep(1100000);
+	for (k = 0; k < 2; k++) {
+		settle();
+		errs += f->set(t, (struct a128){0, 0}, len, 200 + k) || f->commit(t);
+	}
+	f->stats(t, &trimmed);
+	ok(!errs && kept.recycled_bytes > (6u << 20) && trimmed.recycled_bytes <= (5u << 20),
+	   "%s: recycled roots and pages: %zu commits of 256 pages of %zu bytes; %zu bytes "
+	   "kept after their grace periods, %zu a second later",
+	   f->name, n + 1, page, kept.recycled_bytes, trimmed.recycled_bytes);
+	f->destroy(e);
+	f->destroy(t);
+}
+
+/*
  * Values come and go: indexes are freed and reused, the value table is
  * copied; an answer must never show another prefix's value.
  */
@@ -1946,6 +2000,7 @@ int main(int argc, char **argv)
 			test_incremental(f, 2000, 20, 250);
 			test_incremental(f, 12000, 300, 120);
 			test_recycled_copies(f);
+			test_recycled_kept(f);
 			test_value_churn(f);
 			test_wide(f);
 			test_nomem(f);
