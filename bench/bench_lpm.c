@@ -44,7 +44,8 @@
  * figure is the best of --reps passes over the stream; the implementations
  * take turns pass by pass, so a noisy neighbour hurts them alike. Last, the
  * floor under a chain: a random pointer chase over as many bytes as each
- * implementation's lookup structure (chase_ns()).
+ * implementation's lookup structure (chase_ns()), and the same chase over
+ * fixed sizes, a ladder of this machine's cache levels (ladder_row()).
  * fibmirror's lookups run inside one rcu_read_lock() per pass (per batch in
  * the update test below); DPDK needs none. The answers of each measurement's
  * last pass are compared with the reference's (rte_fib, rte_fib6) and
@@ -1630,9 +1631,9 @@ static void lookup_row(struct run *r, const struct stream *s, unsigned batch)
  * after the other cannot finish in less than k times this (the in-table
  * chain of fibmirror's IPv4 reads a directory page and a node).
  */
-static double chase_ns(size_t bytes)
+static double chase_ns(size_t bytes, size_t steps)
 {
-	size_t n = bytes / 64 > 2 ? bytes / 64 : 2, steps = 1u << 22;
+	size_t n = bytes / 64 > 2 ? bytes / 64 : 2;
 	size_t *perm = xcalloc(n, sizeof(*perm)), i, p = 0;
 	uint64_t *buf = xcalloc(n, 64);
 	double best = 1e30;
@@ -1668,7 +1669,7 @@ static void chase_row(const struct run *r)
 	if (!opt.json)
 		printf("  %-9s %-14s", "memory", "chase 1 line");
 	for (i = 0; i < r->nimpl; i++) {
-		double ns = chase_ns(r->im[i].mem);
+		double ns = chase_ns(r->im[i].mem, 1u << 22);
 
 		if (!opt.json) {
 			printf("%11.2f %-8s", ns, "");
@@ -1681,6 +1682,31 @@ static void chase_row(const struct run *r)
 		printf(
 		    "\n  (a random dependent load over each one's lookup bytes: the floor of one\n"
 		    "   step of a chain)\n");
+}
+
+/*
+ * The same chase over fixed sizes, from what L1 holds to what only DRAM
+ * does: where this machine's cache levels end, so a chain can be set
+ * against the best any structure of its size could do (bench/README.md).
+ */
+static void ladder_row(const struct run *r)
+{
+	static const unsigned kib[] = {32, 256, 1024, 2048, 4096, 8192, 65536};
+	size_t i;
+
+	if (!opt.json)
+		printf("  memory chase over KiB:");
+	for (i = 0; i < sizeof(kib) / sizeof(kib[0]); i++) {
+		double ns = chase_ns((size_t)kib[i] << 10, 1u << 20);
+
+		if (opt.json)
+			printf("{\"impl\":\"memory\",\"family\":%d,\"stream\":\"ladder\","
+			       "\"bytes\":%zu,\"ns_per_load\":%.3f}\n",
+			       r->t.family, (size_t)kib[i] << 10, ns);
+		else
+			printf(" %u: %.1f ns%s", kib[i], ns,
+			       i + 1 < sizeof(kib) / sizeof(kib[0]) ? "," : "\n");
+	}
 }
 
 static void lookups(struct run *r)
@@ -1697,6 +1723,7 @@ static void lookups(struct run *r)
 	for (si = 0; si < 2; si++)
 		lookup_row(r, &r->s[si], 0);
 	chase_row(r);
+	ladder_row(r);
 }
 
 /* -------------------------------------------------------------- updates */
