@@ -280,7 +280,7 @@ static struct {
 	size_t synthetic, queries;
 	uint64_t seed;
 	unsigned reps, readers, burst, next_hops, mem_mb, tbl8;
-	double upd_time, upd_rate, commit_us;
+	double upd_time, upd_rate, commit_us, duty;
 } opt = {
     .seed = DEF_SEED,
     .queries = DEF_QUERIES,
@@ -1805,6 +1805,7 @@ struct writes {
 	size_t changes, refused, nospace, commit_errors, commits;
 	double seconds, cpu_s;
 	double lat_sum, lat_max;       /* paced: publication latency of the changes, s */
+	double next_commit;	       /* opt.duty: no commit starts before (now() s) */
 	size_t copy_lines, copy_pages; /* what the commits copied (ops->copies) */
 };
 
@@ -1862,18 +1863,28 @@ static size_t stage(struct impl *im, const struct churn *ch, struct writes *w, s
 
 static void publish(struct impl *im, struct writes *w)
 {
+	double t0 = now(), t1;
+
 	if (im->ops->commit && im->ops->commit(im->h))
 		w->commit_errors++;
 	w->commits++;
+	t1 = now();
+	if (opt.duty)
+		w->next_commit = t1 + (opt.duty - 1) * (t1 - t0);
 }
 
 /*
  * The commit policy, the same for every implementation: commit once the
  * oldest staged change has waited opt.commit_us (0: no limit), or opt.burst
- * changes are staged (0: no limit); with neither, after every change.
+ * changes are staged (0: no limit); with neither, after every change. With
+ * opt.duty, not before w->next_commit either: commits then take at most
+ * 1/opt.duty of the writer's time, and under a flood they grow instead of
+ * multiplying (the live mirror's policy, src/mirror.c: PUBLISH_DUTY).
  */
-static bool policy_due(size_t staged, double waited)
+static bool policy_due(const struct writes *w, size_t staged, double waited, double t)
 {
+	if (opt.duty && t < w->next_commit)
+		return false;
 	if (!opt.burst && !opt.commit_us)
 		return staged > 0;
 	return (opt.burst && staged >= opt.burst) ||
@@ -1886,7 +1897,7 @@ static bool policy_due(size_t staged, double waited)
 /*
  * Flat out: the changes are a backlog, so each one arrives when the writer
  * gets to it; a commit comes once the first change it holds has waited
- * opt.commit_us, or it holds opt.burst.
+ * opt.commit_us, or it holds opt.burst (and the duty allows it).
  */
 static void write_flat(struct impl *im, const struct churn *ch, struct writes *w, double tend)
 {
@@ -1898,10 +1909,10 @@ static void write_flat(struct impl *im, const struct churn *ch, struct writes *w
 		n = 0;
 		do {
 			k = opt.burst && opt.burst - n < FLAT_CHUNK ? opt.burst - n : FLAT_CHUNK;
-			k = stage(im, ch, w, opt.burst || opt.commit_us ? k : 1);
+			k = stage(im, ch, w, opt.burst || opt.commit_us || opt.duty ? k : 1);
 			n += k;
 			t = now();
-		} while (k && !policy_due(n, t - ts) && t < tend);
+		} while (k && !policy_due(w, n, t - ts, t) && t < tend);
 		publish(im, w);
 		w->changes += n;
 	} while (t < tend && w->left);
@@ -1910,10 +1921,11 @@ static void write_flat(struct impl *im, const struct churn *ch, struct writes *w
 /*
  * Paced: change i arrives at t0 + i / @rate. The writer sleeps until the
  * oldest change not yet published has waited opt.commit_us, or opt.burst
- * have arrived (or the window ends), then stages every change that has
- * arrived and commits. Publication latency, arrival to visible to readers:
- * the end of the commit, or, for a table changed in place, the end of the
- * change's own update (taken as evenly spread over the burst).
+ * have arrived, and the duty allows it (or the window ends), then stages
+ * every change that has arrived and commits. Publication latency, arrival
+ * to visible to readers: the end of the commit, or, for a table changed in
+ * place, the end of the change's own update (taken as evenly spread over
+ * the burst).
  */
 static void write_paced(struct impl *im, const struct churn *ch, struct writes *w, double rate,
 			double t0, double tend)
@@ -1929,6 +1941,7 @@ static void write_paced(struct impl *im, const struct churn *ch, struct writes *
 			d = fmin(d, t0 + (double)done / rate + opt.commit_us * 1e-6);
 		if (opt.burst)
 			d = fmin(d, t0 + (double)(done + opt.burst - 1) / rate);
+		d = fmin(fmax(d, w->next_commit), tend);
 		if (now() < d)
 			sleep_until(d);
 		ts = now();
@@ -2180,11 +2193,11 @@ static void json_churn(const struct run *r, const struct churn *ch, const struct
 
 		json_head(r, &r->im[i], "update");
 		printf(",\"churn\":\"%s\",\"batch\":%u,\"changes_per_s\":%.0f,\"changes\":%zu,"
-		       "\"refused\":%zu,\"commit_us\":%g,\"burst\":%u,\"readers\":%u,"
+		       "\"refused\":%zu,\"commit_us\":%g,\"burst\":%u,\"duty\":%g,\"readers\":%u,"
 		       "\"reader_quiet_lookups_per_s\":%.0f,\"reader_churn_pct\":%.1f",
 		       ch->name, BATCH_MAX, g.max_s, u->w[0].changes + u->w[1].changes,
-		       u->w[0].refused + u->w[1].refused, opt.commit_us, opt.burst, opt.readers,
-		       g.quiet, g.max_pct);
+		       u->w[0].refused + u->w[1].refused, opt.commit_us, opt.burst, opt.duty,
+		       opt.readers, g.quiet, g.max_pct);
 		json_f1("changes_per_commit", g.max_cc);
 		printf(",\"update_rate\":%.0f,\"paced_changes_per_s\":%.0f", opt.upd_rate,
 		       g.paced_s);
@@ -2259,6 +2272,9 @@ static void updates(struct run *r)
 		       opt.commit_us);
 		if (opt.burst)
 			printf(" or %u changes are staged", opt.burst);
+		if (opt.duty)
+			printf(", and %g times the last commit's time has passed since it ended",
+			       opt.duty - 1);
 		printf(" (the same writer loop for all; without commits, changes are live as "
 		       "applied)\n  %u reader threads (in-table, batch %u), %.2g s "
 		       "writing (in %.2g s windows between as many idle ones), flat out and paced "
@@ -2348,8 +2364,8 @@ static void usage(FILE *f)
 	    "Usage: fibmirror-bench lpm [-4|-6] [--table FILE | --synthetic N] [--json]\n"
 	    "           [--seed S] [--queries N] [--reps N] [--quick] [--impl LIST]\n"
 	    "           [--next-hops N] [--readers N] [--commit-us T] [--burst N]\n"
-	    "           [--update-time S] [--update-rate N] [--no-update] [--dpdk-mem MB]\n"
-	    "           [--dpdk-tbl8 N] [--dpdk-avx512]\n"
+	    "           [--duty D] [--update-time S] [--update-rate N] [--no-update]\n"
+	    "           [--dpdk-mem MB] [--dpdk-tbl8 N] [--dpdk-avx512]\n"
 	    "  -4, -6           one family (default: both)\n"
 	    "  --table FILE     one CIDR per line, plain or .xz (default: the real full views)\n"
 	    "  --synthetic N    N random prefixes with the real length histogram\n"
@@ -2366,6 +2382,8 @@ static void usage(FILE *f)
 		"  --commit-us T    update test: commit once the oldest staged change has waited\n"
 		"                   T microseconds (default %g)\n"
 		"  --burst N        ... or N changes are staged (default %u, 0: no cap)\n"
+		"  --duty D         ... and (D - 1) times the last commit's time has passed since\n"
+		"                   it ended (default 0: off; the live mirror's policy is 10)\n"
 		"  --update-time S  seconds of writing per update measurement (default %g)\n"
 		"  --update-rate N  changes/s of the paced writer, 0: flat out only (default %g)\n"
 		"  --no-update      skip the update test\n"
@@ -2392,6 +2410,7 @@ static int parse_num_opt(const char *o, const char *arg)
 	    {"--readers", 1, 64, NULL, &opt.readers, NULL},
 	    {"--burst", 0, 1e7, NULL, &opt.burst, NULL},
 	    {"--commit-us", 0, 1e7, NULL, NULL, &opt.commit_us},
+	    {"--duty", 0, 1000, NULL, NULL, &opt.duty},
 	    {"--dpdk-mem", 256, 1 << 20, NULL, &opt.mem_mb, NULL},
 	    {"--dpdk-tbl8", 64, MAX_TBL8, NULL, &opt.tbl8, NULL},
 	    {"--update-time", 0.01, 3600, NULL, NULL, &opt.upd_time},
