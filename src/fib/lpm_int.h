@@ -2007,6 +2007,95 @@ static uint32_t old_slot(const struct bctx *c, const struct wnode *w, unsigned j
 }
 
 /*
+ * The end of a rebuild of @w from its 64 @slot refs; @dead: the children
+ * whose regions emptied. A node left with neither prefixes nor children is
+ * gone (*@empty) and its region @inh.
+ */
+static uint32_t rebuilt(struct bctx *c, struct wnode *w, const uint32_t slot[64], uint64_t dead,
+			uint32_t inh, bool *empty)
+{
+	if (!w->np && dead == w->cmap) {
+		*empty = true;
+		retire_ref(c, w->ref, w->words);
+		return LPM_LEAF(inh);
+	}
+	log_dead(c, w, dead);
+	return built(c, w, encode(c, slot), inh);
+}
+
+static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh, bool *empty);
+
+/*
+ * Repointing. A node above a random change (IPv6: every node between the
+ * directory and the change's) is rebuilt only because a child was: its own
+ * prefixes and what it inherits did not change (rmask 0), so its slots are
+ * its published node's but for its dirty children's. When each of those was
+ * a child node and still is, the published node is copied with their refs
+ * replaced, instead of leaf-pushing and encoding 64 slots again.
+ */
+static bool repointable(const struct bctx *c, const struct wnode *w, uint32_t inh)
+{
+	return !c->full && (w->ref & (1 | LPM_FULL)) == LPM_FULL && !w->rmask && w->inh == inh;
+}
+
+/* @w's published node with the child refs of the slots in @dm set to @got's. */
+static uint32_t repoint_refs(struct bctx *c, const struct wnode *w, uint64_t dm,
+			     const uint32_t got[64])
+{
+	uint32_t buf[4 + 64 + 64], off;
+	uint64_t vec;
+
+	/* Copied out first: a new block may move the pool. */
+	memcpy(buf, c->pool->base + LPM_OFF(w->ref), 4u * w->words);
+	memcpy(&vec, buf, 8);
+	for (; dm; dm &= dm - 1) {
+		unsigned j = (unsigned)__builtin_ctzll(dm);
+
+		buf[4 + pop64(vec & ((1ull << j) - 1))] = got[j];
+	}
+	c->words = w->words;
+	if (!(off = pool_alloc(c, w->words)))
+		return 0;
+	memcpy(c->pool->base + 4 * (size_t)off, buf, 4u * w->words);
+	return (off << 2) | LPM_FULL;
+}
+
+/*
+ * Rebuild a repointable @w (above): its dirty children, then its published
+ * node repointed, or, when a child turned into a leaf or appeared where a
+ * leaf was, its published slots with theirs encoded again. A dirty child
+ * inherits what it did at its last build, or a new one the leaf its slot
+ * held then.
+ */
+static uint32_t repoint(struct bctx *c, struct wnode *w, unsigned d, bool *empty)
+{
+	const uint8_t *p = c->pool->base + LPM_OFF(w->ref);
+	uint64_t dm = w->dmask & w->cmap, vec = lpm_ld64(p), dead = 0, m;
+	uint32_t got[64], slot[64];
+	bool refs = !(dm & ~vec);
+	unsigned j;
+
+	for (m = dm; m; m &= m - 1) {
+		struct wnode *kid;
+		bool e;
+
+		j = (unsigned)__builtin_ctzll(m);
+		kid = wn_kid(w, j);
+		got[j] =
+		    build(c, kid, d + LPM_STRIDE, kid->ref ? kid->inh : old_slot(c, w, j) >> 1, &e);
+		if (c->err)
+			return 0;
+		dead |= (uint64_t)e << j;
+		refs &= !(got[j] & 1); /* (an emptied child is a leaf) */
+	}
+	if (refs)
+		return built(c, w, repoint_refs(c, w, dm, got), w->inh);
+	for (j = 0; j < 64; j++)
+		slot[j] = (dm >> j) & 1 ? got[j] : old_slot(c, w, j);
+	return rebuilt(c, w, slot, dead, w->inh, empty);
+}
+
+/*
  * The reader ref for the region of @w at depth @d (>= LPM_S), inheriting
  * value index @inh. A clean node that inherits what it did last time is its
  * old ref; otherwise it is rebuilt, reusing its clean children. *@empty:
@@ -2025,6 +2114,8 @@ static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh,
 		return w->ref;
 	if (patchable(c, w, inh))
 		return built(c, w, patch(c, w, inh), inh);
+	if (repointable(c, w, inh))
+		return repoint(c, w, d, empty);
 	wn_push(w, inh, val);
 	for (j = 0; j < 64; j++)
 		slot[j] = LPM_LEAF(val[64 | j]);
@@ -2043,13 +2134,7 @@ static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh,
 		if (e)
 			dead |= 1ull << j;
 	}
-	if (!w->np && dead == w->cmap) {
-		*empty = true;
-		retire_ref(c, w->ref, w->words);
-		return LPM_LEAF(inh);
-	}
-	log_dead(c, w, dead);
-	return built(c, w, encode(c, slot), inh);
+	return rebuilt(c, w, slot, dead, inh, empty);
 }
 
 /* ---------------------------------------------------------------- directory */
