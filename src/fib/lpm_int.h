@@ -1984,10 +1984,10 @@ static uint64_t kids_same(const struct bctx *c, const struct wnode *w, uint32_t 
 }
 
 /*
- * Slot @j of @w's published node (a node, not a leaf), as a ref. Reading a
- * clean child's ref there costs a line or two for all the children, where
- * asking each child's wnode costs a miss per child: most of an IPv6
- * rebuild's time went to those.
+ * Slot @j of @w's published node (a node, not a leaf), as a ref: lpm_step()
+ * with the writer's popcount. Reading clean children's refs there costs a
+ * line or two for all of them, where asking each child's wnode costs a miss
+ * per child: most of an IPv6 rebuild's time went to those.
  */
 static uint32_t old_slot(const struct bctx *c, const struct wnode *w, unsigned j)
 {
@@ -2004,6 +2004,28 @@ static uint32_t old_slot(const struct bctx *c, const struct wnode *w, unsigned j
 		return lpm_ld32(p + 4 * pop64(vec & ((1ull << j) - 1)));
 	return LPM_LEAF(
 	    leaf_get(p + 4 * pop64(vec), pop64(lv & ((2ull << j) - 1)) - 1, c->wide ? 4 : 2));
+}
+
+/* All 64 slot refs of @w's published node, in one pass: what a rebuild starts from. */
+static void old_slots(const struct bctx *c, const struct wnode *w, uint32_t slot[64])
+{
+	const uint8_t *p = c->pool->base + LPM_OFF(w->ref), *lb;
+	unsigned es = c->wide ? 4 : 2, j, k = 0, r = 0;
+	uint64_t vec = 0, lv;
+	uint32_t leaf = 0;
+
+	if (w->ref & LPM_FULL) {
+		vec = lpm_ld64(p);
+		p += 8;
+	}
+	lv = lpm_ld64(p);
+	p += 8;
+	lb = p + 4 * pop64(vec);
+	for (j = 0; j < 64; j++) {
+		if ((lv >> j) & 1)
+			leaf = LPM_LEAF(leaf_get(lb, r++, es));
+		slot[j] = (vec >> j) & 1 ? lpm_ld32(p + 4 * k++) : leaf;
+	}
 }
 
 /*
@@ -2069,20 +2091,21 @@ static uint32_t repoint_refs(struct bctx *c, const struct wnode *w, uint64_t dm,
  */
 static uint32_t repoint(struct bctx *c, struct wnode *w, unsigned d, bool *empty)
 {
-	const uint8_t *p = c->pool->base + LPM_OFF(w->ref);
-	uint64_t dm = w->dmask & w->cmap, vec = lpm_ld64(p), dead = 0, m;
+	uint64_t dm = w->dmask & w->cmap, dead = 0, m;
 	uint32_t got[64], slot[64];
-	bool refs = !(dm & ~vec);
+	bool nodes = !(dm & ~lpm_ld64(c->pool->base + LPM_OFF(w->ref))), refs = nodes;
 	unsigned j;
 
+	/* Only a child whose slot held a leaf can be new (its ref 0). */
+	if (!nodes)
+		old_slots(c, w, slot);
 	for (m = dm; m; m &= m - 1) {
 		struct wnode *kid;
 		bool e;
 
 		j = (unsigned)__builtin_ctzll(m);
 		kid = wn_kid(w, j);
-		got[j] =
-		    build(c, kid, d + LPM_STRIDE, kid->ref ? kid->inh : old_slot(c, w, j) >> 1, &e);
+		got[j] = build(c, kid, d + LPM_STRIDE, kid->ref ? kid->inh : slot[j] >> 1, &e);
 		if (c->err)
 			return 0;
 		dead |= (uint64_t)e << j;
@@ -2090,8 +2113,12 @@ static uint32_t repoint(struct bctx *c, struct wnode *w, unsigned d, bool *empty
 	}
 	if (refs)
 		return built(c, w, repoint_refs(c, w, dm, got), w->inh);
-	for (j = 0; j < 64; j++)
-		slot[j] = (dm >> j) & 1 ? got[j] : old_slot(c, w, j);
+	if (nodes)
+		old_slots(c, w, slot);
+	for (m = dm; m; m &= m - 1) {
+		j = (unsigned)__builtin_ctzll(m);
+		slot[j] = got[j];
+	}
 	return rebuilt(c, w, slot, dead, w->inh, empty);
 }
 
