@@ -53,7 +53,10 @@
  * a commit warms its dirty paths the same way (commit_warm()). A
  * rebuilt node is encoded without a branch on its data (slot_masks()); a
  * node of leaves only in which at most four slots changed (most random
- * changes) is patched from its published copy instead (patch()).
+ * changes) is patched from its published copy instead (patch()), and a
+ * node above a change whose own prefixes and inherited value did not
+ * change is its published copy with the changed children's refs replaced
+ * (repoint()).
  *
  * Publication is copy-on-write: new root, copied pages for the entries
  * that change, new nodes for the rebuilt regions; one release store
