@@ -1711,7 +1711,6 @@ static void retire_ref(struct bctx *c, uint32_t ref, uint32_t words)
 		bc_nomem(c);
 }
 
-/* A node from its 64 slot refs; a uniform region is the leaf itself. */
 /*
  * Over a node's 64 slot refs: bit j of *@leaf is set when slot j is a leaf,
  * bit j of *@same when slot j + 1 holds the same ref as slot j (j < 63).
@@ -1845,6 +1844,7 @@ static uint32_t node_put(struct bctx *c, uint64_t vec, uint64_t lv, const uint32
 	return (off << 2) | (vec ? LPM_FULL : 0);
 }
 
+/* A node from its 64 slot refs; a uniform region is the leaf itself. */
 static uint32_t encode(struct bctx *c, const uint32_t slot[64])
 {
 	uint32_t kids[64], leaves[64];
