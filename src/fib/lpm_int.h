@@ -1868,11 +1868,20 @@ static uint32_t encode(struct bctx *c, const uint32_t slot[64])
  */
 #define LPM_PATCH_MAX 4 /* changed slots a patch takes; more: a rebuild */
 
+/*
+ * Whether @w's published node (or leaf) was built inheriting @inh, in the
+ * pool this commit builds into: what every reuse of it starts from.
+ */
+static bool built_alike(const struct bctx *c, const struct wnode *w, uint32_t inh)
+{
+	return !c->full && w->ref && w->inh == inh;
+}
+
 /* Whether @w's new node can be its published one patched (see above). */
 static bool patchable(const struct bctx *c, const struct wnode *w, uint32_t inh)
 {
-	return !c->full && w->ref && !(w->ref & (1 | LPM_FULL)) && !w->cmap && w->np &&
-	       w->inh == inh && pop64(w->rmask) <= LPM_PATCH_MAX;
+	return built_alike(c, w, inh) && !(w->ref & (1 | LPM_FULL)) && !w->cmap && w->np &&
+	       pop64(w->rmask) <= LPM_PATCH_MAX;
 }
 
 /*
@@ -1981,35 +1990,23 @@ static uint32_t built(struct bctx *c, struct wnode *w, uint32_t ref, uint32_t in
  */
 static uint64_t kids_same(const struct bctx *c, const struct wnode *w, uint32_t inh)
 {
-	if (c->full || !w->ref || (w->ref & 1) || w->inh != inh)
+	if (!built_alike(c, w, inh) || (w->ref & 1))
 		return 0;
 	return w->cmap & ~(w->dmask | w->rmask);
 }
 
 /*
- * Slot @j of @w's published node (a node, not a leaf), as a ref: lpm_step()
- * with the writer's popcount. Reading clean children's refs there costs a
- * line or two for all of them, where asking each child's wnode costs a miss
- * per child: most of an IPv6 rebuild's time went to those.
+ * Slot @j of @w's published node (a node, not a leaf), as a ref: a
+ * lookup's step. Reading clean children's refs there costs a line or two
+ * for all of them, where asking each child's wnode costs a miss per child:
+ * most of an IPv6 rebuild's time went to those.
  */
 static uint32_t old_slot(const struct bctx *c, const struct wnode *w, unsigned j)
 {
-	const uint8_t *p = c->pool->base + LPM_OFF(w->ref);
-	uint64_t vec = 0, lv;
-
-	if (w->ref & LPM_FULL) {
-		vec = lpm_ld64(p);
-		p += 8;
-	}
-	lv = lpm_ld64(p);
-	p += 8;
-	if ((vec >> j) & 1)
-		return lpm_ld32(p + 4 * pop64(vec & ((1ull << j) - 1)));
-	return LPM_LEAF(
-	    leaf_get(p + 4 * pop64(vec), pop64(lv & ((2ull << j) - 1)) - 1, c->wide ? 4 : 2));
+	return lpm_step(c->pool->base, w->ref, j, c->wide);
 }
 
-/* All 64 slot refs of @w's published node, in one pass: what a rebuild starts from. */
+/* All 64 of them, in one pass: what a rebuild starts from. */
 static void old_slots(const struct bctx *c, const struct wnode *w, uint32_t slot[64])
 {
 	const uint8_t *p = c->pool->base + LPM_OFF(w->ref), *lb;
@@ -2060,28 +2057,29 @@ static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh,
  */
 static bool repointable(const struct bctx *c, const struct wnode *w, uint32_t inh)
 {
-	return !c->full && (w->ref & (1 | LPM_FULL)) == LPM_FULL && !w->rmask && w->inh == inh;
+	return built_alike(c, w, inh) && (w->ref & (1 | LPM_FULL)) == LPM_FULL && !w->rmask;
 }
 
 /* @w's published node with the child refs of the slots in @dm set to @got's. */
 static uint32_t repoint_refs(struct bctx *c, const struct wnode *w, uint64_t dm,
 			     const uint32_t got[64])
 {
-	uint32_t buf[4 + 64 + 64], off;
+	uint32_t off;
 	uint64_t vec;
+	uint8_t *p;
 
-	/* Copied out first: a new block may move the pool. */
-	memcpy(buf, c->pool->base + LPM_OFF(w->ref), 4u * w->words);
-	memcpy(&vec, buf, 8);
-	for (; dm; dm &= dm - 1) {
-		unsigned j = (unsigned)__builtin_ctzll(dm);
-
-		buf[4 + pop64(vec & ((1ull << j) - 1))] = got[j];
-	}
 	c->words = w->words;
 	if (!(off = pool_alloc(c, w->words)))
 		return 0;
-	memcpy(c->pool->base + 4 * (size_t)off, buf, 4u * w->words);
+	/* After the allocation, which may move the pool (offsets stay valid). */
+	p = c->pool->base + 4 * (size_t)off;
+	memcpy(p, c->pool->base + LPM_OFF(w->ref), 4u * w->words);
+	vec = lpm_ld64(p);
+	for (; dm; dm &= dm - 1) {
+		unsigned j = (unsigned)__builtin_ctzll(dm);
+
+		memcpy(p + 16 + 4 * pop64(vec & ((1ull << j) - 1)), &got[j], 4);
+	}
 	return (off << 2) | LPM_FULL;
 }
 
@@ -2140,7 +2138,7 @@ static uint32_t build(struct bctx *c, struct wnode *w, unsigned d, uint32_t inh,
 	*empty = false;
 	if (!w)
 		return LPM_LEAF(inh);
-	if (!c->full && !w->dirty && w->ref && w->inh == inh)
+	if (!w->dirty && built_alike(c, w, inh))
 		return w->ref;
 	if (patchable(c, w, inh))
 		return built(c, w, patch(c, w, inh), inh);
