@@ -1863,14 +1863,15 @@ static size_t stage(struct impl *im, const struct churn *ch, struct writes *w, s
 
 static void publish(struct impl *im, struct writes *w)
 {
-	double t0 = now(), t1;
+	double t0 = opt.duty ? now() : 0, t1;
 
 	if (im->ops->commit && im->ops->commit(im->h))
 		w->commit_errors++;
 	w->commits++;
-	t1 = now();
-	if (opt.duty)
+	if (opt.duty) {
+		t1 = now();
 		w->next_commit = t1 + (opt.duty - 1) * (t1 - t0);
+	}
 }
 
 /*
@@ -2521,6 +2522,10 @@ static int parse_args(int argc, char **argv)
 		if (rc)
 			return -1;
 		i++;
+	}
+	if (opt.duty && opt.duty < 1) {
+		fprintf(stderr, "fibmirror-bench: --duty needs 0 (off) or a number in [1, 1000]\n");
+		return -1;
 	}
 	if (opt.quick) {
 		opt.queries = opt.queries == DEF_QUERIES ? 1u << 18 : opt.queries;
